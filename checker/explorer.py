@@ -1,0 +1,161 @@
+"""Breadth-first exploration with a visited set of canonical encodings.
+
+Design:
+- States are identified by `model.canonical_key(state)`: with symmetry reduction, the least
+  encoding over the automorphism group, so each orbit is stored once and counts are exact
+  and reproducible; without it, the plain encoding.
+- The visited set holds only byte strings. Each stored state has an integer id (its
+  discovery rank), a parent id and its key, kept in flat arrays; the frontier holds the
+  concrete states of the current BFS level only. The first member of an orbit to be
+  discovered is the one expanded; all members have the same successors up to symmetry.
+- Level by level, in action order, so ids, counts and the first violation found are the
+  same on every run. The first violation found is at minimal depth, so its trace (parent
+  links, then `trace.replay`) is a shortest counterexample.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from array import array
+from typing import Callable, Sequence
+
+from hacheck.checker.properties import ALWAYS, Property
+from hacheck.checker.trace import replay
+from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
+
+
+class ModelBoundError(Exception):
+    """The model reached a bound it was not built for (a model error, not a verdict)."""
+
+
+Progress = Callable[[dict], None]
+
+
+def explore(
+    model,
+    properties: Sequence[Property],
+    *,
+    symmetry: bool = True,
+    keep_going: bool = False,
+    max_states: int | None = None,
+    progress: Progress | None = None,
+    progress_interval: float = 5.0,
+) -> CheckResult:
+    """Explore the reachable states of `model` and check every `always` property on each.
+
+    With `keep_going`, the whole space is explored and violating states are counted;
+    otherwise the search stops at the first violation (of any property).
+    """
+    invariants = [p for p in properties if p.kind == ALWAYS]
+    first_violation: dict[str, int] = {}
+    violating = {p.name: 0 for p in invariants}
+
+    visited: set[bytes] = set()
+    keys: list[bytes] = []
+    parents = array("q")
+    started = time.perf_counter()
+    last_report = started
+    transitions = 0
+    depth = 0
+    stop_reason = ""
+
+    def discover(state, key: bytes, parent: int) -> bool:
+        """Store a new state and check the invariants on it; False stops the search."""
+        state_id = len(keys)
+        visited.add(key)
+        keys.append(key)
+        parents.append(parent)
+        for prop in invariants:
+            if not prop.holds(state):
+                violating[prop.name] += 1
+                first_violation.setdefault(prop.name, state_id)
+                if not keep_going:
+                    return False
+        return True
+
+    frontier: list[tuple[object, int]] = []
+    running = True
+    for state in model.init_states():
+        key = model.canonical_key(state, symmetry)
+        if key not in visited:
+            frontier.append((state, len(keys)))
+            if not discover(state, key, -1):
+                running, stop_reason = False, "violation found"
+                break
+    if max_states is not None and len(keys) >= max_states and running:
+        running, stop_reason = False, f"state budget of {max_states} reached"
+
+    canonical_key = model.canonical_key
+    while frontier and running:
+        next_frontier: list[tuple[object, int]] = []
+        for state, state_id in frontier:
+            for _action, successor in model.successors(state):
+                transitions += 1
+                key = canonical_key(successor, symmetry)
+                if key in visited:
+                    continue
+                next_frontier.append((successor, len(keys)))
+                if not discover(successor, key, state_id):
+                    running = False
+                    stop_reason = "violation found"
+                    break
+                if max_states is not None and len(keys) >= max_states:
+                    running, stop_reason = False, f"state budget of {max_states} reached"
+                    break
+            if not running:
+                break
+            if progress is not None:
+                now = time.perf_counter()
+                if now - last_report >= progress_interval:
+                    last_report = now
+                    progress({
+                        "generated": transitions, "distinct": len(keys),
+                        "queue": len(next_frontier) + len(frontier), "depth": depth + 1,
+                        "rate": len(keys) / (now - started),
+                    })
+        if next_frontier:
+            depth += 1
+        frontier = next_frontier
+
+    elapsed = time.perf_counter() - started
+    complete = not stop_reason
+    stats = Statistics(
+        distinct_states=len(keys), transitions=transitions, max_depth=depth,
+        wall_seconds=elapsed, complete=complete, stop_reason=stop_reason,
+        bytes_per_state=_bytes_per_state(visited, keys, parents),
+    )
+
+    results = []
+    for prop in invariants:
+        if prop.name in first_violation:
+            trace = replay(model, _path(first_violation[prop.name], keys, parents), symmetry)
+            explanation = prop.explain(trace.final) if prop.explain else ""
+            verdict = Verdict.VIOLATED
+        else:
+            trace, explanation = None, ""
+            verdict = Verdict.HOLDS if complete else Verdict.INCOMPLETE
+        results.append(PropertyResult(
+            prop.name, prop.description, prop.kind, verdict,
+            violating_states=violating[prop.name], trace=trace, explanation=explanation,
+        ))
+    return CheckResult(results, stats, symmetry=symmetry)
+
+
+def _path(state_id: int, keys: list[bytes], parents: array) -> list[bytes]:
+    path = []
+    while state_id >= 0:
+        path.append(keys[state_id])
+        state_id = parents[state_id]
+    path.reverse()
+    return path
+
+
+def _bytes_per_state(visited: set, keys: list, parents: array) -> float:
+    if not keys:
+        return 0.0
+    total = sys.getsizeof(visited) + sys.getsizeof(keys) + sys.getsizeof(parents)
+    # Keys are shared between the set and the list; sample their sizes.
+    sample = keys[:: max(1, len(keys) // 1000)]
+    total += len(keys) * sum(sys.getsizeof(k) for k in sample) / len(sample)
+    return total / len(keys)

@@ -1,0 +1,79 @@
+"""Verdicts, results and exit codes: defined once, rendered by every output format.
+
+A search cut short (by a state budget, a time limit or an interruption) never yields
+HOLDS: a property that was not violated in the part explored is INCOMPLETE.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Verdict(str, enum.Enum):
+    HOLDS = "HOLDS"
+    VIOLATED = "VIOLATED"
+    INCOMPLETE = "INCOMPLETE"
+    ERROR = "ERROR"
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0              # every property holds
+    INTERNAL_ERROR = 1
+    USAGE = 2           # usage or configuration error
+    INCOMPLETE = 3      # the search was cut short
+    SAFETY_VIOLATED = 12
+    LIVENESS_VIOLATED = 13
+
+
+@dataclass
+class PropertyResult:
+    name: str
+    description: str
+    kind: str
+    verdict: Verdict
+    violating_states: int = 0      # distinct (reduced) states violating it, as far as explored
+    trace: Any = None              # checker.trace.Trace of the shortest violation, if any
+    explanation: str = ""          # why the last state of the trace violates it
+
+
+@dataclass
+class Statistics:
+    distinct_states: int = 0
+    transitions: int = 0           # successor states generated, duplicates included
+    max_depth: int = 0
+    wall_seconds: float = 0.0
+    complete: bool = False         # the whole reachable space was explored
+    stop_reason: str = ""          # why the search stopped early, if it did
+    bytes_per_state: float = 0.0   # memory of the visited set and parent links, per state
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct_states / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+@dataclass
+class CheckResult:
+    properties: list[PropertyResult]
+    statistics: Statistics
+    symmetry: bool = True
+    mode: str = "untimed"
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return exit_code_for(self.properties)
+
+
+def exit_code_for(results: list[PropertyResult]) -> ExitCode:
+    verdicts = [(r.kind, r.verdict) for r in results]
+    if any(v is Verdict.ERROR for _, v in verdicts):
+        return ExitCode.INTERNAL_ERROR
+    if any(k == "always" and v is Verdict.VIOLATED for k, v in verdicts):
+        return ExitCode.SAFETY_VIOLATED
+    if any(v is Verdict.VIOLATED for _, v in verdicts):
+        return ExitCode.LIVENESS_VIOLATED
+    if any(v is Verdict.INCOMPLETE for _, v in verdicts):
+        return ExitCode.INCOMPLETE
+    return ExitCode.OK

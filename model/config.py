@@ -1,0 +1,52 @@
+"""The configuration of a checked cluster (model.md section 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+MAX_NODES = 8     # message and mask encodings use one byte per node set
+MAX_GROUPS = 16
+
+
+@dataclass(frozen=True)
+class Config:
+    """`N` nodes `0..N-1`; `home[g]` is the node that owns group g in haresources."""
+
+    N: int = 2
+    home: tuple[int, ...] = (0, 1)
+    nice_failback: bool = True
+    crashes: int = 0
+    restarts: int = 0
+    link_toggles: int = 0
+
+    def __post_init__(self):
+        if not 1 <= self.N <= MAX_NODES:
+            raise ValueError(f"N must be between 1 and {MAX_NODES}")
+        if len(self.home) > MAX_GROUPS:
+            raise ValueError(f"at most {MAX_GROUPS} resource groups")
+        if any(not 0 <= h < self.N for h in self.home):
+            raise ValueError("every home must be a node 0..N-1")
+        if min(self.crashes, self.restarts, self.link_toggles) < 0:
+            raise ValueError("fault budgets must be >= 0")
+
+    @classmethod
+    def one_group_per_node(cls, N: int, **kw) -> "Config":
+        return cls(N=N, home=tuple(range(N)), **kw)
+
+    @property
+    def G(self) -> int:
+        return len(self.home)
+
+    @cached_property
+    def local_groups(self) -> tuple[tuple[int, ...], ...]:
+        """H(i) for every node i, each in increasing group order."""
+        return tuple(tuple(g for g, h in enumerate(self.home) if h == i) for i in range(self.N))
+
+    def H(self, i: int) -> tuple[int, ...]:
+        return self.local_groups[i]
+
+    @cached_property
+    def local_mask(self) -> tuple[int, ...]:
+        """H(i) as a bit mask over groups."""
+        return tuple(sum(1 << g for g in hs) for hs in self.local_groups)

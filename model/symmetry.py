@@ -1,0 +1,134 @@
+"""Symmetry of the model and its compact encoding (model.md section 5, note 4).
+
+A symmetry is a node permutation pi together with a group permutation sigma such that
+home[sigma(g)] = pi(home[g]). We take, for each node permutation that maps every node to a
+node with as many local groups, the sigma that maps the k-th local group of i to the k-th
+local group of pi(i) (groups in index order). That choice keeps the order in which CHILD
+sends its `ip-request`s, so each (pi, sigma) is an automorphism of the transition system,
+not only of the state space; see model/README.md.
+
+The encoding of a state is a byte string: budgets, links, `rq`, then each node (its scalar
+variables, its peer masks, its `own` mask, its status pipe), then every channel, each
+sequence prefixed by its length. Messages are one byte each; the sender is implicit in the
+channel they sit in. `encode_under(state, sym)` encodes the image of the state under `sym`
+directly, without building the image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import permutations
+
+from hacheck.checker import ModelBoundError
+from hacheck.model.state import T_IPREQ, T_IPRESP, T_RESOURCES, T_STARTING
+
+
+@dataclass(frozen=True)
+class Symmetry:
+    node_map: tuple[int, ...]      # pi: node i goes to node_map[i]
+    group_map: tuple[int, ...]     # sigma: group g goes to group_map[g]
+    node_inv: tuple[int, ...]      # position k of the image holds node node_inv[k]
+    node_mask: tuple[int, ...]     # image of every node mask (N <= 8)
+    group_mask_lo: tuple[int, ...] # image of the low byte of a group mask
+    group_mask_hi: tuple[int, ...] # image of the high byte
+    conn_bits: tuple[tuple[int, int], ...]
+    codes: dict = field(default_factory=dict, compare=False, hash=False)  # message -> byte
+
+    @property
+    def is_identity(self) -> bool:
+        return self.node_map == tuple(range(len(self.node_map))) and \
+            self.group_map == tuple(range(len(self.group_map)))
+
+
+def make_symmetry(cfg, node_map, group_map) -> Symmetry:
+    N, G = cfg.N, cfg.G
+    inv = [0] * N
+    for i, k in enumerate(node_map):
+        inv[k] = i
+
+    def image(mask, mapping):
+        return sum(1 << mapping[b] for b in range(len(mapping)) if mask >> b & 1)
+
+    node_mask = tuple(image(m, node_map) for m in range(1 << N))
+    lo = tuple(image(m, group_map[:8]) for m in range(256)) if G else (0,) * 256
+    hi_map = group_map[8:]
+    hi = tuple(sum(1 << hi_map[b] for b in range(len(hi_map)) if m >> b & 1) for m in range(256))
+    conn_bits = tuple(
+        (i * N + j, min(node_map[i], node_map[j]) * N + max(node_map[i], node_map[j]))
+        for i in range(N) for j in range(i + 1, N)
+    )
+    return Symmetry(tuple(node_map), tuple(group_map), tuple(inv), node_mask, lo, hi, conn_bits)
+
+
+def automorphisms(cfg) -> list[Symmetry]:
+    """Every symmetry of the configuration, the identity first."""
+    N = cfg.N
+    H = cfg.local_groups
+    result = []
+    for pi in permutations(range(N)):
+        if any(len(H[i]) != len(H[pi[i]]) for i in range(N)):
+            continue
+        sigma = [0] * cfg.G
+        for i in range(N):
+            for g, h in zip(H[i], H[pi[i]]):
+                sigma[g] = h
+        result.append(make_symmetry(cfg, pi, sigma))
+    return result
+
+
+def message_code(cfg, sym: Symmetry, m: tuple) -> int:
+    """One byte for a message, under the symmetry; the sender is left out (implicit)."""
+    code = sym.codes.get(m)
+    if code is None:
+        kind = m[0]
+        if kind == T_STARTING:
+            code = 1
+        elif kind == T_RESOURCES:
+            _, _, n, st, md = m
+            code = 2 + n * 6 + st * 2 + md
+        elif kind == T_IPREQ:
+            code = 26 + sym.group_map[m[2]]
+        elif kind == T_IPRESP:
+            _, _, dest, g = m
+            code = 26 + cfg.G + sym.node_map[dest] * cfg.G + sym.group_map[g]
+        else:
+            raise ValueError(f"unknown message {m!r}")
+        sym.codes[m] = code
+    return code
+
+
+def encode_under(cfg, s, sym: Symmetry) -> bytes:
+    N = cfg.N
+    inv = sym.node_inv
+    nmask = sym.node_mask
+    lo, hi = sym.group_mask_lo, sym.group_mask_hi
+    codes = sym.codes
+    conn = 0
+    for src, dst in sym.conn_bits:
+        if s.conn >> src & 1:
+            conn |= 1 << dst
+    out = [s.crashes_left, s.restarts_left, s.toggles_left]
+    out += conn.to_bytes(8, "little")
+    rq = lo[s.rq & 255] | hi[s.rq >> 8]
+    out += (rq & 255, rq >> 8)
+    for k in range(N):
+        i = inv[k]
+        n = s.nodes[i]
+        own = lo[s.own[i] & 255] | hi[s.own[i] >> 8]
+        out += (n.ph, n.comm, n.rs, n.ih, n.oh, n.os, n.tip, n.rry, n.chld,
+                nmask[n.heard], nmask[n.dead], nmask[n.md], own & 255, own >> 8, len(n.selfq))
+        for m in n.selfq:
+            c = codes.get(m)
+            out.append(c if c is not None else message_code(cfg, sym, m))
+    for k in range(N):
+        for l in range(N):
+            if k != l:
+                queue = s.ch[inv[k] * N + inv[l]]
+                out.append(len(queue))
+                for m in queue:
+                    c = codes.get(m)
+                    out.append(c if c is not None else message_code(cfg, sym, m))
+    try:
+        return bytes(out)
+    except ValueError:
+        raise ModelBoundError("a channel or status pipe holds more than 255 messages") from None

@@ -11,6 +11,8 @@ Design:
 - Level by level, in action order, so ids, counts and the first violation found are the
   same on every run. The first violation found is at minimal depth, so its trace (parent
   links, then `trace.replay`) is a shortest counterexample.
+- A search that stops early (violation, state budget, time limit, Ctrl-C) records why;
+  properties it did not see violated are then INCOMPLETE, never HOLDS.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ class ModelBoundError(Exception):
 
 Progress = Callable[[dict], None]
 
+VIOLATION_FOUND = "violation found"
+
+
+class _Stop(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
 
 def explore(
     model,
@@ -39,6 +48,7 @@ def explore(
     symmetry: bool = True,
     keep_going: bool = False,
     max_states: int | None = None,
+    time_limit: float | None = None,
     progress: Progress | None = None,
     progress_interval: float = 5.0,
 ) -> CheckResult:
@@ -50,19 +60,16 @@ def explore(
     invariants = [p for p in properties if p.kind == ALWAYS]
     first_violation: dict[str, int] = {}
     violating = {p.name: 0 for p in invariants}
-
     visited: set[bytes] = set()
     keys: list[bytes] = []
     parents = array("q")
     started = time.perf_counter()
-    last_report = started
-    transitions = 0
-    depth = 0
-    stop_reason = ""
+    counters = {"transitions": 0, "depth": 0}
 
-    def discover(state, key: bytes, parent: int) -> bool:
-        """Store a new state and check the invariants on it; False stops the search."""
+    def discover(state, key: bytes, parent: int, depth: int) -> None:
+        """Store a new state and check the invariants on it."""
         state_id = len(keys)
+        counters["depth"] = depth
         visited.add(key)
         keys.append(key)
         parents.append(parent)
@@ -71,61 +78,57 @@ def explore(
                 violating[prop.name] += 1
                 first_violation.setdefault(prop.name, state_id)
                 if not keep_going:
-                    return False
-        return True
+                    raise _Stop(VIOLATION_FOUND)
+        if max_states is not None and len(keys) >= max_states:
+            raise _Stop(f"state budget of {max_states:,} states reached")
 
-    frontier: list[tuple[object, int]] = []
-    running = True
-    for state in model.init_states():
-        key = model.canonical_key(state, symmetry)
-        if key not in visited:
-            frontier.append((state, len(keys)))
-            if not discover(state, key, -1):
-                running, stop_reason = False, "violation found"
-                break
-    if max_states is not None and len(keys) >= max_states and running:
-        running, stop_reason = False, f"state budget of {max_states} reached"
-
-    canonical_key = model.canonical_key
-    while frontier and running:
-        next_frontier: list[tuple[object, int]] = []
-        for state, state_id in frontier:
-            for _action, successor in model.successors(state):
-                transitions += 1
-                key = canonical_key(successor, symmetry)
-                if key in visited:
-                    continue
-                next_frontier.append((successor, len(keys)))
-                if not discover(successor, key, state_id):
-                    running = False
-                    stop_reason = "violation found"
-                    break
-                if max_states is not None and len(keys) >= max_states:
-                    running, stop_reason = False, f"state budget of {max_states} reached"
-                    break
-            if not running:
-                break
-            if progress is not None:
+    def search() -> None:
+        frontier: list[tuple[object, int]] = []
+        for state in model.init_states():
+            key = model.canonical_key(state, symmetry)
+            if key not in visited:
+                frontier.append((state, len(keys)))
+                discover(state, key, -1, 0)
+        canonical_key = model.canonical_key
+        last_report = started
+        level = 0
+        while frontier:
+            level += 1
+            next_frontier: list[tuple[object, int]] = []
+            for position, (state, state_id) in enumerate(frontier):
+                for _action, successor in model.successors(state):
+                    counters["transitions"] += 1
+                    key = canonical_key(successor, symmetry)
+                    if key not in visited:
+                        next_frontier.append((successor, len(keys)))
+                        discover(successor, key, state_id, level)
                 now = time.perf_counter()
                 if now - last_report >= progress_interval:
                     last_report = now
-                    progress({
-                        "generated": transitions, "distinct": len(keys),
-                        "queue": len(next_frontier) + len(frontier), "depth": depth + 1,
-                        "rate": len(keys) / (now - started),
-                    })
-        if next_frontier:
-            depth += 1
-        frontier = next_frontier
+                    if time_limit is not None and now - started > time_limit:
+                        raise _Stop(f"time limit of {time_limit:g} s reached")
+                    if progress is not None:
+                        progress({
+                            "generated": counters["transitions"], "distinct": len(keys),
+                            "queue": len(next_frontier) + len(frontier) - position - 1,
+                            "depth": level,
+                            "rate": len(keys) / (now - started),
+                        })
+            frontier = next_frontier
 
+    stop_reason = ""
+    try:
+        search()
+    except _Stop as stop:
+        stop_reason = stop.reason
+    except KeyboardInterrupt:
+        stop_reason = "interrupted"
     elapsed = time.perf_counter() - started
-    complete = not stop_reason
     stats = Statistics(
-        distinct_states=len(keys), transitions=transitions, max_depth=depth,
-        wall_seconds=elapsed, complete=complete, stop_reason=stop_reason,
-        bytes_per_state=_bytes_per_state(visited, keys, parents),
+        distinct_states=len(keys), transitions=counters["transitions"],
+        max_depth=counters["depth"], wall_seconds=elapsed, complete=not stop_reason,
+        stop_reason=stop_reason, bytes_per_state=_bytes_per_state(visited, keys, parents),
     )
-
     results = []
     for prop in invariants:
         if prop.name in first_violation:
@@ -134,7 +137,7 @@ def explore(
             verdict = Verdict.VIOLATED
         else:
             trace, explanation = None, ""
-            verdict = Verdict.HOLDS if complete else Verdict.INCOMPLETE
+            verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
         results.append(PropertyResult(
             prop.name, prop.description, prop.kind, verdict,
             violating_states=violating[prop.name], trace=trace, explanation=explanation,
@@ -152,10 +155,10 @@ def _path(state_id: int, keys: list[bytes], parents: array) -> list[bytes]:
 
 
 def _bytes_per_state(visited: set, keys: list, parents: array) -> float:
+    """Memory of the visited set, the key list, the parent links and the keys themselves."""
     if not keys:
         return 0.0
     total = sys.getsizeof(visited) + sys.getsizeof(keys) + sys.getsizeof(parents)
-    # Keys are shared between the set and the list; sample their sizes.
     sample = keys[:: max(1, len(keys) // 1000)]
     total += len(keys) * sum(sys.getsizeof(k) for k in sample) / len(sample)
     return total / len(keys)

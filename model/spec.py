@@ -1,0 +1,177 @@
+"""Spec files: a cluster and protocol configuration in TOML, read into a Config.
+
+    name = "..."               # optional, shown in reports
+    description = "..."        # optional
+    [cluster]
+    nodes = 2                  # 1..8
+    home = "one-per-node"      # or [0, 0, 1]: home[g] is the node owning group g
+    [protocol]
+    nice_failback = true
+    [faults]
+    crashes = 0                # CRASH actions allowed in one run
+    restarts = 0
+    link_toggles = 0
+
+Unknown keys are rejected. Every error names the file, the dotted key, the bad value and
+what was expected, in one line (SpecError).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from hacheck.model.config import MAX_GROUPS, MAX_NODES, Config
+
+ONE_PER_NODE = "one-per-node"
+DEFAULT_SPEC = "heartbeat-1.51"
+MAX_BUDGET = 10
+
+
+class SpecError(ValueError):
+    """A spec file (or an override of it) that cannot be used."""
+
+    def __init__(self, where: str, key: str | None, value, expected: str, *, has_value=True):
+        self.where, self.key, self.value, self.expected = where, key, value, expected
+        text = f"{where}: {key}: " if key else f"{where}: "
+        text += f"expected {expected}, got {_show(value)}" if has_value else expected
+        super().__init__(text)
+
+
+def _show(value) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed spec file: its source and the configuration it describes."""
+
+    path: str
+    name: str
+    description: str
+    nodes: int
+    home: str | tuple[int, ...]
+    nice_failback: bool
+    crashes: int
+    restarts: int
+    link_toggles: int
+
+    def config(self, nodes: int | None = None) -> Config:
+        """The Config, with the node count overridden by `nodes` (the `--nodes` option)."""
+        N = self.nodes if nodes is None else nodes
+        if not isinstance(N, int) or not 1 <= N <= MAX_NODES:
+            raise SpecError("--nodes", None, N, f"a whole number of nodes from 1 to {MAX_NODES}")
+        if self.home == ONE_PER_NODE:
+            home = tuple(range(N))
+        else:
+            home = self.home
+            bad = [h for h in home if h >= N]
+            if bad:
+                raise SpecError(self.path, "cluster.home", list(home),
+                                f"node indices below the node count {N}")
+        return Config(N=N, home=home, nice_failback=self.nice_failback, crashes=self.crashes,
+                      restarts=self.restarts, link_toggles=self.link_toggles)
+
+
+_SCHEMA = {
+    "": {"name", "description", "cluster", "protocol", "faults"},
+    "cluster": {"nodes", "home"},
+    "protocol": {"nice_failback"},
+    "faults": {"crashes", "restarts", "link_toggles"},
+}
+
+
+def resolve(name_or_path: str | None) -> Path:
+    """A spec path, or the name of a spec shipped with hacheck (`active-passive`)."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_SPEC
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    shipped = resources.files("hacheck.specs") / f"{path.stem if path.suffix == '.toml' else name_or_path}.toml"
+    if path.parent == Path(".") and shipped.is_file():
+        return Path(str(shipped))
+    return path
+
+
+def shipped_specs() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("hacheck.specs").iterdir()
+                  if p.name.endswith(".toml"))
+
+
+def load(name_or_path: str | None = None) -> Spec:
+    path = resolve(name_or_path)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(where, None, None, "no such spec file (shipped specs: "
+                        f"{', '.join(shipped_specs())})", has_value=False) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(where, None, None, f"cannot read the spec file ({e})", has_value=False) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(where, None, None, f"not valid TOML: {e}", has_value=False) from None
+    return parse(data, where)
+
+
+def parse(data: dict, where: str) -> Spec:
+    _check_keys(data, "", where)
+    for table in ("cluster", "protocol", "faults"):
+        if table in data:
+            if not isinstance(data[table], dict):
+                raise SpecError(where, table, data[table], "a table")
+            _check_keys(data[table], table, where)
+    cluster = data.get("cluster", {})
+    protocol = data.get("protocol", {})
+    faults = data.get("faults", {})
+
+    name = _string(data, "name", "", where)
+    description = _string(data, "description", "", where)
+    nodes = _integer(cluster, "cluster.nodes", 2, 1, MAX_NODES, where)
+    home = cluster.get("home", ONE_PER_NODE)
+    if isinstance(home, list):
+        if len(home) > MAX_GROUPS or not all(type(h) is int and 0 <= h < nodes for h in home):
+            raise SpecError(where, "cluster.home", home,
+                            f'"{ONE_PER_NODE}" or a list of at most {MAX_GROUPS} node indices 0..{nodes - 1}')
+        home = tuple(home)
+    elif home != ONE_PER_NODE:
+        raise SpecError(where, "cluster.home", home,
+                        f'"{ONE_PER_NODE}" or a list of node indices 0..{nodes - 1}')
+    nice = protocol.get("nice_failback", True)
+    if type(nice) is not bool:
+        raise SpecError(where, "protocol.nice_failback", nice, "true or false")
+    budgets = {k: _integer(faults, f"faults.{k}", 0, 0, MAX_BUDGET, where)
+               for k in ("crashes", "restarts", "link_toggles")}
+    return Spec(where, name, description, nodes, home, nice, **budgets)
+
+
+def _check_keys(table: dict, prefix: str, where: str) -> None:
+    allowed = _SCHEMA[prefix]
+    for key in table:
+        if key not in allowed:
+            dotted = f"{prefix}.{key}" if prefix else key
+            raise SpecError(where, dotted, table[key],
+                            f"unknown key (value {_show(table[key])}); expected one of: "
+                            f"{', '.join(sorted(allowed))}", has_value=False)
+
+
+def _string(table: dict, key: str, default: str, where: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise SpecError(where, key, value, "a string")
+    return value
+
+
+def _integer(table: dict, dotted: str, default: int, lo: int, hi: int, where: str) -> int:
+    value = table.get(dotted.rsplit(".", 1)[-1], default)
+    if type(value) is not int or not lo <= value <= hi:
+        raise SpecError(where, dotted, value, f"a whole number from {lo} to {hi}")
+    return value

@@ -1,0 +1,1 @@
+"""User-facing tools: the `hacheck` command, its reports and trace files."""

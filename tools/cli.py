@@ -1,0 +1,96 @@
+"""The `hacheck` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hacheck import __version__
+from hacheck.checker import ExitCode, ModelBoundError
+from hacheck.model.config import MAX_NODES
+from hacheck.model.spec import DEFAULT_SPEC, SpecError, load, shipped_specs
+
+DESCRIPTION = """\
+Check heartbeat's nice_failback resource acquisition (heartbeat.c 1.51, June 2000) for
+S1: no resource group is ever held by two nodes at once. The protocol is explored
+breadth-first, so a violation is reported with a shortest run that reaches it.
+"""
+
+EPILOG = f"""\
+SPEC is a spec file (TOML) or the name of a shipped spec: {', '.join(shipped_specs())}.
+Default: {DEFAULT_SPEC}.
+
+exit codes: 0 every property holds; 12 a safety property is violated; 13 a liveness
+property is violated; 3 the search was cut short (--max-states, --time-limit, Ctrl-C);
+2 usage or configuration error; 1 internal error.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hacheck", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("spec", nargs="?", metavar="SPEC", help="spec file or shipped spec name")
+    p.add_argument("--nodes", type=int, metavar="N",
+                   help=f"number of nodes, 1..{MAX_NODES} (overrides the spec; with the "
+                        "one-per-node layout also the groups)")
+    p.add_argument("--untimed", action="store_true",
+                   help="explore the discrete model (layer D) only; for now the only mode")
+    p.add_argument("--no-symmetry", action="store_true",
+                   help="turn symmetry reduction off (counts are then of concrete states)")
+    p.add_argument("--keep-going", action="store_true",
+                   help="explore the whole state space; count the states violating each property")
+    p.add_argument("--max-states", type=int, metavar="K",
+                   help="stop after K distinct states (the verdict is then INCOMPLETE)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="stop after this many seconds (the verdict is then INCOMPLETE)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--trace-out", metavar="FILE",
+                   help="write the counterexample here (ITF JSON); default "
+                        "<spec>-n<N>-<property>.itf.json in the current directory")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--version", action="version", version=f"hacheck {__version__}")
+    return p
+
+
+def _progress(info: dict) -> None:
+    print(f"progress: {info['generated']:,} states generated, {info['distinct']:,} distinct, "
+          f"queue {info['queue']:,}, depth {info['depth']}, {info['rate']:,.0f} states/s",
+          file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:   # argparse: --help (0) or a usage error (2)
+        return int(e.code or 0)
+    try:
+        if args.max_states is not None and args.max_states < 1:
+            raise SpecError("--max-states", None, args.max_states, "a whole number >= 1")
+        if args.time_limit is not None and args.time_limit <= 0:
+            raise SpecError("--time-limit", None, args.time_limit, "a number of seconds > 0")
+        spec = load(args.spec)
+        spec.config(args.nodes)   # validate the override before any work
+    except SpecError as e:
+        print(f"hacheck: error: {e}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+
+    from hacheck.tools.report import render_json, render_text
+    from hacheck.tools.run import check
+    try:
+        run = check(spec, nodes=args.nodes, symmetry=not args.no_symmetry,
+                    keep_going=args.keep_going, max_states=args.max_states,
+                    time_limit=args.time_limit, progress=None if args.quiet else _progress,
+                    trace_out=args.trace_out)
+    except ModelBoundError as e:
+        print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
+        return int(ExitCode.INTERNAL_ERROR)
+    except OSError as e:
+        print(f"hacheck: error: cannot write the trace file: {e}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    print(render_json(run) if args.json else render_text(run))
+    return int(run.result.exit_code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""One check, end to end: spec -> model -> explorer -> CheckResult (+ trace files)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hacheck.checker import CheckResult, explore
+from hacheck.model import HeartbeatModel
+from hacheck.model.render import describe_action, variables
+from hacheck.model.spec import Spec
+from hacheck.properties import safety_properties
+from hacheck.tools.itf import trace_to_itf, write_itf
+
+UNTIMED_CAVEAT = (
+    "This counterexample is possible in the discrete model (layer D of model.md), where every "
+    "timer may fire at any moment; it is not yet shown to be possible with real timers "
+    "(keepalive, deadtime, RQSTDELAY, message delays)."
+)
+
+
+@dataclass
+class Run:
+    spec: Spec
+    cfg: object
+    model: HeartbeatModel
+    result: CheckResult
+    trace_files: dict[str, str]
+
+
+def check(spec: Spec, *, nodes=None, symmetry=True, keep_going=False, max_states=None,
+          time_limit=None, progress=None, trace_out=None) -> Run:
+    cfg = spec.config(nodes)
+    model = HeartbeatModel(cfg)
+    result = explore(model, safety_properties(cfg), symmetry=symmetry, keep_going=keep_going,
+                     max_states=max_states, time_limit=time_limit, progress=progress)
+    result.mode = "untimed"
+    result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
+                   "nice_failback": cfg.nice_failback, "crashes": cfg.crashes,
+                   "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
+                   "symmetry_group_size": model.symmetry_group_size if symmetry else 1}
+    files = {}
+    for prop in result.properties:
+        if prop.trace is not None and trace_out is not False:
+            path = trace_out or default_trace_path(spec, cfg, prop.name)
+            write_itf(path, itf_document(cfg, prop, result))
+            files[prop.name] = str(path)
+    return Run(spec, cfg, model, result, files)
+
+
+def default_trace_path(spec: Spec, cfg, prop_name: str) -> str:
+    stem = spec.path.rsplit("/", 1)[-1].removesuffix(".toml")
+    return f"{stem}-n{cfg.N}-{prop_name}.itf.json"
+
+
+def itf_document(cfg, prop, result) -> dict:
+    meta = {"source": result.meta.get("spec", ""), "property": prop.name,
+            "description": f"hacheck counterexample to {prop.name}: {prop.description}",
+            "verdict": prop.verdict.value, "mode": result.mode, "explanation": prop.explanation,
+            "config": {k: result.meta[k] for k in ("nodes", "home", "nice_failback", "crashes",
+                                                    "restarts", "link_toggles") if k in result.meta}}
+    return trace_to_itf(prop.trace, lambda s: variables(cfg, s),
+                        lambda before, a: describe_action(cfg, before, a), meta)

@@ -132,3 +132,46 @@ def encode_under(cfg, s, sym: Symmetry) -> bytes:
         return bytes(out)
     except ValueError:
         raise ModelBoundError("a channel or status pipe holds more than 255 messages") from None
+
+
+def permute(cfg, s, sym: Symmetry):
+    """The image of a state under a symmetry, as a state (for checks and tests; the search
+    itself only needs `encode_under`)."""
+    from hacheck.model.state import ClusterState, T_IPREQ, T_IPRESP, T_RESOURCES, T_STARTING
+
+    N = cfg.N
+    pi, sigma, inv = sym.node_map, sym.group_map, sym.node_inv
+
+    def group_mask(mask):
+        return sum(1 << sigma[g] for g in range(cfg.G) if mask >> g & 1)
+
+    def message(m):
+        kind = m[0]
+        if kind == T_STARTING:
+            return (kind, pi[m[1]])
+        if kind == T_RESOURCES:
+            return (kind, pi[m[1]]) + m[2:]
+        if kind == T_IPREQ:
+            return (kind, pi[m[1]], sigma[m[2]])
+        if kind == T_IPRESP:
+            return (kind, pi[m[1]], pi[m[2]], sigma[m[3]])
+        raise ValueError(m)
+
+    nodes = []
+    for k in range(N):
+        n = s.nodes[inv[k]]
+        nodes.append(n._replace(heard=sym.node_mask[n.heard], dead=sym.node_mask[n.dead],
+                                md=sym.node_mask[n.md],
+                                selfq=tuple(message(m) for m in n.selfq)))
+    conn = 0
+    for src, dst in sym.conn_bits:
+        if s.conn >> src & 1:
+            conn |= 1 << dst
+    ch = [()] * (N * N)
+    for i in range(N):
+        for j in range(N):
+            if i != j:
+                ch[pi[i] * N + pi[j]] = tuple(message(m) for m in s.ch[i * N + j])
+    return ClusterState(tuple(nodes), tuple(group_mask(s.own[inv[k]]) for k in range(N)),
+                        group_mask(s.rq), tuple(ch), conn,
+                        s.crashes_left, s.restarts_left, s.toggles_left)

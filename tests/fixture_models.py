@@ -1,0 +1,76 @@
+"""Tiny models whose state counts are known by hand, for testing the engine alone."""
+
+from hacheck.checker import Model
+
+
+class Counter(Model):
+    """0 -> 1 -> ... -> n: n + 1 states, n transitions, depth n."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def init_states(self):
+        return [0]
+
+    def actions(self, state):
+        return ["inc"] if state < self.n else []
+
+    def next_state(self, state, action):
+        return state + 1
+
+    def encode(self, state):
+        return state.to_bytes(4, "little")
+
+
+class Grid(Model):
+    """Two counters 0..k each, either may step: (k+1)^2 states, 2k(k+1) transitions, depth 2k.
+    Swapping the counters is a symmetry: (k+1)(k+2)/2 orbits."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def init_states(self):
+        return [(0, 0)]
+
+    def actions(self, state):
+        a, b = state
+        return [name for name, v in (("a", a), ("b", b)) if v < self.k]
+
+    def next_state(self, state, action):
+        a, b = state
+        return (a + 1, b) if action == "a" else (a, b + 1)
+
+    def encode(self, state):
+        return bytes(state)
+
+    def symmetries(self):
+        return ["swap"]
+
+    def encode_under(self, state, symmetry):
+        return bytes(reversed(state))
+
+
+class TwoRoads(Model):
+    """A long road (ten steps) is listed first, a short one (three steps) second; both end
+    in the bad state 'X'. Breadth-first search must report the short one."""
+
+    def init_states(self):
+        return [("start", 0)]
+
+    def actions(self, state):
+        road, pos = state
+        if road == "start":
+            return ["long", "short"]
+        if road == "X":
+            return []
+        return ["go"]
+
+    def next_state(self, state, action):
+        road, pos = state
+        if road == "start":
+            return (action, 1)
+        length = 10 if road == "long" else 3
+        return ("X", 0) if pos + 1 == length else (road, pos + 1)
+
+    def encode(self, state):
+        return repr(state).encode()

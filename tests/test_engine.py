@@ -1,0 +1,75 @@
+"""The explorer on tiny fixture models with state counts known by hand."""
+
+from hacheck.checker import Verdict, always, explore
+from hacheck.checker.verdict import ExitCode
+
+from fixture_models import Counter, Grid, TwoRoads
+
+NEVER_X = always("NX", "never reach X", lambda s: s[0] != "X")
+TRUE = always("T", "true", lambda s: True)
+
+
+def test_a_counter_to_five_has_six_states_five_transitions_and_depth_five():
+    result = explore(Counter(5), [TRUE])
+    stats = result.statistics
+    assert (stats.distinct_states, stats.transitions, stats.max_depth) == (6, 5, 5)
+    assert stats.complete and result.properties[0].verdict is Verdict.HOLDS
+    assert result.exit_code is ExitCode.OK
+
+
+def test_a_three_by_three_grid_has_sixteen_states_and_twenty_four_transitions():
+    stats = explore(Grid(3), [TRUE], symmetry=False).statistics
+    assert (stats.distinct_states, stats.transitions, stats.max_depth) == (16, 24, 6)
+
+
+def test_symmetry_reduction_stores_one_state_per_orbit_of_the_grid():
+    assert explore(Grid(3), [TRUE], symmetry=True).statistics.distinct_states == 10
+
+
+def test_the_shortest_counterexample_is_reported_even_when_a_longer_road_is_listed_first():
+    result = explore(TwoRoads(), [NEVER_X])
+    prop = result.properties[0]
+    assert prop.verdict is Verdict.VIOLATED
+    assert [step.action for step in prop.trace.steps] == ["short", "go", "go"]
+    assert prop.trace.final == ("X", 0)
+    assert result.exit_code is ExitCode.SAFETY_VIOLATED
+
+
+def test_keep_going_explores_everything_and_counts_the_violating_states():
+    at_least_two = always("LT2", "a + b < 2", lambda s: s[0] + s[1] < 2)
+    result = explore(Grid(2), [at_least_two], symmetry=False, keep_going=True)
+    # states of the 3x3 grid with a + b >= 2: 9 - 3 = 6
+    assert result.statistics.distinct_states == 9 and result.statistics.complete
+    assert result.properties[0].violating_states == 6
+    assert result.properties[0].verdict is Verdict.VIOLATED
+
+
+def test_a_search_cut_short_by_the_state_budget_is_incomplete_never_holds():
+    result = explore(Counter(100), [TRUE], max_states=10)
+    assert result.statistics.distinct_states == 10
+    assert not result.statistics.complete
+    assert result.properties[0].verdict is Verdict.INCOMPLETE
+    assert result.exit_code is ExitCode.INCOMPLETE
+
+
+def test_a_violation_in_the_initial_state_has_an_empty_trace():
+    result = explore(Counter(3), [always("P", "positive", lambda s: s > 0)])
+    prop = result.properties[0]
+    assert prop.verdict is Verdict.VIOLATED and len(prop.trace) == 0
+
+
+def test_the_search_stops_at_the_first_violation_without_keep_going():
+    result = explore(Counter(100), [always("P", "below 7", lambda s: s < 7)])
+    assert result.statistics.distinct_states == 8
+    assert result.statistics.stop_reason == "violation found"
+
+
+def test_traces_replay_through_symmetric_images_to_a_real_path():
+    bad = always("B", "not (3, 1)", lambda s: s != (3, 1))
+    prop = explore(Grid(3), [bad], symmetry=True).properties[0]
+    # whichever orbit member was stored, the replayed trace is a path from (0, 0)
+    state = prop.trace.initial
+    for step in prop.trace.steps:
+        assert Grid(3).next_state(state, step.action) == step.state
+        state = step.state
+    assert state in {(3, 1), (1, 3)} and len(prop.trace) == 4

@@ -172,7 +172,7 @@ def CHILD(cfg, s, i):
 def FORCETAKE(cfg, s, i, g):
     """req_resource's `sleep 10; takegroup g`: taken whatever the holder said."""
     bit = 1 << g
-    if s.nodes[i].ph != UP or not s.rq & bit:
+    if s.nodes[i].ph != UP or cfg.home[g] != i or not s.rq & bit:
         return None
     own = list(s.own)
     own[i] |= bit

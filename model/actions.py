@@ -29,7 +29,7 @@ class Action(NamedTuple):
 # --- Environment: faults and boots ---------------------------------------------------
 
 def BOOT(cfg, s, i):
-    """A node starts for the first time."""
+    """model.md §4 Environment. A node starts for the first time."""
     if s.nodes[i].ph != PRE:
         return None
     nodes = list(s.nodes)
@@ -38,7 +38,7 @@ def BOOT(cfg, s, i):
 
 
 def CRASH(cfg, s, i):
-    """Fail-stop: the node loses its groups, its pending scripts and its inbound messages.
+    """model.md §4 Environment. Fail-stop: the node loses its groups, its pending scripts and its inbound messages.
     Messages it already sent stay on the wire."""
     if s.nodes[i].ph != UP or s.crashes_left == 0:
         return None
@@ -55,6 +55,7 @@ def CRASH(cfg, s, i):
 
 
 def RESTART(cfg, s, i):
+    """model.md §4 Environment."""
     if s.nodes[i].ph != DOWN or s.restarts_left == 0:
         return None
     nodes = list(s.nodes)
@@ -63,7 +64,7 @@ def RESTART(cfg, s, i):
 
 
 def LINK(cfg, s, i, j):
-    """Cut or heal the link between i < j. Channels keep their messages."""
+    """model.md §4 Environment. Cut or heal the link between i < j. Channels keep their messages."""
     if s.toggles_left == 0:
         return None
     return s._replace(conn=s.conn ^ pair_bit(i, j, cfg.N), toggles_left=s.toggles_left - 1)
@@ -72,7 +73,7 @@ def LINK(cfg, s, i, j):
 # --- Network ---------------------------------------------------------------------------
 
 def DELIVER(cfg, s, i, j):
-    """j receives the head of ch[i][j]; any packet counts as heard from i."""
+    """model.md §4 Network. j receives the head of ch[i][j]; any packet counts as heard from i."""
     N = cfg.N
     queue = s.ch[i * N + j]
     if not queue or not s.conn & pair_bit(i, j, N) or s.nodes[j].ph != UP:
@@ -98,7 +99,7 @@ def DELIVER(cfg, s, i, j):
 
 
 def SELF(cfg, s, i):
-    """i processes the head of its own status pipe; scripts ignore their own requests."""
+    """model.md §4 Network. i processes the head of its own status pipe; scripts ignore their own requests."""
     selfq = s.nodes[i].selfq
     if s.nodes[i].ph != UP or not selfq:
         return None
@@ -111,7 +112,7 @@ def SELF(cfg, s, i):
 
 
 def HEAR(cfg, s, i, j):
-    """A status heartbeat from j reaches i (heartbeats are not kept in the channels)."""
+    """model.md §4 Network. A status heartbeat from j reaches i (heartbeats are not kept in the channels)."""
     n = s.nodes[i]
     bit = 1 << j
     if (n.ph != UP or s.nodes[j].ph != UP or not s.conn & pair_bit(i, j, cfg.N)
@@ -128,7 +129,7 @@ def HEAR(cfg, s, i, j):
 # --- Node-internal: timers and scripts -------------------------------------------------
 
 def DEAD(cfg, s, i, j):
-    """j's heartbeats have stopped reaching i for deadtime: check_for_timeouts."""
+    """model.md §4 Node-internal. j's heartbeats have stopped reaching i for deadtime: check_for_timeouts."""
     n = s.nodes[i]
     if (n.ph != UP or n.dead >> j & 1
             or (s.nodes[j].ph == UP and s.conn & pair_bit(i, j, cfg.N))):
@@ -139,7 +140,7 @@ def DEAD(cfg, s, i, j):
 
 
 def MACHDOWN(cfg, s, i, j):
-    """lib/mach_down j: take every group homed on j; with nice_failback, announce foreign."""
+    """model.md §4 Node-internal. lib/mach_down j: take every group homed on j; with nice_failback, announce foreign."""
     n = s.nodes[i]
     if n.ph != UP or not n.md >> j & 1:
         return None
@@ -152,7 +153,7 @@ def MACHDOWN(cfg, s, i, j):
 
 
 def CHILD(cfg, s, i):
-    """The req_our_resources child: `req_resource g &` for every local group not running
+    """model.md §4 Node-internal. The req_our_resources child: `req_resource g &` for every local group not running
     here, then (nice_failback) announce `local`, or `none` when there are no local groups."""
     n = s.nodes[i]
     if n.ph != UP or n.chld == 0:
@@ -170,7 +171,7 @@ def CHILD(cfg, s, i):
 
 
 def FORCETAKE(cfg, s, i, g):
-    """req_resource's `sleep 10; takegroup g`: taken whatever the holder said."""
+    """model.md §4 Node-internal. req_resource's `sleep 10; takegroup g`: taken whatever the holder said."""
     bit = 1 << g
     if s.nodes[i].ph != UP or cfg.home[g] != i or not s.rq & bit:
         return None
@@ -180,7 +181,7 @@ def FORCETAKE(cfg, s, i, g):
 
 
 def RSCRCVD_TIMEOUT(cfg, s, i):
-    """local_takeover: RQSTDELAY has passed in R_RSCRCVD; take unclaimed local groups."""
+    """model.md §4 Node-internal. local_takeover: RQSTDELAY has passed in R_RSCRCVD; take unclaimed local groups."""
     if not cfg.nice_failback or s.nodes[i].ph != UP or s.nodes[i].rs != R_RSCRCVD:
         return None
     d = Draft(cfg, s)

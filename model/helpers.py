@@ -16,7 +16,7 @@ MAX_CHILDREN = 3  # model.md: `chld` never needs to exceed 3
 
 
 def send(d, i: int, m: tuple) -> None:
-    """§3 send: to i's own status pipe, and to every peer that is running.
+    """model.md §3, send: to i's own status pipe, and to every peer that is running.
 
     A node that is not up never sees the message; a cut link only delays it (1.51's
     messages are sequenced and retransmitted), so the channel keeps it.
@@ -30,7 +30,7 @@ def send(d, i: int, m: tuple) -> None:
 
 
 def req_our_resources(d, i: int, stable: int) -> None:
-    """§3 req_our_resources: claim LOCAL, announce it (interim), fork the child."""
+    """model.md §3, req_our_resources: claim LOCAL, announce it (interim), fork the child."""
     n = d.node(i)
     if d.cfg.nice_failback:
         if n.oh & F or n.ih & L:
@@ -43,7 +43,7 @@ def req_our_resources(d, i: int, stable: int) -> None:
 
 
 def commup_check(d, i: int) -> None:
-    """§3 commup_check: COMM_LINKSUP once every peer has been heard from (or declared dead)."""
+    """model.md §3, commup_check: COMM_LINKSUP once every peer has been heard from (or declared dead)."""
     n = d.node(i)
     others = ((1 << d.N) - 1) & ~(1 << i)
     if n.comm == COMM_STARTING and n.heard & others == others:
@@ -58,7 +58,7 @@ def commup_check(d, i: int) -> None:
 
 
 def mark_node_dead(d, i: int, j: int) -> None:
-    """§3 mark_node_dead: j is dead; mach_down is started; with nice_failback, forget what
+    """model.md §3, mark_node_dead: j is dead; mach_down is started; with nice_failback, forget what
     the other claimed and re-request our own groups (the dead node may have held them)."""
     n = d.node(i)
     bit = 1 << j
@@ -74,7 +74,7 @@ def mark_node_dead(d, i: int, j: int) -> None:
 
 
 def process_resources(d, i: int, m: tuple) -> None:
-    """§3 process_resources: the nice_failback state machine, for `starting` and `resource`."""
+    """model.md §3, process_resources: the nice_failback state machine, for `starting` and `resource`."""
     n = d.node(i)
     if not d.cfg.nice_failback or n.comm != COMM_LINKSUP:
         return

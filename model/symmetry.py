@@ -32,7 +32,13 @@ class Symmetry:
     group_mask_lo: tuple[int, ...] # image of the low byte of a group mask
     group_mask_hi: tuple[int, ...] # image of the high byte
     conn_bits: tuple[tuple[int, int], ...]
-    codes: dict = field(default_factory=dict, compare=False, hash=False)  # message -> byte
+    channel_order: tuple[int, ...]  # ch index of the state feeding each channel of the image
+    # Caches of encoded pieces under this symmetry: a message, a node (with its `own`),
+    # a channel, the global header. Pieces recur across millions of states.
+    codes: dict = field(default_factory=dict, compare=False, hash=False)
+    node_pieces: dict = field(default_factory=dict, compare=False, hash=False)
+    channel_pieces: dict = field(default_factory=dict, compare=False, hash=False)
+    header_pieces: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_identity(self) -> bool:
@@ -57,7 +63,9 @@ def make_symmetry(cfg, node_map, group_map) -> Symmetry:
         (i * N + j, min(node_map[i], node_map[j]) * N + max(node_map[i], node_map[j]))
         for i in range(N) for j in range(i + 1, N)
     )
-    return Symmetry(tuple(node_map), tuple(group_map), tuple(inv), node_mask, lo, hi, conn_bits)
+    channel_order = tuple(inv[k] * N + inv[l] for k in range(N) for l in range(N) if k != l)
+    return Symmetry(tuple(node_map), tuple(group_map), tuple(inv), node_mask, lo, hi, conn_bits,
+                    channel_order)
 
 
 def automorphisms(cfg) -> list[Symmetry]:
@@ -97,41 +105,65 @@ def message_code(cfg, sym: Symmetry, m: tuple) -> int:
     return code
 
 
+CACHE_LIMIT = 1 << 20   # entries per piece cache before it is emptied (bounds memory)
+
+
 def encode_under(cfg, s, sym: Symmetry) -> bytes:
-    N = cfg.N
-    inv = sym.node_inv
-    nmask = sym.node_mask
-    lo, hi = sym.group_mask_lo, sym.group_mask_hi
-    codes = sym.codes
+    """The encoding of the image of `s` under `sym`, assembled from cached pieces."""
+    pieces = []
+    header = (s.crashes_left, s.restarts_left, s.toggles_left, s.conn, s.rq)
+    piece = sym.header_pieces.get(header)
+    if piece is None:
+        piece = _cached(sym.header_pieces, header, _header_piece(s, sym))
+    pieces.append(piece)
+    node_pieces = sym.node_pieces
+    nodes, own = s.nodes, s.own
+    for i in sym.node_inv:
+        key = (nodes[i], own[i])
+        piece = node_pieces.get(key)
+        if piece is None:
+            piece = _cached(node_pieces, key, _node_piece(cfg, sym, nodes[i], own[i]))
+        pieces.append(piece)
+    channel_pieces = sym.channel_pieces
+    ch = s.ch
+    for index in sym.channel_order:
+        queue = ch[index]
+        piece = channel_pieces.get(queue)
+        if piece is None:
+            piece = _cached(channel_pieces, queue, _sequence_piece(cfg, sym, queue))
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
+def _cached(cache: dict, key, piece: bytes) -> bytes:
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[key] = piece
+    return piece
+
+
+def _header_piece(s, sym: Symmetry) -> bytes:
     conn = 0
     for src, dst in sym.conn_bits:
         if s.conn >> src & 1:
             conn |= 1 << dst
-    out = [s.crashes_left, s.restarts_left, s.toggles_left]
-    out += conn.to_bytes(8, "little")
-    rq = lo[s.rq & 255] | hi[s.rq >> 8]
-    out += (rq & 255, rq >> 8)
-    for k in range(N):
-        i = inv[k]
-        n = s.nodes[i]
-        own = lo[s.own[i] & 255] | hi[s.own[i] >> 8]
-        out += (n.ph, n.comm, n.rs, n.ih, n.oh, n.os, n.tip, n.rry, n.chld,
-                nmask[n.heard], nmask[n.dead], nmask[n.md], own & 255, own >> 8, len(n.selfq))
-        for m in n.selfq:
-            c = codes.get(m)
-            out.append(c if c is not None else message_code(cfg, sym, m))
-    for k in range(N):
-        for l in range(N):
-            if k != l:
-                queue = s.ch[inv[k] * N + inv[l]]
-                out.append(len(queue))
-                for m in queue:
-                    c = codes.get(m)
-                    out.append(c if c is not None else message_code(cfg, sym, m))
-    try:
-        return bytes(out)
-    except ValueError:
-        raise ModelBoundError("a channel or status pipe holds more than 255 messages") from None
+    rq = sym.group_mask_lo[s.rq & 255] | sym.group_mask_hi[s.rq >> 8]
+    return bytes([s.crashes_left, s.restarts_left, s.toggles_left, *conn.to_bytes(8, "little"),
+                  rq & 255, rq >> 8])
+
+
+def _node_piece(cfg, sym: Symmetry, n, own_mask: int) -> bytes:
+    nmask = sym.node_mask
+    own = sym.group_mask_lo[own_mask & 255] | sym.group_mask_hi[own_mask >> 8]
+    return bytes((n.ph, n.comm, n.rs, n.ih, n.oh, n.os, n.tip, n.rry, n.chld,
+                  nmask[n.heard], nmask[n.dead], nmask[n.md], own & 255, own >> 8)) \
+        + _sequence_piece(cfg, sym, n.selfq)
+
+
+def _sequence_piece(cfg, sym: Symmetry, queue: tuple) -> bytes:
+    if len(queue) > 255:
+        raise ModelBoundError("a channel or status pipe holds more than 255 messages")
+    return bytes([len(queue), *(message_code(cfg, sym, m) for m in queue)])
 
 
 def permute(cfg, s, sym: Symmetry):

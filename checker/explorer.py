@@ -11,12 +11,16 @@ Design:
 - Level by level, in action order, so ids, counts and the first violation found are the
   same on every run. The first violation found is at minimal depth, so its trace (parent
   links, then `trace.replay`) is a shortest counterexample.
+- With `fingerprint`, the visited set keeps a 64-bit hash of each key instead of the key
+  (about a third of the memory); two distinct states with one fingerprint would make the
+  search miss one, so the result carries the probability bound of that happening.
 - A search that stops early (violation, state budget, time limit, Ctrl-C) records why;
   properties it did not see violated are then INCOMPLETE, never HOLDS.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from array import array
@@ -51,6 +55,7 @@ def explore(
     time_limit: float | None = None,
     progress: Progress | None = None,
     progress_interval: float = 5.0,
+    fingerprint: bool = False,
 ) -> CheckResult:
     """Explore the reachable states of `model` and check every `always` property on each.
 
@@ -60,8 +65,10 @@ def explore(
     invariants = [p for p in properties if p.kind == ALWAYS]
     first_violation: dict[str, int] = {}
     violating = {p.name: 0 for p in invariants}
-    visited: set[bytes] = set()
-    keys: list[bytes] = []
+    store = FingerprintStore() if fingerprint else ExactStore()
+    visited = store.visited
+    keys = store.keys
+    identity = store.identity
     parents = array("q")
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0}
@@ -85,7 +92,7 @@ def explore(
     def search() -> None:
         frontier: list[tuple[object, int]] = []
         for state in model.init_states():
-            key = model.canonical_key(state, symmetry)
+            key = identity(model.canonical_key(state, symmetry))
             if key not in visited:
                 frontier.append((state, len(keys)))
                 discover(state, key, -1, 0)
@@ -98,7 +105,7 @@ def explore(
             for position, (state, state_id) in enumerate(frontier):
                 for _action, successor in model.successors(state):
                     counters["transitions"] += 1
-                    key = canonical_key(successor, symmetry)
+                    key = identity(canonical_key(successor, symmetry))
                     if key not in visited:
                         next_frontier.append((successor, len(keys)))
                         discover(successor, key, state_id, level)
@@ -127,12 +134,15 @@ def explore(
     stats = Statistics(
         distinct_states=len(keys), transitions=counters["transitions"],
         max_depth=counters["depth"], wall_seconds=elapsed, complete=not stop_reason,
-        stop_reason=stop_reason, bytes_per_state=_bytes_per_state(visited, keys, parents),
+        stop_reason=stop_reason, bytes_per_state=store.bytes_per_state(parents),
+        fingerprint=fingerprint,
+        collision_probability=store.collision_probability(),
     )
     results = []
     for prop in invariants:
         if prop.name in first_violation:
-            trace = replay(model, _path(first_violation[prop.name], keys, parents), symmetry)
+            trace = replay(model, _path(first_violation[prop.name], keys, parents),
+                           lambda s: identity(model.canonical_key(s, symmetry)))
             explanation = prop.explain(trace.final) if prop.explain else ""
             verdict = Verdict.VIOLATED
         else:
@@ -154,11 +164,54 @@ def _path(state_id: int, keys: list[bytes], parents: array) -> list[bytes]:
     return path
 
 
-def _bytes_per_state(visited: set, keys: list, parents: array) -> float:
-    """Memory of the visited set, the key list, the parent links and the keys themselves."""
-    if not keys:
+class ExactStore:
+    """Visited states as their full canonical keys: exact."""
+
+    def __init__(self):
+        self.visited: set[bytes] = set()
+        self.keys: list[bytes] = []
+
+    @staticmethod
+    def identity(key: bytes) -> bytes:
+        return key
+
+    def collision_probability(self) -> float:
         return 0.0
-    total = sys.getsizeof(visited) + sys.getsizeof(keys) + sys.getsizeof(parents)
-    sample = keys[:: max(1, len(keys) // 1000)]
-    total += len(keys) * sum(sys.getsizeof(k) for k in sample) / len(sample)
-    return total / len(keys)
+
+    def bytes_per_state(self, parents: array) -> float:
+        """The visited set, the key list, the parent links and the keys themselves."""
+        keys = self.keys
+        if not keys:
+            return 0.0
+        total = sys.getsizeof(self.visited) + sys.getsizeof(keys) + sys.getsizeof(parents)
+        sample = keys[:: max(1, len(keys) // 1000)]
+        total += len(keys) * sum(sys.getsizeof(k) for k in sample) / len(sample)
+        return total / len(keys)
+
+
+class FingerprintStore:
+    """Visited states as 64-bit fingerprints (BLAKE2b of the canonical key).
+
+    If two distinct reachable states share a fingerprint, the second is taken as visited
+    and its successors may be missed. For n stored states and a uniform hash, the chance
+    that any two share one is at most n(n-1)/2 / 2^64 (the birthday bound)."""
+
+    def __init__(self):
+        self.visited: set[int] = set()
+        self.keys = array("Q")
+
+    @staticmethod
+    def identity(key: bytes) -> int:
+        return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
+
+    def collision_probability(self) -> float:
+        n = len(self.keys)
+        return min(1.0, n * (n - 1) / 2 / 2.0 ** 64)
+
+    def bytes_per_state(self, parents: array) -> float:
+        n = len(self.keys)
+        if not n:
+            return 0.0
+        ints = n * sys.getsizeof(1 << 62)   # one int object per fingerprint in the set
+        return (sys.getsizeof(self.visited) + ints + sys.getsizeof(self.keys)
+                + sys.getsizeof(parents)) / n

@@ -5,7 +5,7 @@ so it is a real path of the model even when the search stored only orbit represe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class Trace:
         return len(self.steps)
 
 
-def replay(model, keys: Sequence[bytes], use_symmetry: bool) -> Trace:
-    """Rebuild a concrete path whose states have the canonical keys `keys`, in order.
+def replay(model, keys: Sequence, canon: Callable[[Any], Any]) -> Trace:
+    """Rebuild a concrete path whose states have the identities `keys`, in order, where
+    `canon(state)` is the identity the search stored (a canonical key or its fingerprint).
 
-    From each concrete state, the first successor (in action order) whose canonical key is
+    From each concrete state, the first successor (in action order) whose identity is
     the next one is taken, so the result is deterministic.
     """
-    canon = lambda s: model.canonical_key(s, use_symmetry)  # noqa: E731
     initial = next((s for s in model.init_states() if canon(s) == keys[0]), None)
     if initial is None:
         raise RuntimeError("trace replay: no initial state has the recorded key")

@@ -47,6 +47,8 @@ class Statistics:
     complete: bool = False         # the whole reachable space was explored
     stop_reason: str = ""          # why the search stopped early, if it did
     bytes_per_state: float = 0.0   # memory of the visited set and parent links, per state
+    fingerprint: bool = False      # states were stored as 64-bit hashes
+    collision_probability: float = 0.0  # bound on a missed state (fingerprint mode)
 
     @property
     def states_per_second(self) -> float:

@@ -73,3 +73,18 @@ def test_traces_replay_through_symmetric_images_to_a_real_path():
         assert Grid(3).next_state(state, step.action) == step.state
         state = step.state
     assert state in {(3, 1), (1, 3)} and len(prop.trace) == 4
+
+
+def test_fingerprint_mode_finds_the_same_states_and_reports_its_collision_bound():
+    exact = explore(Grid(6), [TRUE], symmetry=False)
+    hashed = explore(Grid(6), [TRUE], symmetry=False, fingerprint=True)
+    assert hashed.statistics.distinct_states == exact.statistics.distinct_states == 49
+    assert hashed.statistics.fingerprint and not exact.statistics.fingerprint
+    n = 49
+    assert hashed.statistics.collision_probability == n * (n - 1) / 2 / 2.0 ** 64
+    assert exact.statistics.collision_probability == 0.0
+
+
+def test_fingerprint_mode_still_reports_a_shortest_counterexample():
+    prop = explore(TwoRoads(), [NEVER_X], fingerprint=True).properties[0]
+    assert [step.action for step in prop.trace.steps] == ["short", "go", "go"]

@@ -121,3 +121,12 @@ def test_model_md_check_value_and_the_reduced_count_of_two_nodes_without_faults(
     assert full.complete and full.distinct_states == 165_598
     assert full.distinct_states / 2 <= reduced.distinct_states < full.distinct_states
     assert reduced.max_depth == full.max_depth
+
+
+def test_fingerprints_give_the_exact_reduced_count_on_a_heartbeat_configuration():
+    cfg = Config(N=3, home=(0, 1, 2), crashes=1)
+    model = HeartbeatModel(cfg)
+    exact = explore(model, [], max_states=20_000).statistics
+    hashed = explore(model, [], max_states=20_000, fingerprint=True).statistics
+    assert (exact.distinct_states, exact.transitions) == (hashed.distinct_states, hashed.transitions)
+    assert hashed.bytes_per_state < exact.bytes_per_state

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after K distinct states (the verdict is then INCOMPLETE)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop after this many seconds (the verdict is then INCOMPLETE)")
+    p.add_argument("--fingerprint", action="store_true",
+                   help="store 64-bit hashes of states instead of the states (less memory); "
+                        "the report gives the probability that a state was missed")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--trace-out", metavar="FILE",
                    help="write the counterexample here (ITF JSON); default "
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         run = check(spec, nodes=args.nodes, symmetry=not args.no_symmetry,
                     keep_going=args.keep_going, max_states=args.max_states,
                     time_limit=args.time_limit, progress=None if args.quiet else _progress,
-                    trace_out=args.trace_out)
+                    trace_out=args.trace_out, fingerprint=args.fingerprint)
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)

@@ -69,10 +69,20 @@ def render_text(run: Run) -> str:
             f"statistics: {stats.distinct_states:,} distinct states, {stats.transitions:,} "
             f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
             f"{stats.states_per_second:,.0f} states/s, {stats.bytes_per_state:.0f} bytes/state",
+            *_fingerprint_lines(stats),
             "search: " + ("complete (the whole reachable state space)" if stats.complete
                           else f"stopped early ({stats.stop_reason})"),
             f"result: {_overall(result)} (exit code {int(result.exit_code)})"]
     return "\n".join(out)
+
+
+def _fingerprint_lines(stats) -> list[str]:
+    if not stats.fingerprint:
+        return []
+    return [_wrap("states were stored as 64-bit fingerprints: a fingerprint run is not a proof "
+                  "without this bound. Probability that two distinct states shared a "
+                  f"fingerprint, so that one was missed: at most {stats.collision_probability:.2g}.",
+                  "fingerprints: ")]
 
 
 def _overall(result) -> str:
@@ -108,6 +118,8 @@ def render_json(run: Run) -> str:
             "states_per_second": round(stats.states_per_second, 1),
             "bytes_per_state": round(stats.bytes_per_state, 1),
             "complete": stats.complete, "stop_reason": stats.stop_reason,
+            "fingerprint": stats.fingerprint,
+            "collision_probability": stats.collision_probability,
         },
         "properties": [
             {"name": p.name, "description": p.description, "kind": p.kind,

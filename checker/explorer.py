@@ -21,6 +21,7 @@ Design:
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import sys
 import time
 from array import array
@@ -56,59 +57,66 @@ def explore(
     progress: Progress | None = None,
     progress_interval: float = 5.0,
     fingerprint: bool = False,
+    workers: int = 1,
 ) -> CheckResult:
     """Explore the reachable states of `model` and check every `always` property on each.
 
     With `keep_going`, the whole space is explored and violating states are counted;
-    otherwise the search stops at the first violation (of any property).
+    otherwise the search stops at the first violation (of any property). With `workers`
+    above 1, successors are computed in that many processes; ids, counts and traces are
+    the same as with one.
     """
     invariants = [p for p in properties if p.kind == ALWAYS]
     first_violation: dict[str, int] = {}
     violating = {p.name: 0 for p in invariants}
     store = FingerprintStore() if fingerprint else ExactStore()
     visited = store.visited
-    keys = store.keys
+    ids = store.keys
     identity = store.identity
     parents = array("q")
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0}
 
-    def discover(state, key: bytes, parent: int, depth: int) -> None:
-        """Store a new state and check the invariants on it."""
-        state_id = len(keys)
+    def discover(ident, parent: int, depth: int, broken: tuple) -> None:
+        """Store a new state; `broken` lists the invariants it violates."""
+        state_id = len(ids)
         counters["depth"] = depth
-        visited.add(key)
-        keys.append(key)
+        visited.add(ident)
+        ids.append(ident)
         parents.append(parent)
-        for prop in invariants:
-            if not prop.holds(state):
-                violating[prop.name] += 1
-                first_violation.setdefault(prop.name, state_id)
-                if not keep_going:
-                    raise _Stop(VIOLATION_FOUND)
-        if max_states is not None and len(keys) >= max_states:
+        for index in broken:
+            name = invariants[index].name
+            violating[name] += 1
+            first_violation.setdefault(name, state_id)
+            if not keep_going:
+                raise _Stop(VIOLATION_FOUND)
+        if max_states is not None and len(ids) >= max_states:
             raise _Stop(f"state budget of {max_states:,} states reached")
 
-    def search() -> None:
-        frontier: list[tuple[object, int]] = []
+    def search(expand) -> None:
+        frontier: list[tuple[bytes, int]] = []   # canonical keys of the current level
         for state in model.init_states():
-            key = identity(model.canonical_key(state, symmetry))
-            if key not in visited:
-                frontier.append((state, len(keys)))
-                discover(state, key, -1, 0)
-        canonical_key = model.canonical_key
+            key = model.canonical_key(state, symmetry)
+            ident = identity(key)
+            if ident not in visited:
+                frontier.append((key, len(ids)))
+                discover(ident, -1, 0, _broken(invariants, state))
         last_report = started
         level = 0
         while frontier:
             level += 1
-            next_frontier: list[tuple[object, int]] = []
-            for position, (state, state_id) in enumerate(frontier):
-                for _action, successor in model.successors(state):
-                    counters["transitions"] += 1
-                    key = identity(canonical_key(successor, symmetry))
-                    if key not in visited:
-                        next_frontier.append((successor, len(keys)))
-                        discover(successor, key, state_id, level)
+            next_frontier: list[tuple[bytes, int]] = []
+            done = 0
+            batches = [frontier[k:k + BATCH] for k in range(0, len(frontier), BATCH)]
+            for batch, expanded in zip(batches, expand([key for key, _ in b] for b in batches)):
+                for (_, state_id), successors in zip(batch, expanded):
+                    counters["transitions"] += len(successors)
+                    for key, broken in successors:
+                        ident = identity(key)
+                        if ident not in visited:
+                            next_frontier.append((key, len(ids)))
+                            discover(ident, state_id, level, broken)
+                done += len(batch)
                 now = time.perf_counter()
                 if now - last_report >= progress_interval:
                     last_report = now
@@ -116,32 +124,32 @@ def explore(
                         raise _Stop(f"time limit of {time_limit:g} s reached")
                     if progress is not None:
                         progress({
-                            "generated": counters["transitions"], "distinct": len(keys),
-                            "queue": len(next_frontier) + len(frontier) - position - 1,
-                            "depth": level,
-                            "rate": len(keys) / (now - started),
+                            "generated": counters["transitions"], "distinct": len(ids),
+                            "queue": len(next_frontier) + len(frontier) - done,
+                            "depth": level, "rate": len(ids) / (now - started),
                         })
             frontier = next_frontier
 
     stop_reason = ""
     try:
-        search()
+        with _expander(model, invariants, symmetry, workers) as expand:
+            search(expand)
     except _Stop as stop:
         stop_reason = stop.reason
     except KeyboardInterrupt:
         stop_reason = "interrupted"
     elapsed = time.perf_counter() - started
     stats = Statistics(
-        distinct_states=len(keys), transitions=counters["transitions"],
+        distinct_states=len(ids), transitions=counters["transitions"],
         max_depth=counters["depth"], wall_seconds=elapsed, complete=not stop_reason,
         stop_reason=stop_reason, bytes_per_state=store.bytes_per_state(parents),
-        fingerprint=fingerprint,
-        collision_probability=store.collision_probability(),
+        fingerprint=fingerprint, collision_probability=store.collision_probability(),
+        workers=workers,
     )
     results = []
     for prop in invariants:
         if prop.name in first_violation:
-            trace = replay(model, _path(first_violation[prop.name], keys, parents),
+            trace = replay(model, _path(first_violation[prop.name], ids, parents),
                            lambda s: identity(model.canonical_key(s, symmetry)))
             explanation = prop.explain(trace.final) if prop.explain else ""
             verdict = Verdict.VIOLATED
@@ -153,6 +161,60 @@ def explore(
             violating_states=violating[prop.name], trace=trace, explanation=explanation,
         ))
     return CheckResult(results, stats, symmetry=symmetry)
+
+
+BATCH = 256   # frontier states per task handed to a worker
+
+
+def _broken(invariants, state) -> tuple:
+    return tuple(k for k, prop in enumerate(invariants) if not prop.holds(state))
+
+
+def _expand_batch(model, invariants, symmetry, keys) -> list:
+    """For each key of a batch: decode it, list its successors' canonical keys with the
+    invariants each successor violates. Runs in the search process or in a worker."""
+    canonical_key = model.canonical_key
+    out = []
+    for key in keys:
+        out.append([(canonical_key(t, symmetry), _broken(invariants, t))
+                    for _action, t in model.successors(model.decode(key))])
+    return out
+
+
+class _expander:
+    """A context giving `expand(batches) -> iterator of results, in batch order`: in this
+    process, or in a pool of forked workers that inherit the model (nothing of it is
+    pickled). Order is kept, so the search is the same whatever the worker count."""
+
+    def __init__(self, model, invariants, symmetry, workers):
+        self.args = (model, invariants, symmetry)
+        self.workers = workers
+        self.pool = None
+
+    def __enter__(self):
+        if self.workers <= 1:
+            return lambda batches: (_expand_batch(*self.args, keys) for keys in batches)
+        context = multiprocessing.get_context("fork")
+        self.pool = context.Pool(self.workers, initializer=_worker_init, initargs=self.args)
+        return lambda batches: self.pool.imap(_worker_expand, batches, chunksize=1)
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        return False
+
+
+_worker_args: tuple = ()   # set once in each forked worker by _worker_init
+
+
+def _worker_init(*args) -> None:
+    global _worker_args
+    _worker_args = args
+
+
+def _worker_expand(keys) -> list:
+    return _expand_batch(*_worker_args, keys)
 
 
 def _path(state_id: int, keys: list[bytes], parents: array) -> list[bytes]:

@@ -5,7 +5,8 @@ A model is a deterministic, finite transition system over immutable, hashable st
 - `init_states()` lists the initial states;
 - `actions(state)` lists the actions enabled in `state`, in the same order every time;
 - `next_state(state, action)` is the state the action leads to;
-- `encode(state)` is a compact byte string that identifies the state exactly;
+- `encode(state)` is a compact byte string that identifies the state exactly, and
+  `decode(key)` gives the state back;
 - `symmetries()` lists the automorphisms of the system (other than the identity) that
   the engine may use for symmetry reduction, each a function from state to encoding:
   `encode_under(state, symmetry)` is the encoding of the image of `state`.
@@ -37,6 +38,11 @@ class Model:
             yield action, self.next_state(state, action)
 
     def encode(self, state) -> bytes:
+        raise NotImplementedError
+
+    def decode(self, key: bytes):
+        """The state a key encodes (for a canonical key, the orbit's representative). The
+        search keeps only keys in its frontier and decodes them when it expands them."""
         raise NotImplementedError
 
     def symmetries(self) -> Sequence[Any]:

@@ -49,6 +49,7 @@ class Statistics:
     bytes_per_state: float = 0.0   # memory of the visited set and parent links, per state
     fingerprint: bool = False      # states were stored as 64-bit hashes
     collision_probability: float = 0.0  # bound on a missed state (fingerprint mode)
+    workers: int = 1               # processes that computed successors
 
     @property
     def states_per_second(self) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hacheck.checker import Model
 from hacheck.model.actions import action_table
 from hacheck.model.state import initial_state
-from hacheck.model.symmetry import automorphisms, encode_under
+from hacheck.model.symmetry import automorphisms, decode, encode_under
 
 
 class HeartbeatModel(Model):
@@ -37,6 +37,9 @@ class HeartbeatModel(Model):
 
     def encode(self, state) -> bytes:
         return encode_under(self.cfg, state, self._identity)
+
+    def decode(self, key: bytes):
+        return decode(self.cfg, key)
 
     def symmetries(self):
         return self._symmetries

@@ -207,3 +207,49 @@ def permute(cfg, s, sym: Symmetry):
     return ClusterState(tuple(nodes), tuple(group_mask(s.own[inv[k]]) for k in range(N)),
                         group_mask(s.rq), tuple(ch), conn,
                         s.crashes_left, s.restarts_left, s.toggles_left)
+
+
+def decode(cfg, key: bytes):
+    """The state whose identity encoding is `key` (the inverse of `encode_under` with the
+    identity; a canonical key decodes to the orbit member it encodes)."""
+    from hacheck.model.state import ClusterState, NodeState
+
+    N, G = cfg.N, cfg.G
+    crashes_left, restarts_left, toggles_left = key[0], key[1], key[2]
+    conn = int.from_bytes(key[3:11], "little")
+    rq = key[11] | key[12] << 8
+    pos = 13
+    nodes, own = [], []
+    for i in range(N):
+        (ph, comm, rs, ih, oh, os, tip, rry, chld, heard, dead, md, own_lo, own_hi,
+         length) = key[pos:pos + 15]
+        pos += 15
+        selfq = tuple(_decode_message(cfg, i, c) for c in key[pos:pos + length])
+        pos += length
+        nodes.append(NodeState(ph, comm, heard, dead, rs, ih, oh, os, tip, rry, chld, md, selfq))
+        own.append(own_lo | own_hi << 8)
+    ch = [()] * (N * N)
+    for i in range(N):
+        for j in range(N):
+            if i != j:
+                length = key[pos]
+                ch[i * N + j] = tuple(_decode_message(cfg, i, c) for c in key[pos + 1:pos + 1 + length])
+                pos += 1 + length
+    return ClusterState(tuple(nodes), tuple(own), rq, tuple(ch), conn,
+                        crashes_left, restarts_left, toggles_left)
+
+
+def _decode_message(cfg, sender: int, code: int) -> tuple:
+    from hacheck.model.state import IPRESP, IPREQ, RES, STARTING
+
+    G = cfg.G
+    if code == 1:
+        return STARTING(sender)
+    if code < 26:
+        n, rest = divmod(code - 2, 6)
+        st, md = divmod(rest, 2)
+        return RES(sender, n, st, md)
+    if code < 26 + G:
+        return IPREQ(sender, code - 26)
+    dest, g = divmod(code - 26 - G, G)
+    return IPRESP(sender, dest, g)

@@ -1,5 +1,7 @@
 """Tiny models whose state counts are known by hand, for testing the engine alone."""
 
+import ast
+
 from hacheck.checker import Model
 
 
@@ -20,6 +22,9 @@ class Counter(Model):
 
     def encode(self, state):
         return state.to_bytes(4, "little")
+
+    def decode(self, key):
+        return int.from_bytes(key, "little")
 
 
 class Grid(Model):
@@ -42,6 +47,9 @@ class Grid(Model):
 
     def encode(self, state):
         return bytes(state)
+
+    def decode(self, key):
+        return tuple(key)
 
     def symmetries(self):
         return ["swap"]
@@ -74,3 +82,6 @@ class TwoRoads(Model):
 
     def encode(self, state):
         return repr(state).encode()
+
+    def decode(self, key):
+        return ast.literal_eval(key.decode())

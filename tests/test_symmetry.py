@@ -130,3 +130,12 @@ def test_fingerprints_give_the_exact_reduced_count_on_a_heartbeat_configuration(
     hashed = explore(model, [], max_states=20_000, fingerprint=True).statistics
     assert (exact.distinct_states, exact.transitions) == (hashed.distinct_states, hashed.transitions)
     assert hashed.bytes_per_state < exact.bytes_per_state
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=str)
+def test_decoding_a_key_gives_back_the_state(cfg):
+    model, sample = reachable_sample(cfg, limit=1500)
+    for s in sample:
+        assert model.decode(model.encode(s)) == s
+        canonical = model.decode(model.canonical_key(s))
+        assert model.canonical_key(canonical) == model.canonical_key(s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from hacheck import __version__
@@ -43,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after K distinct states (the verdict is then INCOMPLETE)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop after this many seconds (the verdict is then INCOMPLETE)")
+    p.add_argument("--workers", type=int, metavar="K", default=os.cpu_count() or 1,
+                   help="processes computing successors (default: all cores, here "
+                        f"{os.cpu_count() or 1}); counts and traces do not depend on it")
     p.add_argument("--fingerprint", action="store_true",
                    help="store 64-bit hashes of states instead of the states (less memory); "
                         "the report gives the probability that a state was missed")
@@ -72,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SpecError("--max-states", None, args.max_states, "a whole number >= 1")
         if args.time_limit is not None and args.time_limit <= 0:
             raise SpecError("--time-limit", None, args.time_limit, "a number of seconds > 0")
+        if args.workers < 1:
+            raise SpecError("--workers", None, args.workers, "a whole number >= 1")
         spec = load(args.spec)
         spec.config(args.nodes)   # validate the override before any work
     except SpecError as e:
@@ -84,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         run = check(spec, nodes=args.nodes, symmetry=not args.no_symmetry,
                     keep_going=args.keep_going, max_states=args.max_states,
                     time_limit=args.time_limit, progress=None if args.quiet else _progress,
-                    trace_out=args.trace_out, fingerprint=args.fingerprint)
+                    trace_out=args.trace_out, fingerprint=args.fingerprint,
+                    workers=args.workers)
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)

@@ -68,7 +68,8 @@ def render_text(run: Run) -> str:
     out += ["",
             f"statistics: {stats.distinct_states:,} distinct states, {stats.transitions:,} "
             f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
-            f"{stats.states_per_second:,.0f} states/s, {stats.bytes_per_state:.0f} bytes/state",
+            f"{stats.states_per_second:,.0f} states/s, {stats.bytes_per_state:.0f} bytes/state, "
+            f"{stats.workers} worker{'s' if stats.workers != 1 else ''}",
             *_fingerprint_lines(stats),
             "search: " + ("complete (the whole reachable state space)" if stats.complete
                           else f"stopped early ({stats.stop_reason})"),
@@ -118,7 +119,7 @@ def render_json(run: Run) -> str:
             "states_per_second": round(stats.states_per_second, 1),
             "bytes_per_state": round(stats.bytes_per_state, 1),
             "complete": stats.complete, "stop_reason": stats.stop_reason,
-            "fingerprint": stats.fingerprint,
+            "fingerprint": stats.fingerprint, "workers": stats.workers,
             "collision_probability": stats.collision_probability,
         },
         "properties": [

@@ -28,12 +28,12 @@ class Run:
 
 
 def check(spec: Spec, *, nodes=None, symmetry=True, keep_going=False, max_states=None,
-          time_limit=None, progress=None, trace_out=None, fingerprint=False) -> Run:
+          time_limit=None, progress=None, trace_out=None, fingerprint=False, workers=1) -> Run:
     cfg = spec.config(nodes)
     model = HeartbeatModel(cfg)
     result = explore(model, safety_properties(cfg), symmetry=symmetry, keep_going=keep_going,
                      max_states=max_states, time_limit=time_limit, progress=progress,
-                     fingerprint=fingerprint)
+                     fingerprint=fingerprint, workers=workers)
     result.mode = "untimed"
     result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
                    "nice_failback": cfg.nice_failback, "crashes": cfg.crashes,

@@ -118,10 +118,10 @@ def explore(
                             discover(ident, state_id, level, broken)
                 done += len(batch)
                 now = time.perf_counter()
+                if time_limit is not None and now - started > time_limit:
+                    raise _Stop(f"time limit of {time_limit:g} s reached")
                 if now - last_report >= progress_interval:
                     last_report = now
-                    if time_limit is not None and now - started > time_limit:
-                        raise _Stop(f"time limit of {time_limit:g} s reached")
                     if progress is not None:
                         progress({
                             "generated": counters["transitions"], "distinct": len(ids),

@@ -45,7 +45,7 @@ def _show(value) -> str:
     try:
         return json.dumps(value)
     except (TypeError, ValueError):
-        return repr(value)
+        return str(value)   # TOML dates and times
 
 
 @dataclass(frozen=True)

@@ -386,4 +386,36 @@ def test_an_unknown_spec_name_is_reported_as_a_missing_file(capsys):
 def test_an_unwritable_trace_path_is_a_usage_error_without_traceback(capsys, tmp_path):
     target = tmp_path / "no" / "such" / "dir" / "t.itf.json"
     code, out, err = hacheck(capsys, "--trace-out", str(target), "-q")
-    assert_one_line_error(code, out, err, "cannot write the trace file", str(target))
+    assert_one_line_error(code, out, err, "--trace-out", "existing directory", str(target))
+
+
+def test_a_trace_that_cannot_be_written_after_the_search_keeps_the_verdict(capsys, tmp_path):
+    code, out, err = hacheck(capsys, "--nodes", "2", "--trace-out", str(tmp_path), "-q")
+    assert code == 12
+    assert "S1  no resource group is held by two nodes at once: VIOLATED" in out
+    assert "cannot write the S1 trace file" in err and "Traceback" not in err
+
+
+def test_the_time_limit_is_honoured_between_progress_lines(capsys):
+    code, out, err = hacheck(capsys, "--nodes", "2", "--keep-going", "--time-limit", "0.3",
+                             "--workers", "1", "-q", "--json")
+    assert code == 12   # violations seen before the limit still count
+    stats = json.loads(out)["statistics"]
+    assert "time limit" in stats["stop_reason"] and not stats["complete"]
+    assert stats["wall_seconds"] < 4.0   # the progress interval is 5 s
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_a_time_limit_that_is_not_a_positive_finite_number_is_refused(capsys, value):
+    code, out, err = hacheck(capsys, f"--time-limit={value}")
+    assert_one_line_error(code, out, err, "--time-limit")
+
+
+def test_a_reader_that_closes_the_pipe_early_causes_no_traceback():
+    proc = subprocess.run("hacheck --nodes 3 -q --json --trace-out /dev/null | head -c 10",
+                          shell=True, capture_output=True, text=True,
+                          executable="/bin/bash")
+    assert "Traceback" not in proc.stderr
+    code = subprocess.run("set -o pipefail; hacheck --nodes 3 -q --trace-out /dev/null | true",
+                          shell=True, capture_output=True, text=True, executable="/bin/bash")
+    assert code.returncode == 12 and "Traceback" not in code.stderr

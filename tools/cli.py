@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+
+from pathlib import Path
 
 from hacheck import __version__
 from hacheck.checker import ExitCode, ModelBoundError
@@ -74,10 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.max_states is not None and args.max_states < 1:
             raise SpecError("--max-states", None, args.max_states, "a whole number >= 1")
-        if args.time_limit is not None and args.time_limit <= 0:
+        if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
             raise SpecError("--time-limit", None, args.time_limit, "a number of seconds > 0")
         if args.workers < 1:
             raise SpecError("--workers", None, args.workers, "a whole number >= 1")
+        if args.trace_out and not Path(args.trace_out).resolve().parent.is_dir():
+            raise SpecError("--trace-out", None, args.trace_out, "a file in an existing directory")
         spec = load(args.spec)
         spec.config(args.nodes)   # validate the override before any work
     except SpecError as e:
@@ -95,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)
-    except OSError as e:
-        print(f"hacheck: error: cannot write the trace file: {e}", file=sys.stderr)
-        return int(ExitCode.USAGE)
-    print(render_json(run) if args.json else render_text(run))
+    try:
+        print(render_json(run) if args.json else render_text(run), flush=True)
+    except BrokenPipeError:   # the reader went away (`| head`): the exit code still counts
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    for name, error in run.trace_errors.items():
+        print(f"hacheck: error: cannot write the {name} trace file: {error}", file=sys.stderr)
     return int(run.result.exit_code)
 
 

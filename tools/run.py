@@ -25,6 +25,7 @@ class Run:
     model: HeartbeatModel
     result: CheckResult
     trace_files: dict[str, str]
+    trace_errors: dict[str, str]
 
 
 def check(spec: Spec, *, nodes=None, symmetry=True, keep_going=False, max_states=None,
@@ -39,13 +40,16 @@ def check(spec: Spec, *, nodes=None, symmetry=True, keep_going=False, max_states
                    "nice_failback": cfg.nice_failback, "crashes": cfg.crashes,
                    "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
                    "symmetry_group_size": model.symmetry_group_size if symmetry else 1}
-    files = {}
+    files, errors = {}, {}
     for prop in result.properties:
         if prop.trace is not None and trace_out is not False:
             path = trace_out or default_trace_path(spec, cfg, prop.name)
-            write_itf(path, itf_document(cfg, prop, result))
-            files[prop.name] = str(path)
-    return Run(spec, cfg, model, result, files)
+            try:
+                write_itf(path, itf_document(cfg, prop, result))
+                files[prop.name] = str(path)
+            except OSError as e:   # keep the verdict; say what could not be written
+                errors[prop.name] = str(e)
+    return Run(spec, cfg, model, result, files, errors)
 
 
 def default_trace_path(spec: Spec, cfg, prop_name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hacheck.checker import Model
 from hacheck.model.actions import action_table
 from hacheck.model.state import initial_state
-from hacheck.model.symmetry import automorphisms, decode, encode_under
+from hacheck.model.symmetry import Decoder, automorphisms, encode_under
 
 
 class HeartbeatModel(Model):
@@ -15,6 +15,7 @@ class HeartbeatModel(Model):
         group = automorphisms(cfg)
         self._identity = group[0]
         self._symmetries = tuple(group[1:])
+        self._decoder = Decoder(cfg)
 
     def init_states(self):
         return [initial_state(self.cfg)]
@@ -39,7 +40,7 @@ class HeartbeatModel(Model):
         return encode_under(self.cfg, state, self._identity)
 
     def decode(self, key: bytes):
-        return decode(self.cfg, key)
+        return self._decoder.decode(key)
 
     def symmetries(self):
         return self._symmetries

@@ -209,34 +209,49 @@ def permute(cfg, s, sym: Symmetry):
                         s.crashes_left, s.restarts_left, s.toggles_left)
 
 
-def decode(cfg, key: bytes):
-    """The state whose identity encoding is `key` (the inverse of `encode_under` with the
-    identity; a canonical key decodes to the orbit member it encodes)."""
-    from hacheck.model.state import ClusterState, NodeState
+class Decoder:
+    """The inverse of the identity encoding. Messages are looked up in a table per sender,
+    and node and channel pieces are cached, as they recur across states."""
 
-    N, G = cfg.N, cfg.G
-    crashes_left, restarts_left, toggles_left = key[0], key[1], key[2]
-    conn = int.from_bytes(key[3:11], "little")
-    rq = key[11] | key[12] << 8
-    pos = 13
-    nodes, own = [], []
-    for i in range(N):
-        (ph, comm, rs, ih, oh, os, tip, rry, chld, heard, dead, md, own_lo, own_hi,
-         length) = key[pos:pos + 15]
-        pos += 15
-        selfq = tuple(_decode_message(cfg, i, c) for c in key[pos:pos + length])
-        pos += length
-        nodes.append(NodeState(ph, comm, heard, dead, rs, ih, oh, os, tip, rry, chld, md, selfq))
-        own.append(own_lo | own_hi << 8)
-    ch = [()] * (N * N)
-    for i in range(N):
-        for j in range(N):
-            if i != j:
-                length = key[pos]
-                ch[i * N + j] = tuple(_decode_message(cfg, i, c) for c in key[pos + 1:pos + 1 + length])
-                pos += 1 + length
-    return ClusterState(tuple(nodes), tuple(own), rq, tuple(ch), conn,
-                        crashes_left, restarts_left, toggles_left)
+    def __init__(self, cfg):
+        self.cfg = cfg
+        codes = range(1, 26 + cfg.G + cfg.N * cfg.G)
+        self.messages = [{c: _decode_message(cfg, s, c) for c in codes} for s in range(cfg.N)]
+        self.pieces: dict = {}
+
+    def _sequence(self, sender: int, piece: bytes) -> tuple:
+        cached = self.pieces.get((sender, piece))
+        if cached is None:
+            table = self.messages[sender]
+            cached = _cached(self.pieces, (sender, piece), tuple(table[c] for c in piece))
+        return cached
+
+    def decode(self, key: bytes):
+        """The state whose identity encoding is `key` (a canonical key decodes to the orbit
+        member it encodes)."""
+        from hacheck.model.state import ClusterState, NodeState
+
+        N = self.cfg.N
+        pos = 13
+        nodes, own = [], []
+        for i in range(N):
+            (ph, comm, rs, ih, oh, os, tip, rry, chld, heard, dead, md, own_lo, own_hi,
+             length) = key[pos:pos + 15]
+            pos += 15
+            selfq = self._sequence(i, key[pos:pos + length])
+            pos += length
+            nodes.append(NodeState(ph, comm, heard, dead, rs, ih, oh, os, tip, rry, chld, md,
+                                   selfq))
+            own.append(own_lo | own_hi << 8)
+        ch = [()] * (N * N)
+        for i in range(N):
+            for j in range(N):
+                if i != j:
+                    length = key[pos]
+                    ch[i * N + j] = self._sequence(i, key[pos + 1:pos + 1 + length])
+                    pos += 1 + length
+        return ClusterState(tuple(nodes), tuple(own), key[11] | key[12] << 8, tuple(ch),
+                            int.from_bytes(key[3:11], "little"), key[0], key[1], key[2])
 
 
 def _decode_message(cfg, sender: int, code: int) -> tuple:

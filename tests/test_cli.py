@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tomllib
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -87,9 +89,17 @@ def test_help_exits_zero_and_explains_every_option_and_every_exit_code(capsys):
         assert name in text
 
 
+def console_script() -> str:
+    """The installed `hacheck` script: beside this interpreter (a venv used without
+    activating it, as the README does), else on PATH."""
+    beside = Path(sys.executable).parent / "hacheck"
+    script = str(beside) if beside.is_file() else shutil.which("hacheck")
+    assert script is not None, "the hacheck console script is not installed (pip install -e .)"
+    return script
+
+
 def test_the_installed_console_script_prints_the_package_version(tmp_path):
-    script = shutil.which("hacheck")
-    assert script is not None, "the hacheck console script is not on PATH (pip install -e .)"
+    script = console_script()
     done = subprocess.run([script, "--version"], capture_output=True, text=True, cwd=tmp_path,
                           timeout=60)
     assert done.returncode == 0
@@ -97,8 +107,7 @@ def test_the_installed_console_script_prints_the_package_version(tmp_path):
 
 
 def test_the_console_script_passes_the_exit_code_of_main_to_the_shell(tmp_path):
-    script = shutil.which("hacheck")
-    assert script is not None
+    script = console_script()
     done = subprocess.run([script, "--nodes", "0"], capture_output=True, text=True,
                           cwd=tmp_path, timeout=60)
     assert done.returncode == 2
@@ -256,8 +265,7 @@ def test_two_runs_give_identical_json_except_timing(capsys, tmp_path):
 
 
 def test_runs_in_processes_with_different_hash_seeds_give_identical_json(tmp_path):
-    script = shutil.which("hacheck")
-    assert script is not None
+    script = console_script()
     reports = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -412,10 +420,11 @@ def test_a_time_limit_that_is_not_a_positive_finite_number_is_refused(capsys, va
 
 
 def test_a_reader_that_closes_the_pipe_early_causes_no_traceback():
-    proc = subprocess.run("hacheck --nodes 3 -q --json --trace-out /dev/null | head -c 10",
+    hacheck = shlex.quote(console_script())
+    proc = subprocess.run(f"{hacheck} --nodes 3 -q --json --trace-out /dev/null | head -c 10",
                           shell=True, capture_output=True, text=True,
                           executable="/bin/bash")
     assert "Traceback" not in proc.stderr
-    code = subprocess.run("set -o pipefail; hacheck --nodes 3 -q --trace-out /dev/null | true",
+    code = subprocess.run(f"set -o pipefail; {hacheck} --nodes 3 -q --trace-out /dev/null | true",
                           shell=True, capture_output=True, text=True, executable="/bin/bash")
     assert code.returncode == 12 and "Traceback" not in code.stderr

@@ -1,33 +1,42 @@
-"""Breadth-first exploration with a visited set of canonical encodings.
+"""Breadth-first exploration with a visited set of encoded states.
 
 Design:
-- States are identified by `model.canonical_key(state)`: with symmetry reduction, the least
-  encoding over the automorphism group, so each orbit is stored once and counts are exact
-  and reproducible; without it, the plain encoding.
-- The visited set holds only byte strings. Each stored state has an integer id (its
-  discovery rank), a parent id and its key, kept in flat arrays; the frontier holds the
-  concrete states of the current BFS level only. The first member of an orbit to be
-  discovered is the one expanded; all members have the same successors up to symmetry.
-- Level by level, in action order, so ids, counts and the first violation found are the
-  same on every run. The first violation found is at minimal depth, so its trace (parent
-  links, then `trace.replay`) is a shortest counterexample.
-- With `fingerprint`, the visited set keeps a 64-bit hash of each key instead of the key
-  (about a third of the memory); two distinct states with one fingerprint would make the
-  search miss one, so the result carries the probability bound of that happening.
+- States are rows of bytes (`checker.model`). With symmetry reduction the model returns
+  canonical rows (one per orbit), so counts are exact and reproducible; without it, the
+  plain rows.
+- The search goes level by level. A level is a range of ids (ids are discovery ranks),
+  expanded in batches of `model.batch_size` rows: the model computes every successor of
+  the batch at once, the store inserts them in order (`checker.store`), and the
+  invariants are evaluated on the new rows in one call. Ids, counts and the first
+  violation found are the same on every run and for any number of workers.
+- The first violation found is at minimal depth, so its trace (parent links, then
+  `trace.replay`) is a shortest counterexample in the explored graph.
+- Partial-order reduction (`reduce`): the model may return only an ample subset of a
+  state's successors. Unless the model's ample sets satisfy the cycle proviso by
+  themselves (`static_proviso`), it is checked here, in its breadth-first form: a
+  reduced state with any ample successor already visited is expanded fully. A cycle of
+  the reduced graph has an edge into a state of the same or an earlier level, which is
+  visited when that edge's source is expanded, so every cycle contains a fully expanded
+  state (docs/reduction.md).
+  The reduction is used only when every invariant reads nothing but what the model's
+  reduction keeps visible (`model.reduction_reads`). A reduced graph may reach a
+  violation only by a longer path, so the trace of a violation found with reduction
+  comes from a second, unreduced search that stops at the first violation (it never
+  goes deeper than the reduced one did).
+- `workers` sets the number of threads the model's compiled code may use.
 - A search that stops early (violation, state budget, time limit, Ctrl-C) records why;
   properties it did not see violated are then INCOMPLETE, never HOLDS.
 """
 
 from __future__ import annotations
 
-import hashlib
-import multiprocessing
-import sys
 import time
-from array import array
 from typing import Callable, Sequence
 
+import numpy as np
+
 from hacheck.checker.properties import ALWAYS, Property
+from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
 from hacheck.checker.trace import replay
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
 
@@ -46,11 +55,36 @@ class _Stop(Exception):
         self.reason = reason
 
 
+class _Parents:
+    """The parent id of every state, growing as states are found (-1: initial)."""
+
+    def __init__(self):
+        self.array = np.empty(1024, dtype=np.int32)
+        self.count = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        n = self.count + len(values)
+        if n > self.array.shape[0]:
+            bigger = np.empty(max(n, self.array.shape[0] * 3 // 2), dtype=np.int32)
+            bigger[:self.count] = self.array[:self.count]
+            self.array = bigger
+        self.array[self.count:n] = values
+        self.count = n
+
+    def path(self, state_id: int) -> list[int]:
+        path = []
+        while state_id >= 0:
+            path.append(state_id)
+            state_id = int(self.array[state_id])
+        return path[::-1]
+
+
 def explore(
     model,
     properties: Sequence[Property],
     *,
     symmetry: bool = True,
+    reduce: bool = False,
     keep_going: bool = False,
     max_states: int | None = None,
     time_limit: float | None = None,
@@ -62,95 +96,131 @@ def explore(
     """Explore the reachable states of `model` and check every `always` property on each.
 
     With `keep_going`, the whole space is explored and violating states are counted;
-    otherwise the search stops at the first violation (of any property). With `workers`
-    above 1, successors are computed in that many processes; ids, counts and traces are
-    the same as with one.
+    otherwise the search stops at the first violation (of any property).
     """
     invariants = [p for p in properties if p.kind == ALWAYS]
+    reduce = reduce and model.supports_reduction and all(
+        p.reads is not None and p.reads <= model.reduction_reads for p in invariants)
     first_violation: dict[str, int] = {}
     violating = {p.name: 0 for p in invariants}
-    store = FingerprintStore() if fingerprint else ExactStore()
-    visited = store.visited
-    ids = store.keys
-    identity = store.identity
-    parents = array("q")
+    store = (FingerprintStore if fingerprint else ExactStore)(model.width)
+    parents = _Parents()
     started = time.perf_counter()
-    counters = {"transitions": 0, "depth": 0}
+    counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0}
+    next_rows: list[np.ndarray] = []     # fingerprint mode: the rows of the next level
 
-    def discover(ident, parent: int, depth: int, broken: tuple) -> None:
-        """Store a new state; `broken` lists the invariants it violates."""
-        state_id = len(ids)
+    def add(rows: np.ndarray, parent_ids: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Insert candidate rows in order; check the new ones; (ids, new)."""
+        words = rows.view(np.uint64)
+        hashes = np.empty(len(rows), dtype=np.uint64)
+        hash_rows(words, hashes)
+        limit = max_states if max_states is not None else 1 << 62
+        ids, new, looked_at = store.insert(words, hashes, limit)
+        if not new.any():
+            if looked_at < len(rows):
+                raise _Stop(f"state budget of {max_states:,} states reached")
+            return ids, new
+        fresh = rows[new]
+        parents.extend(parent_ids[new])
         counters["depth"] = depth
-        visited.add(ident)
-        ids.append(ident)
-        parents.append(parent)
-        for index in broken:
-            name = invariants[index].name
-            violating[name] += 1
-            first_violation.setdefault(name, state_id)
-            if not keep_going:
-                raise _Stop(VIOLATION_FOUND)
-        if max_states is not None and len(ids) >= max_states:
+        if fingerprint:
+            next_rows.append(fresh)
+        fresh_ids = ids[new]
+        stop = None
+        for index, prop in enumerate(invariants):
+            bad = _violations(model, prop, fresh)
+            if bad.any():
+                violating[prop.name] += int(bad.sum())
+                first_violation.setdefault(prop.name, int(fresh_ids[np.argmax(bad)]))
+                if not keep_going:
+                    stop = VIOLATION_FOUND
+        if stop:
+            raise _Stop(stop)
+        if looked_at < len(rows) or (max_states is not None and len(store) >= max_states):
             raise _Stop(f"state budget of {max_states:,} states reached")
+        return ids, new
 
-    def search(expand) -> None:
-        frontier: list[tuple[bytes, int]] = []   # canonical keys of the current level
-        for state in model.init_states():
-            key = model.canonical_key(state, symmetry)
-            ident = identity(key)
-            if ident not in visited:
-                frontier.append((key, len(ids)))
-                discover(ident, -1, 0, _broken(invariants, state))
+    def expand(rows: np.ndarray, first_id: int, level: int) -> None:
+        succ = model.successors(rows, symmetry, reduce)
+        counters["transitions"] += len(succ.rows)
+        ids, new = add(succ.rows, first_id + succ.source, level)
+        if not reduce or not succ.reduced.any():
+            return
+        counters["reduced"] += int(succ.reduced.sum())
+        if model.static_proviso:
+            return
+        # cycle proviso: a reduced state with an ample successor seen before is expanded fully
+        seen_before = np.zeros(len(rows), dtype=np.bool_)
+        np.logical_or.at(seen_before, succ.source, ~new)
+        again = np.flatnonzero(succ.reduced & seen_before)
+        if len(again):
+            counters["full_expansions"] += len(again)
+            full = model.successors(rows[again], symmetry, False)
+            counters["transitions"] += len(full.rows)
+            add(full.rows, first_id + again[full.source], level)
+
+    def search() -> None:
+        initial = model.initial_rows()
+        if symmetry:
+            initial = model.canonical(initial)
+        add(initial, np.full(len(initial), -1, dtype=np.int64), 0)
+        lo, hi = 0, len(store)
+        frontier = np.array(next_rows[0]) if fingerprint else None
+        next_rows.clear()
         last_report = started
         level = 0
-        while frontier:
+        batch = max(1, model.batch_size)
+        while hi > lo:
             level += 1
-            next_frontier: list[tuple[bytes, int]] = []
-            done = 0
-            batches = [frontier[k:k + BATCH] for k in range(0, len(frontier), BATCH)]
-            for batch, expanded in zip(batches, expand([key for key, _ in b] for b in batches)):
-                for (_, state_id), successors in zip(batch, expanded):
-                    counters["transitions"] += len(successors)
-                    for key, broken in successors:
-                        ident = identity(key)
-                        if ident not in visited:
-                            next_frontier.append((key, len(ids)))
-                            discover(ident, state_id, level, broken)
-                done += len(batch)
+            for start in range(lo, hi, batch):
+                end = min(hi, start + batch)
+                rows = (frontier[start - lo:end - lo] if fingerprint
+                        else store.rows(start, end).view(np.uint8).copy())
+                expand(rows, start, level)
                 now = time.perf_counter()
                 if time_limit is not None and now - started > time_limit:
                     raise _Stop(f"time limit of {time_limit:g} s reached")
-                if now - last_report >= progress_interval:
+                if progress is not None and now - last_report >= progress_interval:
                     last_report = now
-                    if progress is not None:
-                        progress({
-                            "generated": counters["transitions"], "distinct": len(ids),
-                            "queue": len(next_frontier) + len(frontier) - done,
-                            "depth": level, "rate": len(ids) / (now - started),
-                        })
-            frontier = next_frontier
+                    progress({"generated": counters["transitions"], "distinct": len(store),
+                              "queue": len(store) - end, "depth": level,
+                              "rate": len(store) / (now - started)})
+            lo, hi = hi, len(store)
+            if fingerprint:
+                frontier = (np.concatenate(next_rows) if next_rows
+                            else np.empty((0, model.width), dtype=np.uint8))
+                next_rows.clear()
 
     stop_reason = ""
+    threads = _set_threads(workers)
     try:
-        with _expander(model, invariants, symmetry, workers) as expand:
-            search(expand)
+        search()
     except _Stop as stop:
         stop_reason = stop.reason
     except KeyboardInterrupt:
         stop_reason = "interrupted"
+    finally:
+        _set_threads(threads)
     elapsed = time.perf_counter() - started
     stats = Statistics(
-        distinct_states=len(ids), transitions=counters["transitions"],
+        distinct_states=len(store), transitions=counters["transitions"],
         max_depth=counters["depth"], wall_seconds=elapsed, complete=not stop_reason,
-        stop_reason=stop_reason, bytes_per_state=store.bytes_per_state(parents),
+        stop_reason=stop_reason, bytes_per_state=store.bytes_per_state() + 4,
         fingerprint=fingerprint, collision_probability=store.collision_probability(),
-        workers=workers,
+        workers=workers, reduced_states=counters["reduced"],
+        full_expansions=counters["full_expansions"],
     )
     results = []
     for prop in invariants:
         if prop.name in first_violation:
-            trace = replay(model, _path(first_violation[prop.name], ids, parents),
-                           lambda s: identity(model.canonical_key(s, symmetry)))
+            if reduce:   # the shortest trace, from an unreduced search
+                unreduced = explore(model, [prop], symmetry=symmetry, fingerprint=fingerprint,
+                                    workers=workers)
+                trace = unreduced.properties[0].trace
+                stats.trace_search_states += unreduced.statistics.distinct_states
+            else:
+                path = [store.identity(i) for i in parents.path(first_violation[prop.name])]
+                trace = replay(model, path, symmetry, store.identity_of)
             explanation = prop.explain(trace.final) if prop.explain else ""
             verdict = Verdict.VIOLATED
         else:
@@ -160,120 +230,19 @@ def explore(
             prop.name, prop.description, prop.kind, verdict,
             violating_states=violating[prop.name], trace=trace, explanation=explanation,
         ))
-    return CheckResult(results, stats, symmetry=symmetry)
+    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce)
 
 
-BATCH = 256   # frontier states per task handed to a worker
+def _violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:
+    if prop.violated is not None:
+        return np.asarray(prop.violated(rows), dtype=np.bool_)
+    return np.array([not prop.holds(model.decode(r)) for r in rows], dtype=np.bool_)
 
 
-def _broken(invariants, state) -> tuple:
-    return tuple(k for k, prop in enumerate(invariants) if not prop.holds(state))
+def _set_threads(workers: int) -> int:
+    """Let compiled code use `workers` threads; the previous setting."""
+    import numba
 
-
-def _expand_batch(model, invariants, symmetry, keys) -> list:
-    """For each key of a batch: decode it, list its successors' canonical keys with the
-    invariants each successor violates. Runs in the search process or in a worker."""
-    canonical_key = model.canonical_key
-    out = []
-    for key in keys:
-        out.append([(canonical_key(t, symmetry), _broken(invariants, t))
-                    for _action, t in model.successors(model.decode(key))])
-    return out
-
-
-class _expander:
-    """A context giving `expand(batches) -> iterator of results, in batch order`: in this
-    process, or in a pool of forked workers that inherit the model (nothing of it is
-    pickled). Order is kept, so the search is the same whatever the worker count."""
-
-    def __init__(self, model, invariants, symmetry, workers):
-        self.args = (model, invariants, symmetry)
-        self.workers = workers
-        self.pool = None
-
-    def __enter__(self):
-        if self.workers <= 1:
-            return lambda batches: (_expand_batch(*self.args, keys) for keys in batches)
-        context = multiprocessing.get_context("fork")
-        self.pool = context.Pool(self.workers, initializer=_worker_init, initargs=self.args)
-        return lambda batches: self.pool.imap(_worker_expand, batches, chunksize=1)
-
-    def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-        return False
-
-
-_worker_args: tuple = ()   # set once in each forked worker by _worker_init
-
-
-def _worker_init(*args) -> None:
-    global _worker_args
-    _worker_args = args
-
-
-def _worker_expand(keys) -> list:
-    return _expand_batch(*_worker_args, keys)
-
-
-def _path(state_id: int, keys: list[bytes], parents: array) -> list[bytes]:
-    path = []
-    while state_id >= 0:
-        path.append(keys[state_id])
-        state_id = parents[state_id]
-    path.reverse()
-    return path
-
-
-class ExactStore:
-    """Visited states as their full canonical keys: exact."""
-
-    def __init__(self):
-        self.visited: set[bytes] = set()
-        self.keys: list[bytes] = []
-
-    @staticmethod
-    def identity(key: bytes) -> bytes:
-        return key
-
-    def collision_probability(self) -> float:
-        return 0.0
-
-    def bytes_per_state(self, parents: array) -> float:
-        """The visited set, the key list, the parent links and the keys themselves."""
-        keys = self.keys
-        if not keys:
-            return 0.0
-        total = sys.getsizeof(self.visited) + sys.getsizeof(keys) + sys.getsizeof(parents)
-        sample = keys[:: max(1, len(keys) // 1000)]
-        total += len(keys) * sum(sys.getsizeof(k) for k in sample) / len(sample)
-        return total / len(keys)
-
-
-class FingerprintStore:
-    """Visited states as 64-bit fingerprints (BLAKE2b of the canonical key).
-
-    If two distinct reachable states share a fingerprint, the second is taken as visited
-    and its successors may be missed. For n stored states and a uniform hash, the chance
-    that any two share one is at most n(n-1)/2 / 2^64 (the birthday bound)."""
-
-    def __init__(self):
-        self.visited: set[int] = set()
-        self.keys = array("Q")
-
-    @staticmethod
-    def identity(key: bytes) -> int:
-        return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
-
-    def collision_probability(self) -> float:
-        n = len(self.keys)
-        return min(1.0, n * (n - 1) / 2 / 2.0 ** 64)
-
-    def bytes_per_state(self, parents: array) -> float:
-        n = len(self.keys)
-        if not n:
-            return 0.0
-        ints = n * sys.getsizeof(1 << 62)   # one int object per fingerprint in the set
-        return (sys.getsizeof(self.visited) + ints + sys.getsizeof(self.keys)
-                + sys.getsizeof(parents)) / n
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
+    return previous

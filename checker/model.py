@@ -1,70 +1,152 @@
-"""The interface between a protocol model and the engine (after Stateright's `Model` trait).
+"""The interface between a model and the engine (after Stateright's `Model` trait).
 
-A model is a deterministic, finite transition system over immutable, hashable states:
+A model is a deterministic, finite transition system whose states are encoded as rows of
+`width` bytes (a multiple of 8): equal states, equal rows. The engine asks for work in
+batches, so a model can compute successors without building an object per state:
 
-- `init_states()` lists the initial states;
-- `actions(state)` lists the actions enabled in `state`, in the same order every time;
-- `next_state(state, action)` is the state the action leads to;
-- `encode(state)` is a compact byte string that identifies the state exactly, and
-  `decode(key)` gives the state back;
-- `symmetries()` lists the automorphisms of the system (other than the identity) that
-  the engine may use for symmetry reduction, each a function from state to encoding:
-  `encode_under(state, symmetry)` is the encoding of the image of `state`.
+- `initial_rows()`: the initial states, one row each;
+- `successors(rows, symmetry, reduce)`: every successor of every row, in a fixed order
+  (by source row, then by the model's action order), with the index of its source row
+  and of its action. With `symmetry`, successors come as canonical rows (the least
+  member of their orbit under the model's automorphisms, so equal iff in one orbit).
+  With `reduce`, a model may return only an ample subset of a state's successors
+  (partial-order reduction) and flag that state as reduced. A model whose ample sets
+  satisfy the cycle proviso by themselves (a static proviso) sets `static_proviso`;
+  otherwise the engine checks it and asks again with `reduce=False` where it fails;
+- `canonical(rows)`: the canonical form of each row;
+- `decode(row)` / `action(index)`: the state and action as values people read.
 
-Determinism matters: traces are rebuilt by replaying actions, and counts must be
-reproducible on every machine.
+Determinism matters: traces are rebuilt by replaying actions, and counts must be the
+same on every run and every machine. `SimpleModel` adapts a small pure-Python model
+(`init_states`, `actions`, `next_state`, `encode`, `decode`, optional symmetries), as the
+engine's tests use.
 """
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+
+
+@dataclass
+class Successors:
+    rows: np.ndarray      # (m, width) uint8: the successor states
+    source: np.ndarray    # (m,) int64: the index of each one's source row
+    action: np.ndarray    # (m,) int64: the model's index of the action taken
+    reduced: np.ndarray   # (n,) bool per source row: only an ample subset was returned
 
 
 class Model:
-    """Base class of a model; subclasses fill in the transition system."""
+    """What the engine needs of a model (see the module docstring)."""
+
+    width: int = 8
+    batch_size: int = 4096          # source rows per `successors` call
+    symmetry_group_size: int = 1
+    supports_reduction: bool = False
+    reduction_reads: frozenset = frozenset()   # variables the reduction keeps visible
+    static_proviso: bool = False
+
+    def initial_rows(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def successors(self, rows: np.ndarray, symmetry: bool, reduce: bool) -> Successors:
+        raise NotImplementedError
+
+    def canonical(self, rows: np.ndarray) -> np.ndarray:
+        return rows
+
+    def decode(self, row: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def action(self, index: int) -> Any:
+        raise NotImplementedError
+
+
+class SimpleModel(Model):
+    """A pure-Python model: `init_states()`, `actions(state)`, `next_state(state, action)`,
+    `encode(state) -> bytes` (at most width - 2 bytes), `decode(bytes)`, and optionally
+    `symmetries()` with `encode_under(state, symmetry)`. Slow, for small models."""
+
+    width = 64
 
     def init_states(self) -> Sequence[Hashable]:
         raise NotImplementedError
 
-    def actions(self, state) -> Iterable[Any]:
+    def actions(self, state) -> list:
         raise NotImplementedError
 
     def next_state(self, state, action):
         raise NotImplementedError
 
-    def successors(self, state) -> Iterator[tuple[Any, Hashable]]:
-        """Every (action, next state) pair, in `actions` order. Override to fuse the two."""
-        for action in self.actions(state):
-            yield action, self.next_state(state, action)
-
     def encode(self, state) -> bytes:
         raise NotImplementedError
 
-    def decode(self, key: bytes):
-        """The state a key encodes (for a canonical key, the orbit's representative). The
-        search keeps only keys in its frontier and decodes them when it expands them."""
-        raise NotImplementedError
-
     def symmetries(self) -> Sequence[Any]:
-        """Automorphisms other than the identity; none by default."""
         return ()
 
     def encode_under(self, state, symmetry) -> bytes:
         raise NotImplementedError
 
-    def canonical_key(self, state, use_symmetry: bool = True) -> bytes:
-        """The encoding of the orbit's representative: the least image encoding.
+    # --- the adapter --------------------------------------------------------------------
 
-        The least byte string over the whole automorphism group is exact: two states get
-        the same key iff one is the image of the other.
-        """
+    @property
+    def symmetry_group_size(self) -> int:
+        return 1 + len(self.symmetries())
+
+    def _row(self, key: bytes) -> np.ndarray:
+        if len(key) > self.width - 2:
+            raise ValueError(f"an encoding of {len(key)} bytes does not fit a row of {self.width}")
+        row = np.zeros(self.width, dtype=np.uint8)
+        row[:2] = len(key) & 255, len(key) >> 8
+        row[2:2 + len(key)] = np.frombuffer(key, dtype=np.uint8)
+        return row
+
+    def _key(self, row: np.ndarray) -> bytes:
+        n = int(row[0]) | int(row[1]) << 8
+        return row[2:2 + n].tobytes()
+
+    def decode(self, row):
+        return self.decode_key(self._key(row))
+
+    def decode_key(self, key: bytes):
+        raise NotImplementedError
+
+    def _canonical_key(self, state) -> bytes:
         key = self.encode(state)
-        if use_symmetry:
-            for symmetry in self.symmetries():
-                image = self.encode_under(state, symmetry)
-                if image < key:
-                    key = image
+        for symmetry in self.symmetries():
+            key = min(key, self.encode_under(state, symmetry))
         return key
 
-    def describe_action(self, action) -> str:
-        return str(action)
+    def initial_rows(self) -> np.ndarray:
+        return np.array([self._row(self.encode(s)) for s in self.init_states()], dtype=np.uint8)
+
+    def canonical(self, rows):
+        return np.array([self._row(self._canonical_key(self.decode(r))) for r in rows],
+                        dtype=np.uint8).reshape(len(rows), self.width)
+
+    def action(self, index: int):
+        return self._actions[index]
+
+    def _action_index(self, action) -> int:
+        if not hasattr(self, "_actions"):
+            self._actions, self._action_ids = [], {}
+        if action not in self._action_ids:
+            self._action_ids[action] = len(self._actions)
+            self._actions.append(action)
+        return self._action_ids[action]
+
+    def successors(self, rows, symmetry, reduce):
+        out, source, action = [], [], []
+        for r, row in enumerate(rows):
+            state = self.decode(row)
+            for a in self.actions(state):
+                nxt = self.next_state(state, a)
+                key = self._canonical_key(nxt) if symmetry else self.encode(nxt)
+                out.append(self._row(key))
+                source.append(r)
+                action.append(self._action_index(a))
+        return Successors(np.array(out, dtype=np.uint8).reshape(len(out), self.width),
+                          np.array(source, dtype=np.int64), np.array(action, dtype=np.int64),
+                          np.zeros(len(rows), dtype=np.bool_))

@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
+from hacheck.checker.store import hash_rows
+
 
 @dataclass(frozen=True)
 class Step:
@@ -31,24 +35,33 @@ class Trace:
         return len(self.steps)
 
 
-def replay(model, keys: Sequence, canon: Callable[[Any], Any]) -> Trace:
-    """Rebuild a concrete path whose states have the identities `keys`, in order, where
-    `canon(state)` is the identity the search stored (a canonical key or its fingerprint).
+def replay(model, path: Sequence, symmetry: bool, identity_of: Callable) -> Trace:
+    """Rebuild a concrete path whose states have the identities `path`, in order.
 
-    From each concrete state, the first successor (in action order) whose identity is
-    the next one is taken, so the result is deterministic.
+    `identity_of(words, hash)` is what the search stored for a (canonical) row: the row
+    itself or its fingerprint. From each concrete state, the first successor (in action
+    order) whose identity is the next one is taken, so the result is deterministic.
     """
-    initial = next((s for s in model.init_states() if canon(s) == keys[0]), None)
-    if initial is None:
-        raise RuntimeError("trace replay: no initial state has the recorded key")
+    def identities(rows: np.ndarray) -> list:
+        if symmetry:
+            rows = model.canonical(rows)
+        words = np.ascontiguousarray(rows).view(np.uint64)
+        hashes = np.empty(len(rows), dtype=np.uint64)
+        hash_rows(words, hashes)
+        return [identity_of(words[r], hashes[r]) for r in range(len(rows))]
+
+    initial = model.initial_rows()
+    try:
+        row = initial[identities(initial).index(path[0])]
+    except ValueError:
+        raise RuntimeError("trace replay: no initial state has the recorded key") from None
     steps = []
-    state = initial
-    for key in keys[1:]:
-        for action, successor in model.successors(state):
-            if canon(successor) == key:
-                steps.append(Step(action, successor))
-                state = successor
-                break
-        else:
-            raise RuntimeError(f"trace replay: no successor of step {len(steps)} has the recorded key")
-    return Trace(initial, tuple(steps))
+    for number, identity in enumerate(path[1:], 1):
+        succ = model.successors(row[None, :], False, False)
+        try:
+            x = identities(succ.rows).index(identity)
+        except ValueError:
+            raise RuntimeError(f"trace replay: no successor at step {number} has the recorded key") from None
+        row = succ.rows[x]
+        steps.append(Step(model.action(int(succ.action[x])), model.decode(row)))
+    return Trace(model.decode(initial[identities(initial).index(path[0])]), tuple(steps))

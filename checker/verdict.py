@@ -49,7 +49,10 @@ class Statistics:
     bytes_per_state: float = 0.0   # memory of the visited set and parent links, per state
     fingerprint: bool = False      # states were stored as 64-bit hashes
     collision_probability: float = 0.0  # bound on a missed state (fingerprint mode)
-    workers: int = 1               # processes that computed successors
+    workers: int = 1               # threads that computed successors
+    reduced_states: int = 0        # states expanded with an ample subset (partial-order reduction)
+    full_expansions: int = 0       # of those, expanded fully again by the cycle proviso
+    trace_search_states: int = 0   # states of the unreduced searches for shortest traces
 
     @property
     def states_per_second(self) -> float:
@@ -61,6 +64,7 @@ class CheckResult:
     properties: list[PropertyResult]
     statistics: Statistics
     symmetry: bool = True
+    reduction: bool = False        # partial-order reduction was used
     mode: str = "untimed"
     meta: dict = field(default_factory=dict)
 

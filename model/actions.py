@@ -1,20 +1,263 @@
 """The actions of model.md section 4: one function each, guard first, then effect.
 
-Each takes the configuration, a state and the action's arguments, and returns the next
-state, or None when the guard does not hold. The node taking an action must be up unless
-the action says otherwise.
+Each takes the geometry `k`, the state `s` (a row, only read), a row `t` to build the next
+state in, and the action's arguments. When the guard holds, it copies `s` into `t`,
+applies the effect to `t` and returns True; otherwise it returns False and leaves `t`
+alone. The node taking an action must be up unless the action says otherwise.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from hacheck.model.draft import Draft
-from hacheck.model.helpers import commup_check, mark_node_dead, process_resources, req_our_resources, send
+from numba import njit
+
+from hacheck.model.helpers import commup_check, mark_node_dead, process_resources, send
+from hacheck.model.helpers import req_our_resources
+from hacheck.model.state import DEAD as DEAD_SET   # the field; DEAD is the action
 from hacheck.model.state import (
-    DOWN, F, IPRESP, IPREQ, L, NONE, PRE, R_RSCRCVD, R_STABLE, RES, ST_ABSENT, T_IPREQ,
-    T_IPRESP, T_RESOURCES, T_STARTING, UP, boot_values, pair_bit,
+    CHLD, COMM, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, DOWN, F, HEARD,
+    IPRESP, IPREQ, K_HOME, K_N, K_NICE, L, MD, NODE_FIELDS, NONE, OWN, PH, PRE, R_RSCRCVD,
+    R_STABLE, RES, RESTARTS_LEFT, RQ, RS, ST_ABSENT, TOGGLES_LEFT, UP, ch, clear, ipresp_fields,
+    is_ipreq, is_res, is_starting, linked, local_groups, node, pop, selfq, M_IPREQ,
 )
+
+
+@njit(cache=True)
+def reset(k, t, i, ph):
+    """Give every per-node variable of i its boot value and empty i's selfq (model.md
+    section 2: a single node is linked up at once); `ph` is its new phase."""
+    n = node(k, i)
+    for x in range(n, n + NODE_FIELDS):
+        t[x] = 0
+    t[n + PH] = ph
+    t[n + COMM] = COMM_LINKSUP if k[K_N] == 1 else COMM_STARTING
+    clear(k, t, selfq(k, i))
+
+
+# --- Environment: faults and boots ---------------------------------------------------
+
+@njit(cache=True)
+def BOOT(k, s, t, i):
+    """model.md §4 Environment. A node starts for the first time."""
+    if s[node(k, i) + PH] != PRE:
+        return False
+    t[:] = s
+    reset(k, t, i, UP)
+    return True
+
+
+@njit(cache=True)
+def CRASH(k, s, t, i):
+    """model.md §4 Environment. Fail-stop: the node loses its groups, its pending scripts
+    and its inbound messages. Messages it already sent stay on the wire."""
+    if s[node(k, i) + PH] != UP or s[CRASHES_LEFT] == 0:
+        return False
+    t[:] = s
+    reset(k, t, i, DOWN)            # own[i][*] := 0 too: `own` is a node field of the row
+    t[RQ] &= ~local_groups(k, i)    # i's req_resource sleepers die with it
+    for j in range(k[K_N]):
+        if j != i:
+            clear(k, t, ch(k, j, i))
+    t[CRASHES_LEFT] -= 1
+    return True
+
+
+@njit(cache=True)
+def RESTART(k, s, t, i):
+    """model.md §4 Environment."""
+    if s[node(k, i) + PH] != DOWN or s[RESTARTS_LEFT] == 0:
+        return False
+    t[:] = s
+    reset(k, t, i, UP)
+    t[RESTARTS_LEFT] -= 1
+    return True
+
+
+@njit(cache=True)
+def LINK(k, s, t, i, j):
+    """model.md §4 Environment. Cut or heal the link between i < j. Channels keep their
+    messages. Needs no node to be up."""
+    if s[TOGGLES_LEFT] == 0:
+        return False
+    t[:] = s
+    t[CONN + i] ^= 1 << j
+    t[CONN + j] ^= 1 << i
+    t[TOGGLES_LEFT] -= 1
+    return True
+
+
+# --- Network ---------------------------------------------------------------------------
+
+@njit(cache=True)
+def DELIVER(k, s, t, i, j):
+    """model.md §4 Network. j receives the head of ch[i][j]; any packet counts as heard
+    from i. The sender may have crashed since it sent."""
+    q = ch(k, i, j)
+    if s[q] == 0 or not linked(s, i, j) or s[node(k, j) + PH] != UP:
+        return False
+    t[:] = s
+    m = pop(k, t, q)
+    nj = node(k, j)
+    t[nj + HEARD] |= 1 << i
+    commup_check(k, t, j)
+    if is_starting(m) or is_res(m):
+        process_resources(k, t, j, i, m)
+    elif is_ipreq(m):
+        g = m - M_IPREQ
+        if t[nj + OWN] >> g & 1:   # rc.d/ip-request: give the group up and answer
+            t[nj + OWN] &= ~(1 << g)
+            send(k, t, j, IPRESP(i, g))
+    else:
+        dest, g = ipresp_fields(m)
+        if dest == j:              # rc.d/ip-request-resp: takegroup
+            t[nj + OWN] |= 1 << g
+    return True
+
+
+@njit(cache=True)
+def SELF(k, s, t, i):
+    """model.md §4 Network. i processes the head of its own status pipe; the scripts
+    ignore their own requests."""
+    q = selfq(k, i)
+    if s[node(k, i) + PH] != UP or s[q] == 0:
+        return False
+    t[:] = s
+    m = pop(k, t, q)
+    if is_starting(m) or is_res(m):
+        process_resources(k, t, i, i, m)
+    return True
+
+
+@njit(cache=True)
+def HEAR(k, s, t, i, j):
+    """model.md §4 Network. A status heartbeat from j reaches i (heartbeats are not kept
+    in the channels)."""
+    n = node(k, i)
+    bit = 1 << j
+    if (s[n + PH] != UP or s[node(k, j) + PH] != UP or not linked(s, i, j)
+            or (s[n + HEARD] & bit and not s[n + DEAD_SET] & bit)):
+        return False
+    t[:] = s
+    t[n + HEARD] |= bit
+    t[n + DEAD_SET] &= ~bit
+    commup_check(k, t, i)
+    return True
+
+
+# --- Node-internal: timers and scripts -------------------------------------------------
+
+@njit(cache=True)
+def DEAD(k, s, t, i, j):
+    """model.md §4 Node-internal. j's heartbeats have stopped reaching i for
+    deadtime: check_for_timeouts."""
+    n = node(k, i)
+    if (s[n + PH] != UP or s[n + DEAD_SET] >> j & 1
+            or (s[node(k, j) + PH] == UP and linked(s, i, j))):
+        return False
+    t[:] = s
+    mark_node_dead(k, t, i, j)
+    return True
+
+
+@njit(cache=True)
+def MACHDOWN(k, s, t, i, j):
+    """model.md §4 Node-internal. lib/mach_down j: take every group homed on j; with
+    nice_failback, announce foreign."""
+    n = node(k, i)
+    if s[n + PH] != UP or not s[n + MD] >> j & 1:
+        return False
+    t[:] = s
+    t[n + MD] &= ~(1 << j)
+    t[n + OWN] |= local_groups(k, j)
+    if k[K_NICE]:
+        send(k, t, i, RES(F, ST_ABSENT, 1))
+    return True
+
+
+@njit(cache=True)
+def CHILD(k, s, t, i):
+    """model.md §4 Node-internal. The req_our_resources child: `req_resource g &` for
+    every local group not running here, then (nice_failback) announce `local`, or `none`
+    when there are no local groups."""
+    n = node(k, i)
+    if s[n + PH] != UP or s[n + CHLD] == 0:
+        return False
+    t[:] = s
+    t[n + CHLD] -= 1
+    mine = local_groups(k, i)
+    for g in range(8):
+        bit = 1 << g
+        if mine & bit and not t[n + OWN] & bit and not t[RQ] & bit:
+            send(k, t, i, IPREQ(g))
+            t[RQ] |= bit
+    if k[K_NICE]:
+        send(k, t, i, RES(L if mine else NONE, 1, 0))
+    return True
+
+
+@njit(cache=True)
+def FORCETAKE(k, s, t, i, g):
+    """model.md §4 Node-internal. req_resource's `sleep 10; takegroup g`: taken whatever
+    the holder said."""
+    bit = 1 << g
+    if s[node(k, i) + PH] != UP or k[K_HOME + g] != i or not s[RQ] & bit:
+        return False
+    t[:] = s
+    t[node(k, i) + OWN] |= bit
+    t[RQ] &= ~bit
+    return True
+
+
+@njit(cache=True)
+def RSCRCVD_TIMEOUT(k, s, t, i):
+    """model.md §4 Node-internal. local_takeover: RQSTDELAY has passed in R_RSCRCVD; take
+    unclaimed local groups."""
+    n = node(k, i)
+    if not k[K_NICE] or s[n + PH] != UP or s[n + RS] != R_RSCRCVD:
+        return False
+    t[:] = s
+    t[n + RS] = R_STABLE
+    req_our_resources(k, t, i, 1)
+    return True
+
+
+# --- Next: every action of a configuration ---------------------------------------------
+
+(A_BOOT, A_CRASH, A_RESTART, A_LINK, A_DELIVER, A_SELF, A_HEAR, A_DEAD, A_MACHDOWN,
+ A_CHILD, A_FORCETAKE, A_RSCRCVD_TIMEOUT) = range(12)
+ACTION_NAMES = ("BOOT", "CRASH", "RESTART", "LINK", "DELIVER", "SELF", "HEAR", "DEAD",
+                "MACHDOWN", "CHILD", "FORCETAKE", "RSCRCVD_TIMEOUT")
+ENVIRONMENT = (A_BOOT, A_CRASH, A_RESTART, A_LINK)
+
+
+@njit(cache=True)
+def take(k, kind, a, b, s, t):
+    """Try the action `kind` with arguments (a, b) on s; True and t = its next state if
+    its guard holds."""
+    if kind == A_DELIVER:
+        return DELIVER(k, s, t, a, b)
+    if kind == A_SELF:
+        return SELF(k, s, t, a)
+    if kind == A_HEAR:
+        return HEAR(k, s, t, a, b)
+    if kind == A_DEAD:
+        return DEAD(k, s, t, a, b)
+    if kind == A_MACHDOWN:
+        return MACHDOWN(k, s, t, a, b)
+    if kind == A_CHILD:
+        return CHILD(k, s, t, a)
+    if kind == A_FORCETAKE:
+        return FORCETAKE(k, s, t, a, b)
+    if kind == A_RSCRCVD_TIMEOUT:
+        return RSCRCVD_TIMEOUT(k, s, t, a)
+    if kind == A_BOOT:
+        return BOOT(k, s, t, a)
+    if kind == A_CRASH:
+        return CRASH(k, s, t, a)
+    if kind == A_RESTART:
+        return RESTART(k, s, t, a)
+    return LINK(k, s, t, a, b)
 
 
 class Action(NamedTuple):
@@ -26,187 +269,23 @@ class Action(NamedTuple):
         return f"{self.name}({', '.join(map(str, self.args))})"
 
 
-# --- Environment: faults and boots ---------------------------------------------------
-
-def BOOT(cfg, s, i):
-    """model.md §4 Environment. A node starts for the first time."""
-    if s.nodes[i].ph != PRE:
-        return None
-    nodes = list(s.nodes)
-    nodes[i] = boot_values(cfg.N)._replace(ph=UP)
-    return s._replace(nodes=tuple(nodes))
-
-
-def CRASH(cfg, s, i):
-    """model.md §4 Environment. Fail-stop: the node loses its groups, its pending scripts and its inbound messages.
-    Messages it already sent stay on the wire."""
-    if s.nodes[i].ph != UP or s.crashes_left == 0:
-        return None
-    N = cfg.N
-    nodes = list(s.nodes)
-    nodes[i] = boot_values(N)._replace(ph=DOWN)
-    own = list(s.own)
-    own[i] = 0
-    ch = list(s.ch)
-    for j in range(N):
-        ch[j * N + i] = ()
-    return s._replace(nodes=tuple(nodes), own=tuple(own), rq=s.rq & ~cfg.local_mask[i],
-                      ch=tuple(ch), crashes_left=s.crashes_left - 1)
-
-
-def RESTART(cfg, s, i):
-    """model.md §4 Environment."""
-    if s.nodes[i].ph != DOWN or s.restarts_left == 0:
-        return None
-    nodes = list(s.nodes)
-    nodes[i] = boot_values(cfg.N)._replace(ph=UP)
-    return s._replace(nodes=tuple(nodes), restarts_left=s.restarts_left - 1)
-
-
-def LINK(cfg, s, i, j):
-    """model.md §4 Environment. Cut or heal the link between i < j. Channels keep their messages."""
-    if s.toggles_left == 0:
-        return None
-    return s._replace(conn=s.conn ^ pair_bit(i, j, cfg.N), toggles_left=s.toggles_left - 1)
-
-
-# --- Network ---------------------------------------------------------------------------
-
-def DELIVER(cfg, s, i, j):
-    """model.md §4 Network. j receives the head of ch[i][j]; any packet counts as heard from i."""
-    N = cfg.N
-    queue = s.ch[i * N + j]
-    if not queue or not s.conn & pair_bit(i, j, N) or s.nodes[j].ph != UP:
-        return None
-    d = Draft(cfg, s)
-    m = queue[0]
-    d.ch[i * N + j] = queue[1:]
-    d.node(j).heard |= 1 << i
-    commup_check(d, j)
-    kind = m[0]
-    if kind == T_STARTING or kind == T_RESOURCES:
-        process_resources(d, j, m)
-    elif kind == T_IPREQ:
-        _, requester, g = m
-        if d.own[j] >> g & 1:  # rc.d/ip-request: give the group up and answer
-            d.own[j] &= ~(1 << g)
-            send(d, j, IPRESP(j, requester, g))
-    elif kind == T_IPRESP:
-        _, _, dest, g = m
-        if dest == j:  # rc.d/ip-request-resp: takegroup
-            d.own[j] |= 1 << g
-    return d.freeze()
-
-
-def SELF(cfg, s, i):
-    """model.md §4 Network. i processes the head of its own status pipe; scripts ignore their own requests."""
-    selfq = s.nodes[i].selfq
-    if s.nodes[i].ph != UP or not selfq:
-        return None
-    d = Draft(cfg, s)
-    m = selfq[0]
-    d.node(i).selfq = selfq[1:]
-    if m[0] == T_STARTING or m[0] == T_RESOURCES:
-        process_resources(d, i, m)
-    return d.freeze()
-
-
-def HEAR(cfg, s, i, j):
-    """model.md §4 Network. A status heartbeat from j reaches i (heartbeats are not kept in the channels)."""
-    n = s.nodes[i]
-    bit = 1 << j
-    if (n.ph != UP or s.nodes[j].ph != UP or not s.conn & pair_bit(i, j, cfg.N)
-            or (n.heard & bit and not n.dead & bit)):
-        return None
-    d = Draft(cfg, s)
-    nd = d.node(i)
-    nd.heard |= bit
-    nd.dead &= ~bit
-    commup_check(d, i)
-    return d.freeze()
-
-
-# --- Node-internal: timers and scripts -------------------------------------------------
-
-def DEAD(cfg, s, i, j):
-    """model.md §4 Node-internal. j's heartbeats have stopped reaching i for deadtime: check_for_timeouts."""
-    n = s.nodes[i]
-    if (n.ph != UP or n.dead >> j & 1
-            or (s.nodes[j].ph == UP and s.conn & pair_bit(i, j, cfg.N))):
-        return None
-    d = Draft(cfg, s)
-    mark_node_dead(d, i, j)
-    return d.freeze()
-
-
-def MACHDOWN(cfg, s, i, j):
-    """model.md §4 Node-internal. lib/mach_down j: take every group homed on j; with nice_failback, announce foreign."""
-    n = s.nodes[i]
-    if n.ph != UP or not n.md >> j & 1:
-        return None
-    d = Draft(cfg, s)
-    d.node(i).md &= ~(1 << j)
-    d.own[i] |= cfg.local_mask[j]
-    if cfg.nice_failback:
-        send(d, i, RES(i, F, ST_ABSENT, 1))
-    return d.freeze()
-
-
-def CHILD(cfg, s, i):
-    """model.md §4 Node-internal. The req_our_resources child: `req_resource g &` for every local group not running
-    here, then (nice_failback) announce `local`, or `none` when there are no local groups."""
-    n = s.nodes[i]
-    if n.ph != UP or n.chld == 0:
-        return None
-    d = Draft(cfg, s)
-    d.node(i).chld -= 1
-    for g in cfg.H(i):
-        bit = 1 << g
-        if not d.own[i] & bit and not d.rq & bit:
-            send(d, i, IPREQ(i, g))
-            d.rq |= bit
-    if cfg.nice_failback:
-        send(d, i, RES(i, L if cfg.H(i) else NONE, 1, 0))
-    return d.freeze()
-
-
-def FORCETAKE(cfg, s, i, g):
-    """model.md §4 Node-internal. req_resource's `sleep 10; takegroup g`: taken whatever the holder said."""
-    bit = 1 << g
-    if s.nodes[i].ph != UP or cfg.home[g] != i or not s.rq & bit:
-        return None
-    own = list(s.own)
-    own[i] |= bit
-    return s._replace(own=tuple(own), rq=s.rq & ~bit)
-
-
-def RSCRCVD_TIMEOUT(cfg, s, i):
-    """model.md §4 Node-internal. local_takeover: RQSTDELAY has passed in R_RSCRCVD; take unclaimed local groups."""
-    if not cfg.nice_failback or s.nodes[i].ph != UP or s.nodes[i].rs != R_RSCRCVD:
-        return None
-    d = Draft(cfg, s)
-    d.node(i).rs = R_STABLE
-    req_our_resources(d, i, 1)
-    return d.freeze()
-
-
-def action_table(cfg) -> list[tuple[Action, object]]:
-    """Every action of the configuration with its function, in a fixed order: the order
-    of model.md section 4, and nodes (then peers, then groups) in index order."""
+def action_table(cfg) -> list[Action]:
+    """Every action of the configuration, in a fixed order: the order of model.md section
+    4, and nodes (then peers, then groups) in index order."""
     N = cfg.N
     nodes = range(N)
     pairs = [(i, j) for i in nodes for j in nodes if i != j]
     table = []
-    table += [(Action("BOOT", i, (i,)), BOOT) for i in nodes]
-    table += [(Action("CRASH", i, (i,)), CRASH) for i in nodes]
-    table += [(Action("RESTART", i, (i,)), RESTART) for i in nodes]
-    table += [(Action("LINK", None, (i, j)), LINK) for i, j in pairs if i < j]
-    table += [(Action("DELIVER", j, (i, j)), DELIVER) for i, j in pairs]
-    table += [(Action("SELF", i, (i,)), SELF) for i in nodes]
-    table += [(Action("HEAR", i, (i, j)), HEAR) for i, j in pairs]
-    table += [(Action("DEAD", i, (i, j)), DEAD) for i, j in pairs]
-    table += [(Action("MACHDOWN", i, (i, j)), MACHDOWN) for i, j in pairs]
-    table += [(Action("CHILD", i, (i,)), CHILD) for i in nodes]
-    table += [(Action("FORCETAKE", cfg.home[g], (cfg.home[g], g)), FORCETAKE) for g in range(cfg.G)]
-    table += [(Action("RSCRCVD_TIMEOUT", i, (i,)), RSCRCVD_TIMEOUT) for i in nodes]
+    table += [Action("BOOT", i, (i,)) for i in nodes]
+    table += [Action("CRASH", i, (i,)) for i in nodes]
+    table += [Action("RESTART", i, (i,)) for i in nodes]
+    table += [Action("LINK", None, (i, j)) for i, j in pairs if i < j]
+    table += [Action("DELIVER", j, (i, j)) for i, j in pairs]
+    table += [Action("SELF", i, (i,)) for i in nodes]
+    table += [Action("HEAR", i, (i, j)) for i, j in pairs]
+    table += [Action("DEAD", i, (i, j)) for i, j in pairs]
+    table += [Action("MACHDOWN", i, (i, j)) for i, j in pairs]
+    table += [Action("CHILD", i, (i,)) for i in nodes]
+    table += [Action("FORCETAKE", cfg.home[g], (cfg.home[g], g)) for g in range(cfg.G)]
+    table += [Action("RSCRCVD_TIMEOUT", i, (i,)) for i in nodes]
     return table

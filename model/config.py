@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-MAX_NODES = 8     # message and mask encodings use one byte per node set
-MAX_GROUPS = 16
+from hacheck.model.state import MAX_GROUPS, MAX_NODES
 
 
 @dataclass(frozen=True)

@@ -1,53 +1,137 @@
-"""heartbeat 1.51 with nice_failback as a checker Model (layer D of model.md)."""
+"""heartbeat 1.51 with nice_failback as a checker Model (layer D of model.md).
+
+The engine sees rows and batches (`checker.model`); tests, scenarios and reports use the
+same model one readable state at a time (`init_states`, `successors`, `take`), through
+`view.pack`/`view.unpack`. Both run the same compiled actions.
+"""
 
 from __future__ import annotations
 
-from hacheck.checker import Model
-from hacheck.model.actions import action_table
-from hacheck.model.state import initial_state
-from hacheck.model.symmetry import Decoder, automorphisms, encode_under
+import numpy as np
+
+from hacheck.checker import Model, ModelBoundError, Successors
+from hacheck.model import kernel
+from hacheck.model.actions import ACTION_NAMES, action_table
+from hacheck.model.actions import take as take_action
+from hacheck.model.state import (
+    BOUND_QUEUE, BOUND_TEXT, DEFAULT_CAPACITY, K_WIDTH, geometry,
+)
+from hacheck.model.symmetry import automorphisms
+from hacheck.model.view import initial_state, pack, unpack
+
+OUTPUT_BUDGET = 32 << 20   # bytes of successor rows per batch
+
+
+class QueueCapacityExceeded(ModelBoundError):
+    """A queue would hold more messages than the rows have room for: not a bound of the
+    model, of its encoding; a model with larger queues explores the same states."""
 
 
 class HeartbeatModel(Model):
-    def __init__(self, cfg):
+    """The transition system of a configuration, with queues of `capacity` messages.
+
+    `exhaustive_symmetry` takes the least image over the whole automorphism group
+    instead of the signature-ordered one (symmetry.py); both are canonical forms.
+    """
+
+    supports_reduction = True
+    static_proviso = True                  # kernel.ample never holds a cycle-closing action
+    reduction_reads = frozenset({"own"})   # actions that change nothing else are invisible
+
+    def __init__(self, cfg, capacity: int = DEFAULT_CAPACITY, exhaustive_symmetry: bool = False):
         self.cfg = cfg
-        self._table = action_table(cfg)
-        group = automorphisms(cfg)
-        self._identity = group[0]
-        self._symmetries = tuple(group[1:])
-        self._decoder = Decoder(cfg)
+        self.capacity = capacity
+        self.k = geometry(cfg, capacity)
+        self.width = int(self.k[K_WIDTH])
+        self.table = action_table(cfg)
+        columns = [(ACTION_NAMES.index(a.name), *(a.args + (0, 0))[:2],
+                    -1 if a.node is None else a.node) for a in self.table]
+        self._kinds, self._arg_a, self._arg_b, self._actor = (
+            np.array(c, dtype=np.int64) for c in zip(*columns))
+        self.group = automorphisms(cfg)
+        self.symmetry_group_size = len(self.group)
+        self.cells = np.array([len(cfg.H(i)) for i in range(cfg.N)], dtype=np.int64)
+        self.exhaustive = exhaustive_symmetry
+        self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (len(self.table) * self.width)))
+
+    # --- the engine's interface --------------------------------------------------------
+
+    def initial_rows(self) -> np.ndarray:
+        return pack(self.k, initial_state(self.cfg))[None, :]
+
+    def successors(self, rows, symmetry, reduce) -> Successors:
+        R, A = len(rows), len(self.table)
+        out = np.empty((R * A, self.width), dtype=np.uint8)
+        action = np.empty(R * A, dtype=np.int64)
+        counts = np.empty(R, dtype=np.int64)
+        reduced = np.empty(R, dtype=np.bool_)
+        status = np.empty(R, dtype=np.uint8)
+        symmetric = symmetry and self.symmetry_group_size > 1
+        kernel.successors(self.k, self._kinds, self._arg_a, self._arg_b, self._actor, rows,
+                          symmetric, self.exhaustive, self.group, self.cells, reduce,
+                          _blocks(R), out, action, counts, reduced, status)
+        if status.any():
+            self._raise_bound(int(status.max()))
+        total = int(counts.sum())
+        joined = np.empty((total, self.width), dtype=np.uint8)
+        source = np.empty(total, dtype=np.int64)
+        actions = np.empty(total, dtype=np.int64)
+        kernel.join(out, action, counts, A, joined, source, actions)
+        return Successors(joined, source, actions, reduced)
+
+    def canonical(self, rows):
+        rows = np.array(rows, dtype=np.uint8)
+        if self.symmetry_group_size > 1:
+            kernel.canonical_rows(self.k, rows, self.exhaustive, self.group, self.cells,
+                                  _blocks(len(rows)))
+        return rows
+
+    def decode(self, row):
+        return unpack(self.k, row)
+
+    def action(self, index: int):
+        return self.table[index]
+
+    def _raise_bound(self, status: int):
+        if status == BOUND_QUEUE:
+            raise QueueCapacityExceeded(f"{BOUND_TEXT[status]} ({self.capacity})")
+        raise ModelBoundError(BOUND_TEXT[status])
+
+    # --- one readable state at a time ----------------------------------------------------
 
     def init_states(self):
         return [initial_state(self.cfg)]
 
-    def successors(self, state):
-        cfg = self.cfg
-        for action, effect in self._table:
-            nxt = effect(cfg, state, *action.args)
-            if nxt is not None:
-                yield action, nxt
-
-    def actions(self, state):
-        return [action for action, _ in self.successors(state)]
-
-    def next_state(self, state, action):
-        for candidate, effect in self._table:
-            if candidate == action:
-                return effect(self.cfg, state, *action.args)
-        raise KeyError(action)
-
     def encode(self, state) -> bytes:
-        return encode_under(self.cfg, state, self._identity)
+        return pack(self.k, state).tobytes()
 
-    def decode(self, key: bytes):
-        return self._decoder.decode(key)
+    def successors_of(self, state):
+        """(action, next state) for every enabled action, in action order."""
+        succ = self.successors(pack(self.k, state)[None, :], False, False)
+        return [(self.table[a], unpack(self.k, row)) for a, row in zip(succ.action, succ.rows)]
 
-    def symmetries(self):
-        return self._symmetries
+    def canonical_key(self, state, symmetry: bool = True) -> bytes:
+        row = pack(self.k, state)[None, :]
+        return (self.canonical(row) if symmetry else row).tobytes()
 
-    def encode_under(self, state, symmetry) -> bytes:
-        return encode_under(self.cfg, state, symmetry)
+    def take(self, state, name: str, *args):
+        """The state after action `name(*args)`, or None if its guard does not hold."""
+        for index, action in enumerate(self.table):
+            if action.name == name and action.args == tuple(args):
+                break
+        else:
+            return None
+        s = pack(self.k, state)
+        t = np.empty_like(s)
+        if not take_action(self.k, int(self._kinds[index]), int(self._arg_a[index]),
+                             int(self._arg_b[index]), s, t):
+            return None
+        if t[0]:
+            self._raise_bound(int(t[0]))
+        return unpack(self.k, t)
 
-    @property
-    def symmetry_group_size(self) -> int:
-        return 1 + len(self._symmetries)
+
+def _blocks(rows: int) -> int:
+    """Tasks per batch: enough for every thread to stay busy, few enough to be cheap."""
+    import numba
+    return max(1, min(rows, 4 * numba.get_num_threads()))

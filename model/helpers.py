@@ -1,115 +1,123 @@
 """The helpers of model.md section 3, run atomically inside the action that calls them.
 
-Each works on a Draft `d` for node `i`. Names and order of effects follow heartbeat.c 1.51
+Each changes the row `t` (the state being built) for node `i`; `k` is the configuration's
+geometry (`state.geometry`). Names and order of effects follow heartbeat.c 1.51
 (`req_our_resources`, `mark_node_dead`, `process_resources`) and the scripts it calls.
+A model bound (a full queue, a fourth child) is recorded in `t[STATUS]`, and the explorer
+stops with a model-bound error, never a verdict.
 """
 
 from __future__ import annotations
 
-from hacheck.checker import ModelBoundError
+from numba import njit
+
 from hacheck.model.state import (
-    COMM_LINKSUP, COMM_STARTING, F, L, NONE, R_BOTHSTARTING, R_INIT, R_RSCRCVD, R_STABLE,
-    R_STARTING, RES, ST_ABSENT, STARTING, T_RESOURCES, T_STARTING, UP, UPD,
+    BOUND_CHILDREN, CHLD, COMM, COMM_LINKSUP, COMM_STARTING, DEAD, F, HEARD, IH, K_N, K_NICE,
+    L, MAX_CHILDREN, MD, NONE, OH, OS, PH, R_BOTHSTARTING, R_INIT, R_RSCRCVD, R_STABLE,
+    R_STARTING, RES, RRY, RS, ST_ABSENT, STARTING, STATUS, TIP, UP, UPD, ch, is_res,
+    is_starting, node, peers, push, res_fields, selfq,
 )
 
-MAX_CHILDREN = 3  # model.md: `chld` never needs to exceed 3
 
-
-def send(d, i: int, m: tuple) -> None:
+@njit(cache=True)
+def send(k, t, i, m):
     """model.md §3, send: to i's own status pipe, and to every peer that is running.
 
     A node that is not up never sees the message; a cut link only delays it (1.51's
     messages are sequenced and retransmitted), so the channel keeps it.
     """
-    n = d.node(i)
-    n.selfq = n.selfq + (m,)
-    N = d.N
-    for j in range(N):
-        if j != i and d.ph(j) == UP:
-            d.ch[i * N + j] = d.ch[i * N + j] + (m,)
+    push(k, t, selfq(k, i), m)
+    for j in range(k[K_N]):
+        if j != i and t[node(k, j) + PH] == UP:
+            push(k, t, ch(k, i, j), m)
 
 
-def req_our_resources(d, i: int, stable: int) -> None:
+@njit(cache=True)
+def req_our_resources(k, t, i, stable):
     """model.md §3, req_our_resources: claim LOCAL, announce it (interim), fork the child."""
-    n = d.node(i)
-    if d.cfg.nice_failback:
-        if n.oh & F or n.ih & L:
+    n = node(k, i)
+    if k[K_NICE]:
+        if t[n + OH] & F or t[n + IH] & L:
             return
-        n.ih |= L
-        send(d, i, RES(i, n.ih, stable, 0))
-    if n.chld >= MAX_CHILDREN:
-        raise ModelBoundError(f"node {i} would have more than {MAX_CHILDREN} pending children")
-    n.chld += 1
-
-
-def commup_check(d, i: int) -> None:
-    """model.md §3, commup_check: COMM_LINKSUP once every peer has been heard from (or declared dead)."""
-    n = d.node(i)
-    others = ((1 << d.N) - 1) & ~(1 << i)
-    if n.comm == COMM_STARTING and n.heard & others == others:
-        n.comm = COMM_LINKSUP
-        if d.cfg.nice_failback:
-            if n.rs == R_INIT:
-                send(d, i, STARTING(i))
-                n.rs = R_STARTING
-        elif n.rry == 0:
-            n.rry = 1
-            req_our_resources(d, i, 0)
-
-
-def mark_node_dead(d, i: int, j: int) -> None:
-    """model.md §3, mark_node_dead: j is dead; mach_down is started; with nice_failback, forget what
-    the other claimed and re-request our own groups (the dead node may have held them)."""
-    n = d.node(i)
-    bit = 1 << j
-    n.dead |= bit
-    n.heard |= bit
-    n.md |= bit
-    if d.cfg.nice_failback:
-        n.oh = NONE
-        n.os = 0
-        n.tip = 1
-        req_our_resources(d, i, 1)
-    commup_check(d, i)
-
-
-def process_resources(d, i: int, m: tuple) -> None:
-    """model.md §3, process_resources: the nice_failback state machine, for `starting` and `resource`."""
-    n = d.node(i)
-    if not d.cfg.nice_failback or n.comm != COMM_LINKSUP:
+        t[n + IH] |= L
+        send(k, t, i, RES(t[n + IH], stable, 0))
+    if t[n + CHLD] >= MAX_CHILDREN:
+        t[STATUS] = BOUND_CHILDREN
         return
-    old = new = n.rs
-    kind = m[0]
-    if kind == T_STARTING:
-        s = m[1]
-        if s == i:
+    t[n + CHLD] += 1
+
+
+@njit(cache=True)
+def commup_check(k, t, i):
+    """model.md §3, commup_check: COMM_LINKSUP once every peer has been heard from (or
+    declared dead); with nice_failback, announce `starting`."""
+    n = node(k, i)
+    if t[n + COMM] == COMM_STARTING and t[n + HEARD] == peers(k, i):
+        t[n + COMM] = COMM_LINKSUP
+        if k[K_NICE]:
+            if t[n + RS] == R_INIT:
+                send(k, t, i, STARTING)
+                t[n + RS] = R_STARTING
+        elif t[n + RRY] == 0:
+            t[n + RRY] = 1
+            req_our_resources(k, t, i, 0)
+
+
+@njit(cache=True)
+def mark_node_dead(k, t, i, j):
+    """model.md §3, mark_node_dead: j is dead; mach_down is started; with nice_failback,
+    forget what the other claimed and re-request our own groups (the dead node may have
+    held them)."""
+    n = node(k, i)
+    bit = 1 << j
+    t[n + DEAD] |= bit
+    t[n + HEARD] |= bit
+    t[n + MD] |= bit
+    if k[K_NICE]:
+        t[n + OH] = NONE
+        t[n + OS] = 0
+        t[n + TIP] = 1
+        req_our_resources(k, t, i, 1)
+    commup_check(k, t, i)
+
+
+@njit(cache=True)
+def process_resources(k, t, i, sender, m):
+    """model.md §3, process_resources: the nice_failback state machine, for `starting` and
+    `resource` messages; `sender` sent m (i itself for its own messages)."""
+    n = node(k, i)
+    if not k[K_NICE] or t[n + COMM] != COMM_LINKSUP:
+        return
+    old = new = t[n + RS]
+    if is_starting(m):
+        if sender == i:
             return
         if old == R_INIT or old == R_BOTHSTARTING:
-            return  # 1.51 logs an error and returns: no reply, no change
+            return   # 1.51 logs an error and returns: no reply, no change
         if old == R_STARTING:
             new = R_BOTHSTARTING
-        n.os = 0
-        if n.tip and not n.ih & F:
-            n.ih |= F  # "Fudging i_hold_resources"
-        send(d, i, RES(i, n.ih, 1 if new == R_STABLE else 0, 0))
-    elif kind == T_RESOURCES:
-        _, s, claim, st, md = m
+        t[n + OS] = 0
+        if t[n + TIP] and not t[n + IH] & F:
+            t[n + IH] |= F   # "Fudging i_hold_resources"
+        send(k, t, i, RES(t[n + IH], 1 if new == R_STABLE else 0, 0))
+    elif is_res(m):
+        claim, st, md = res_fields(m)
         if old == R_INIT:
-            return  # error, no change
+            return   # error, no change
         if old == R_STARTING or old == R_BOTHSTARTING:
             new = R_RSCRCVD
-        if s != i:
+        if sender != i:
             if st != ST_ABSENT:
-                n.os = st
-            n.oh = UPD(n.oh, claim)
+                t[n + OS] = st
+            t[n + OH] = UPD(t[n + OH], claim)
             if old != R_BOTHSTARTING:
-                new = R_STABLE  # "I wonder if there's a timing hole here?"
-                req_our_resources(d, i, 1)
+                new = R_STABLE   # "I wonder if there's a timing hole here?"
+                req_our_resources(k, t, i, 1)
         else:
-            n.ih = UPD(n.ih, claim)
+            t[n + IH] = UPD(t[n + IH], claim)
             if md:
-                n.tip = 0
-                n.os = 1
+                t[n + TIP] = 0
+                t[n + OS] = 1
     else:
         return
-    n.rs = new
+    t[n + RS] = new

@@ -6,10 +6,8 @@ named as there; `changes` lists, for one step, the variables that changed.
 
 from __future__ import annotations
 
-from hacheck.model.state import (
-    CLAIM_NAMES, COMM_NAMES, PH_NAMES, RS_NAMES, ST_ABSENT, T_IPREQ, T_IPRESP, T_RESOURCES,
-    T_STARTING,
-)
+from hacheck.model.state import CLAIM_NAMES, COMM_NAMES, PH_NAMES, RS_NAMES, ST_ABSENT
+from hacheck.model.view import T_IPREQ, T_IPRESP, T_RESOURCES, T_STARTING
 
 
 def message_record(m: tuple) -> dict:

@@ -1,18 +1,39 @@
 """The state of the model (model.md section 2): one place for every variable.
 
-Encoding choices, all exact (no information is dropped):
-- per-node sets over peers (`heard`, `dead`, `md`) are bit masks over node indices, the
-  node's own bit always 0;
-- `own[i]` is a bit mask over groups; `rq` is one mask over groups (bit g set: the
-  `req_resource` for g sleeps before its forced take). `rq[g]` belongs to node `home[g]`,
-  the only node that ever sets it, so one global mask holds every node's `rq`;
-- `conn` is a bit mask over node pairs (i < j), bit set = link up;
-- `ch[i*N + j]` is the FIFO of messages sent by i, not yet delivered to j (a tuple).
+A state is a row of bytes (a numpy `uint8` array), so that the compiled actions can
+copy and change it without building objects, and the explorer can store millions of
+them. Its layout (offsets below) is fixed per configuration; `geometry(cfg, capacity)`
+gives the vector `k` that every compiled function takes to find its way in a row.
+
+    STATUS                 0, or the model bound a step ran into (never 0 in a stored state)
+    CRASHES_LEFT, RESTARTS_LEFT, TOGGLES_LEFT     the fault budgets left
+    RQ                     mask over groups: rq[g] = pending (each g belongs to home[g])
+    CONN + i               mask of the nodes whose link with i is up (conn[i][j])
+    node(i) + field        per-node variables, NODE_FIELDS below
+    queue                  length byte, then `capacity` message slots (0 past the length):
+                           selfq(i), then ch(i, j) for every i != j
+
+Per-node sets over peers (`heard`, `dead`, `md`) are masks over node indices, the node's
+own bit always 0; `own` is a mask over groups (ground truth, model.md `own[i][*]`).
+
+A message is one byte; its sender is implicit in the queue it sits in (only node i ever
+appends to `selfq(i)` and `ch(i, *)`):
+
+    STARTING              1
+    RES(n, st, md)        2 + 6n + 2st + md    n: claim 0..3, st: 0, 1, ST_ABSENT; md: 0, 1
+    IPREQ(g)              26 + g
+    IPRESP(d, g)          34 + 8d + g          d: the node the group is handed to
+
+`view.py` gives the same state as readable values (`ClusterState`), for reports, traces
+and tests.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import numpy as np
+from numba import njit
+
+# --- values ----------------------------------------------------------------------------
 
 # ph: phase of a node's life
 PRE, UP, DOWN = 0, 1, 2
@@ -33,83 +54,182 @@ CLAIM_NAMES = ("none", "local", "foreign", "all")
 # the isstable flag of a resource message: 0, 1, or absent (mach_down's message)
 ST_ABSENT = 2
 
-# message types (heartbeat's t= values)
-T_STARTING = "starting"
-T_RESOURCES = "resource"
-T_IPREQ = "ip-request"
-T_IPRESP = "ip-request-resp"
+# --- configuration bounds -----------------------------------------------------------------
+
+MAX_NODES = 8        # node sets are one byte
+MAX_GROUPS = 8       # group sets are one byte
+MAX_CHILDREN = 3     # model.md: `chld` never needs to exceed 3
+DEFAULT_CAPACITY = 12 # message slots per queue (N = 2 runs need up to 11); the runner doubles it if a run needs more
+MAX_CAPACITY = 64
+
+# --- the row -------------------------------------------------------------------------------
+
+STATUS, CRASHES_LEFT, RESTARTS_LEFT, TOGGLES_LEFT, RQ = range(5)
+CONN = 5
+
+# model bounds a step may run into (the STATUS byte)
+BOUND_QUEUE, BOUND_CHILDREN = 1, 2
+BOUND_TEXT = {BOUND_QUEUE: "a channel or status pipe would hold more messages than its capacity",
+              BOUND_CHILDREN: f"a node would have more than {MAX_CHILDREN} pending children"}
+
+# fields of a node, at node(i) + field
+(PH, COMM, HEARD, DEAD, RS, IH, OH, OS, TIP, RRY, CHLD, MD, OWN) = range(13)
+NODE_FIELDS = 13
+
+# --- the geometry vector k ---------------------------------------------------------------------
+
+(K_N, K_G, K_NICE, K_CAPACITY, K_WIDTH, K_NODES, K_QUEUES, K_QSTRIDE) = range(8)
+K_HOME = 8                        # k[K_HOME + g] = home[g]
+K_LOCAL = K_HOME + MAX_GROUPS     # k[K_LOCAL + i] = mask of H(i)
+K_RANK = K_LOCAL + MAX_NODES      # k[K_RANK + g] = position of g in H(home[g])
+K_LIST = K_RANK + MAX_GROUPS      # k[K_LIST + 8i + r] = the r-th group of H(i)
+K_SIZE = K_LIST + MAX_NODES * MAX_GROUPS
 
 
-def STARTING(s: int) -> tuple:
-    return (T_STARTING, s)
+def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
+    """The vector `k` of a configuration: its constants and the offsets of its row."""
+    N, G = cfg.N, cfg.G
+    k = np.zeros(K_SIZE, dtype=np.int64)
+    k[K_N], k[K_G], k[K_NICE], k[K_CAPACITY] = N, G, int(cfg.nice_failback), capacity
+    k[K_NODES] = CONN + N
+    k[K_QUEUES] = k[K_NODES] + N * NODE_FIELDS
+    k[K_QSTRIDE] = 1 + capacity
+    queues = N * N                # N status pipes and N(N-1) channels
+    k[K_WIDTH] = -(-(k[K_QUEUES] + queues * (1 + capacity)) // 8) * 8   # whole 64-bit words
+    for g, h in enumerate(cfg.home):
+        k[K_HOME + g] = h
+        k[K_RANK + g] = cfg.H(h).index(g)
+    for i in range(N):
+        k[K_LOCAL + i] = cfg.local_mask[i]
+        for r, g in enumerate(cfg.H(i)):
+            k[K_LIST + MAX_GROUPS * i + r] = g
+    return k
 
 
-def RES(s: int, n: int, st: int, md: int) -> tuple:
+# --- where things are in a row (compiled; `k` is the geometry vector) ---------------------------
+
+@njit(cache=True)
+def node(k, i):
+    """Offset of node i's variables."""
+    return k[K_NODES] + i * NODE_FIELDS
+
+
+@njit(cache=True)
+def selfq(k, i):
+    """Offset of node i's status pipe: its own messages not yet processed by itself."""
+    return k[K_QUEUES] + i * k[K_QSTRIDE]
+
+
+@njit(cache=True)
+def ch(k, i, j):
+    """Offset of ch[i][j], the messages sent by i and not yet delivered to j (i != j)."""
+    N = k[K_N]
+    return k[K_QUEUES] + (N + i * (N - 1) + j - (j > i)) * k[K_QSTRIDE]
+
+
+@njit(cache=True)
+def peers(k, i):
+    """The mask of every node but i."""
+    return ((1 << k[K_N]) - 1) & ~(1 << i)
+
+
+@njit(cache=True)
+def linked(s, i, j):
+    """conn[i][j]: the link between i and j is up."""
+    return s[CONN + i] >> j & 1
+
+
+@njit(cache=True)
+def local_groups(k, i):
+    """H(i) as a mask over groups."""
+    return k[K_LOCAL + i]
+
+
+@njit(cache=True)
+def push(k, t, q, m):
+    """Append message m to the queue at offset q (a model bound if it is full)."""
+    n = t[q]
+    if n == k[K_CAPACITY]:
+        t[STATUS] = BOUND_QUEUE
+        return
+    t[q + 1 + n] = m
+    t[q] = n + 1
+
+
+@njit(cache=True)
+def pop(k, t, q):
+    """Remove and return the head of the non-empty queue at offset q; freed slots stay 0,
+    so that equal sequences are equal bytes."""
+    n = t[q]
+    m = t[q + 1]
+    for x in range(q + 1, q + n):
+        t[x] = t[x + 1]
+    t[q + n] = 0
+    t[q] = n - 1
+    return m
+
+
+@njit(cache=True)
+def clear(k, t, q):
+    for x in range(q, q + k[K_QSTRIDE]):
+        t[x] = 0
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+M_STARTING = 1
+M_RES = 2
+M_IPREQ = 26
+M_IPRESP = 34
+
+STARTING = M_STARTING   # the `starting` message
+
+@njit(cache=True)
+def RES(n, st, md):
     """resources_held: claim n, stability flag st (0, 1, ST_ABSENT), md = info=mach_down."""
-    return (T_RESOURCES, s, n, st, md)
+    return M_RES + n * 6 + st * 2 + md
 
 
-def IPREQ(s: int, g: int) -> tuple:
-    return (T_IPREQ, s, g)
+@njit(cache=True)
+def IPREQ(g):
+    return M_IPREQ + g
 
 
-def IPRESP(s: int, d: int, g: int) -> tuple:
-    return (T_IPRESP, s, d, g)
+@njit(cache=True)
+def IPRESP(d, g):
+    return M_IPRESP + 8 * d + g
 
 
-def UPD(cur: int, n: int) -> int:
+@njit(cache=True)
+def is_starting(m):
+    return m == M_STARTING
+
+
+@njit(cache=True)
+def is_res(m):
+    return M_RES <= m < M_IPREQ
+
+
+@njit(cache=True)
+def is_ipreq(m):
+    return M_IPREQ <= m < M_IPRESP
+
+
+@njit(cache=True)
+def res_fields(m):
+    """(claim, stability flag, md) of a RES message."""
+    x = m - M_RES
+    return x // 6, x % 6 // 2, x % 2
+
+
+@njit(cache=True)
+def ipresp_fields(m):
+    """(destination, group) of an IPRESP message."""
+    x = m - M_IPRESP
+    return x // 8, x % 8
+
+
+@njit(cache=True)
+def UPD(cur, n):
     """heartbeat's UPD_RSC: a `none` announcement wipes every bit, others accumulate."""
     return 0 if n == NONE else cur | n
-
-
-class NodeState(NamedTuple):
-    ph: int = PRE          # pre (never booted), up, down (crashed)
-    comm: int = COMM_STARTING   # heartbeat_comm_state
-    heard: int = 0         # anypacketsyet, per peer (mask)
-    dead: int = 0          # i has declared the peer dead (mask)
-    rs: int = R_INIT       # rstate
-    ih: int = NONE         # i_hold_resources
-    oh: int = NONE         # other_holds_resources
-    os: int = 0            # other_is_stable
-    tip: int = 0           # takeover_in_progress
-    rry: int = 0           # resources_requested_yet (nice_failback off)
-    chld: int = 0          # req_our_resources children not yet run
-    md: int = 0            # a `mach_down j` script is pending (mask)
-    selfq: tuple = ()      # own messages not yet processed by this node
-
-
-class ClusterState(NamedTuple):
-    nodes: tuple           # NodeState per node
-    own: tuple             # own[i]: mask of groups node i runs (ground truth)
-    rq: int                # mask of groups whose req_resource is pending
-    ch: tuple              # ch[i*N + j]: messages from i not yet delivered to j
-    conn: int              # mask over pairs i < j: link up
-    crashes_left: int
-    restarts_left: int
-    toggles_left: int
-
-
-def boot_values(N: int) -> NodeState:
-    """A node's boot values (model.md section 2); a single node is linked up at once."""
-    return NodeState(comm=COMM_LINKSUP if N == 1 else COMM_STARTING)
-
-
-def pair_bit(i: int, j: int, N: int) -> int:
-    """The bit of the link between i and j in `conn`."""
-    if i > j:
-        i, j = j, i
-    return 1 << (i * N + j)
-
-
-def all_links_up(N: int) -> int:
-    return sum(pair_bit(i, j, N) for i in range(N) for j in range(i + 1, N))
-
-
-def initial_state(cfg) -> ClusterState:
-    """Every node `pre`, every channel empty, nothing owned, every link up, full budgets."""
-    N = cfg.N
-    pre = boot_values(N)._replace(ph=PRE)
-    return ClusterState(
-        nodes=(pre,) * N, own=(0,) * N, rq=0, ch=((),) * (N * N), conn=all_links_up(N),
-        crashes_left=cfg.crashes, restarts_left=cfg.restarts, toggles_left=cfg.link_toggles,
-    )

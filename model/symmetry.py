@@ -1,270 +1,382 @@
-"""Symmetry of the model and its compact encoding (model.md section 5, note 4).
+"""Symmetry of the model and the canonical form of a state (model.md section 5, note 4).
 
-A symmetry is a node permutation pi together with a group permutation sigma such that
+A symmetry is a node permutation pi with a group permutation sigma such that
 home[sigma(g)] = pi(home[g]). We take, for each node permutation that maps every node to a
-node with as many local groups, the sigma that maps the k-th local group of i to the k-th
+node with as many local groups, the sigma that maps the r-th local group of i to the r-th
 local group of pi(i) (groups in index order). That choice keeps the order in which CHILD
 sends its `ip-request`s, so each (pi, sigma) is an automorphism of the transition system,
-not only of the state space; see model/README.md.
+not only of the state space (model/README.md, reading 6).
 
-The encoding of a state is a byte string: budgets, links, `rq`, then each node (its scalar
-variables, its peer masks, its `own` mask, its status pipe), then every channel, each
-sequence prefixed by its length. Messages are one byte each; the sender is implicit in the
-channel they sit in. `encode_under(state, sym)` encodes the image of the state under `sym`
-directly, without building the image.
+The canonical form of a state is the least image (rows compared as 64-bit words) over a
+set of permutations that depends on the orbit only, so two states get the same canonical
+row iff one is the image of the other:
+
+1. Each node gets a signature that does not depend on node numbers: its own variables,
+   the sizes of its sets, what it owns counted as local or foreign groups, and the
+   contents of its queues with every node and group reference replaced by its relation
+   to the node (itself, the peer of the channel, another). Signatures are refined by
+   partition refinement: a node's new signature adds up (order-free) its neighbours'
+   signatures together with the relation between the two (heard, dead, md, link, groups
+   of one owned by the other, the two channels between them).
+2. Nodes are placed in order of signature, within the positions of their cell (the
+   nodes with as many local groups). Only nodes with equal signatures (a tie class) are
+   permuted, and every ordering of every tie class is tried, so the result is exact.
+3. A tie class whose members are interchangeable (the state is unchanged when its first
+   member is swapped with any other) costs no enumeration: every ordering of it gives
+   the same image. So identical nodes, such as nodes that have not booted yet, never
+   cost a permutation enumeration.
+
+`exhaustive` (a flag of `canonicalize`) instead takes the least image over the whole
+group, as a cross-check in the tests and for the benchmark.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from itertools import permutations
 
-from hacheck.checker import ModelBoundError
-from hacheck.model.state import T_IPREQ, T_IPRESP, T_RESOURCES, T_STARTING
+import numpy as np
+from numba import njit
+
+from hacheck.model.state import (
+    CHLD, COMM, CONN, DEAD, HEARD, IH, K_G, K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK,
+    K_WIDTH, M_IPREQ, M_IPRESP, MD, NODE_FIELDS, OH, OS, OWN, PH, RQ, RRY, RS, TIP, ch,
+    ipresp_fields, local_groups, node, selfq,
+)
 
 
-@dataclass(frozen=True)
-class Symmetry:
-    node_map: tuple[int, ...]      # pi: node i goes to node_map[i]
-    group_map: tuple[int, ...]     # sigma: group g goes to group_map[g]
-    node_inv: tuple[int, ...]      # position k of the image holds node node_inv[k]
-    node_mask: tuple[int, ...]     # image of every node mask (N <= 8)
-    group_mask_lo: tuple[int, ...] # image of the low byte of a group mask
-    group_mask_hi: tuple[int, ...] # image of the high byte
-    conn_bits: tuple[tuple[int, int], ...]
-    channel_order: tuple[int, ...]  # ch index of the state feeding each channel of the image
-    # Caches of encoded pieces under this symmetry: a message, a node (with its `own`),
-    # a channel, the global header. Pieces recur across millions of states.
-    codes: dict = field(default_factory=dict, compare=False, hash=False)
-    node_pieces: dict = field(default_factory=dict, compare=False, hash=False)
-    channel_pieces: dict = field(default_factory=dict, compare=False, hash=False)
-    header_pieces: dict = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def is_identity(self) -> bool:
-        return self.node_map == tuple(range(len(self.node_map))) and \
-            self.group_map == tuple(range(len(self.group_map)))
-
-
-def make_symmetry(cfg, node_map, group_map) -> Symmetry:
-    N, G = cfg.N, cfg.G
-    inv = [0] * N
-    for i, k in enumerate(node_map):
-        inv[k] = i
-
-    def image(mask, mapping):
-        return sum(1 << mapping[b] for b in range(len(mapping)) if mask >> b & 1)
-
-    node_mask = tuple(image(m, node_map) for m in range(1 << N))
-    lo = tuple(image(m, group_map[:8]) for m in range(256)) if G else (0,) * 256
-    hi_map = group_map[8:]
-    hi = tuple(sum(1 << hi_map[b] for b in range(len(hi_map)) if m >> b & 1) for m in range(256))
-    conn_bits = tuple(
-        (i * N + j, min(node_map[i], node_map[j]) * N + max(node_map[i], node_map[j]))
-        for i in range(N) for j in range(i + 1, N)
-    )
-    channel_order = tuple(inv[k] * N + inv[l] for k in range(N) for l in range(N) if k != l)
-    return Symmetry(tuple(node_map), tuple(group_map), tuple(inv), node_mask, lo, hi, conn_bits,
-                    channel_order)
-
-
-def automorphisms(cfg) -> list[Symmetry]:
-    """Every symmetry of the configuration, the identity first."""
-    N = cfg.N
+def automorphisms(cfg) -> np.ndarray:
+    """Every symmetry of the configuration as its node permutation (row p: node i goes
+    to p[i]), the identity first. The group permutation follows from it."""
     H = cfg.local_groups
-    result = []
-    for pi in permutations(range(N)):
-        if any(len(H[i]) != len(H[pi[i]]) for i in range(N)):
-            continue
-        sigma = [0] * cfg.G
-        for i in range(N):
-            for g, h in zip(H[i], H[pi[i]]):
-                sigma[g] = h
-        result.append(make_symmetry(cfg, pi, sigma))
-    return result
+    group = [pi for pi in permutations(range(cfg.N))
+             if all(len(H[i]) == len(H[pi[i]]) for i in range(cfg.N))]
+    return np.array(group, dtype=np.int64).reshape(len(group), cfg.N)
 
 
-def message_code(cfg, sym: Symmetry, m: tuple) -> int:
-    """One byte for a message, under the symmetry; the sender is left out (implicit)."""
-    code = sym.codes.get(m)
-    if code is None:
-        kind = m[0]
-        if kind == T_STARTING:
-            code = 1
-        elif kind == T_RESOURCES:
-            _, _, n, st, md = m
-            code = 2 + n * 6 + st * 2 + md
-        elif kind == T_IPREQ:
-            code = 26 + sym.group_map[m[2]]
-        elif kind == T_IPRESP:
-            _, _, dest, g = m
-            code = 26 + cfg.G + sym.node_map[dest] * cfg.G + sym.group_map[g]
+# --- the image of a state under a permutation ------------------------------------------------
+
+@njit(cache=True)
+def group_image(k, g, pi):
+    """sigma(g): the group of pi(home[g]) at the rank g has at its home."""
+    return k[K_LIST + 8 * pi[k[K_HOME + g]] + k[K_RANK + g]]
+
+
+@njit(cache=True)
+def node_set_image(mask, pi):
+    out = 0
+    x = 0
+    while mask:
+        if mask & 1:
+            out |= 1 << pi[x]
+        mask >>= 1
+        x += 1
+    return out
+
+
+@njit(cache=True)
+def group_set_image(k, mask, pi):
+    out = 0
+    g = 0
+    while mask:
+        if mask & 1:
+            out |= 1 << group_image(k, g, pi)
+        mask >>= 1
+        g += 1
+    return out
+
+
+@njit(cache=True)
+def message_image(k, m, pi):
+    if m >= M_IPRESP:
+        d, g = ipresp_fields(m)
+        return M_IPRESP + 8 * pi[d] + group_image(k, g, pi)
+    if m >= M_IPREQ:
+        return M_IPREQ + group_image(k, m - M_IPREQ, pi)
+    return m
+
+
+@njit(cache=True)
+def queue_image(k, s, q, t, p, pi):
+    n = s[q]
+    t[p] = n
+    for x in range(1, n + 1):
+        t[p + x] = message_image(k, s[q + x], pi)
+    for x in range(n + 1, k[K_QSTRIDE]):
+        t[p + x] = 0
+
+
+@njit(cache=True)
+def image(k, s, t, order, pi):
+    """t := the image of s under the permutation that puts node order[p] at position p
+    (pi is its inverse: node i goes to pi[i])."""
+    N = k[K_N]
+    for x in range(CONN):
+        t[x] = s[x]
+    t[RQ] = group_set_image(k, s[RQ], pi)
+    for p in range(N):
+        i = order[p]
+        t[CONN + p] = node_set_image(s[CONN + i], pi)
+        a, b = node(k, i), node(k, p)
+        for f in range(NODE_FIELDS):
+            t[b + f] = s[a + f]
+        t[b + HEARD] = node_set_image(s[a + HEARD], pi)
+        t[b + DEAD] = node_set_image(s[a + DEAD], pi)
+        t[b + MD] = node_set_image(s[a + MD], pi)
+        t[b + OWN] = group_set_image(k, s[a + OWN], pi)
+        queue_image(k, s, selfq(k, i), t, selfq(k, p), pi)
+    for p in range(N):
+        for r in range(N):
+            if p != r:
+                queue_image(k, s, ch(k, order[p], order[r]), t, ch(k, p, r), pi)
+    for x in range(k[K_NODES] + N * NODE_FIELDS + N * N * k[K_QSTRIDE], k[K_WIDTH]):
+        t[x] = 0
+
+
+@njit(cache=True)
+def less(a, b):
+    """a < b, rows compared as sequences of 64-bit words (a total order, not byte order)."""
+    wa, wb = a.view(np.uint64), b.view(np.uint64)
+    for x in range(wa.shape[0]):
+        if wa[x] != wb[x]:
+            return wa[x] < wb[x]
+    return False
+
+
+@njit(cache=True)
+def equal(a, b):
+    wa, wb = a.view(np.uint64), b.view(np.uint64)
+    for x in range(wa.shape[0]):
+        if wa[x] != wb[x]:
+            return False
+    return True
+
+
+# --- signatures ---------------------------------------------------------------------------------
+
+MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True)
+def mix(h, v):
+    h = (h ^ np.uint64(v)) * MIX
+    return h ^ (h >> np.uint64(31))
+
+
+@njit(cache=True)
+def popcount(x):
+    n = 0
+    while x:
+        x &= x - 1
+        n += 1
+    return n
+
+
+@njit(cache=True)
+def relation(k, x, a, b):
+    """How node x stands to the pair (a, b): 0 a, 1 b, 2 another node."""
+    if x == a:
+        return 0
+    if x == b:
+        return 1
+    return 2
+
+
+@njit(cache=True)
+def queue_signature(k, s, q, a, b):
+    """The contents of a queue of a's (to b), with node and group references replaced by
+    their relation to a and b."""
+    h = mix(np.uint64(17), s[q])
+    for x in range(1, s[q] + 1):
+        m = s[q + x]
+        if m >= M_IPRESP:
+            d, g = ipresp_fields(m)
+            v = 100 + 3 * relation(k, d, a, b) + 9 * relation(k, k[K_HOME + g], a, b)
+        elif m >= M_IPREQ:
+            v = 150 + relation(k, k[K_HOME + m - M_IPREQ], a, b)
         else:
-            raise ValueError(f"unknown message {m!r}")
-        sym.codes[m] = code
-    return code
+            v = m
+        h = mix(h, v)
+    return h
 
 
-CACHE_LIMIT = 1 << 20   # entries per piece cache before it is emptied (bounds memory)
+@njit(cache=True)
+def own_split(k, s, i, j):
+    """How many groups homed on j node i runs."""
+    return popcount(s[node(k, i) + OWN] & local_groups(k, j))
 
 
-def encode_under(cfg, s, sym: Symmetry) -> bytes:
-    """The encoding of the image of `s` under `sym`, assembled from cached pieces."""
-    pieces = []
-    header = (s.crashes_left, s.restarts_left, s.toggles_left, s.conn, s.rq)
-    piece = sym.header_pieces.get(header)
-    if piece is None:
-        piece = _cached(sym.header_pieces, header, _header_piece(s, sym))
-    pieces.append(piece)
-    node_pieces = sym.node_pieces
-    nodes, own = s.nodes, s.own
-    for i in sym.node_inv:
-        key = (nodes[i], own[i])
-        piece = node_pieces.get(key)
-        if piece is None:
-            piece = _cached(node_pieces, key, _node_piece(cfg, sym, nodes[i], own[i]))
-        pieces.append(piece)
-    channel_pieces = sym.channel_pieces
-    ch = s.ch
-    for index in sym.channel_order:
-        queue = ch[index]
-        piece = channel_pieces.get(queue)
-        if piece is None:
-            piece = _cached(channel_pieces, queue, _sequence_piece(cfg, sym, queue))
-        pieces.append(piece)
-    return b"".join(pieces)
-
-
-def _cached(cache: dict, key, piece: bytes) -> bytes:
-    if len(cache) >= CACHE_LIMIT:
-        cache.clear()
-    cache[key] = piece
-    return piece
-
-
-def _header_piece(s, sym: Symmetry) -> bytes:
-    conn = 0
-    for src, dst in sym.conn_bits:
-        if s.conn >> src & 1:
-            conn |= 1 << dst
-    rq = sym.group_mask_lo[s.rq & 255] | sym.group_mask_hi[s.rq >> 8]
-    return bytes([s.crashes_left, s.restarts_left, s.toggles_left, *conn.to_bytes(8, "little"),
-                  rq & 255, rq >> 8])
-
-
-def _node_piece(cfg, sym: Symmetry, n, own_mask: int) -> bytes:
-    nmask = sym.node_mask
-    own = sym.group_mask_lo[own_mask & 255] | sym.group_mask_hi[own_mask >> 8]
-    return bytes((n.ph, n.comm, n.rs, n.ih, n.oh, n.os, n.tip, n.rry, n.chld,
-                  nmask[n.heard], nmask[n.dead], nmask[n.md], own & 255, own >> 8)) \
-        + _sequence_piece(cfg, sym, n.selfq)
-
-
-def _sequence_piece(cfg, sym: Symmetry, queue: tuple) -> bytes:
-    if len(queue) > 255:
-        raise ModelBoundError("a channel or status pipe holds more than 255 messages")
-    return bytes([len(queue), *(message_code(cfg, sym, m) for m in queue)])
-
-
-def permute(cfg, s, sym: Symmetry):
-    """The image of a state under a symmetry, as a state (for checks and tests; the search
-    itself only needs `encode_under`)."""
-    from hacheck.model.state import ClusterState, T_IPREQ, T_IPRESP, T_RESOURCES, T_STARTING
-
-    N = cfg.N
-    pi, sigma, inv = sym.node_map, sym.group_map, sym.node_inv
-
-    def group_mask(mask):
-        return sum(1 << sigma[g] for g in range(cfg.G) if mask >> g & 1)
-
-    def message(m):
-        kind = m[0]
-        if kind == T_STARTING:
-            return (kind, pi[m[1]])
-        if kind == T_RESOURCES:
-            return (kind, pi[m[1]]) + m[2:]
-        if kind == T_IPREQ:
-            return (kind, pi[m[1]], sigma[m[2]])
-        if kind == T_IPRESP:
-            return (kind, pi[m[1]], pi[m[2]], sigma[m[3]])
-        raise ValueError(m)
-
-    nodes = []
-    for k in range(N):
-        n = s.nodes[inv[k]]
-        nodes.append(n._replace(heard=sym.node_mask[n.heard], dead=sym.node_mask[n.dead],
-                                md=sym.node_mask[n.md],
-                                selfq=tuple(message(m) for m in n.selfq)))
-    conn = 0
-    for src, dst in sym.conn_bits:
-        if s.conn >> src & 1:
-            conn |= 1 << dst
-    ch = [()] * (N * N)
+@njit(cache=True)
+def signatures(k, s, sig, scratch):
+    """sig[i] := node i's signature, refined until the partition it induces is stable."""
+    N = k[K_N]
     for i in range(N):
-        for j in range(N):
-            if i != j:
-                ch[pi[i] * N + pi[j]] = tuple(message(m) for m in s.ch[i * N + j])
-    return ClusterState(tuple(nodes), tuple(group_mask(s.own[inv[k]]) for k in range(N)),
-                        group_mask(s.rq), tuple(ch), conn,
-                        s.crashes_left, s.restarts_left, s.toggles_left)
-
-
-class Decoder:
-    """The inverse of the identity encoding. Messages are looked up in a table per sender,
-    and node and channel pieces are cached, as they recur across states."""
-
-    def __init__(self, cfg):
-        self.cfg = cfg
-        codes = range(1, 26 + cfg.G + cfg.N * cfg.G)
-        self.messages = [{c: _decode_message(cfg, s, c) for c in codes} for s in range(cfg.N)]
-        self.pieces: dict = {}
-
-    def _sequence(self, sender: int, piece: bytes) -> tuple:
-        cached = self.pieces.get((sender, piece))
-        if cached is None:
-            table = self.messages[sender]
-            cached = _cached(self.pieces, (sender, piece), tuple(table[c] for c in piece))
-        return cached
-
-    def decode(self, key: bytes):
-        """The state whose identity encoding is `key` (a canonical key decodes to the orbit
-        member it encodes)."""
-        from hacheck.model.state import ClusterState, NodeState
-
-        N = self.cfg.N
-        pos = 13
-        nodes, own = [], []
+        n = node(k, i)
+        h = np.uint64(1)
+        h = mix(h, popcount(local_groups(k, i)))
+        for f in (PH, COMM, RS, IH, OH, OS, TIP, RRY, CHLD):
+            h = mix(h, s[n + f])
+        h = mix(h, popcount(s[n + HEARD]))
+        h = mix(h, popcount(s[n + DEAD]))
+        h = mix(h, popcount(s[n + MD]))
+        h = mix(h, popcount(s[CONN + i]))
+        h = mix(h, own_split(k, s, i, i))
+        h = mix(h, popcount(s[n + OWN]))
+        h = mix(h, popcount(s[RQ] & local_groups(k, i)))
+        h = mix(h, queue_signature(k, s, selfq(k, i), i, i))
+        sig[i] = h
+    classes = distinct(sig, N)
+    for _ in range(N):
         for i in range(N):
-            (ph, comm, rs, ih, oh, os, tip, rry, chld, heard, dead, md, own_lo, own_hi,
-             length) = key[pos:pos + 15]
-            pos += 15
-            selfq = self._sequence(i, key[pos:pos + length])
-            pos += length
-            nodes.append(NodeState(ph, comm, heard, dead, rs, ih, oh, os, tip, rry, chld, md,
-                                   selfq))
-            own.append(own_lo | own_hi << 8)
-        ch = [()] * (N * N)
-        for i in range(N):
+            n = node(k, i)
+            total = np.uint64(0)
             for j in range(N):
-                if i != j:
-                    length = key[pos]
-                    ch[i * N + j] = self._sequence(i, key[pos + 1:pos + 1 + length])
-                    pos += 1 + length
-        return ClusterState(tuple(nodes), tuple(own), key[11] | key[12] << 8, tuple(ch),
-                            int.from_bytes(key[3:11], "little"), key[0], key[1], key[2])
+                if j == i:
+                    continue
+                r = mix(sig[j], s[n + HEARD] >> j & 1)
+                r = mix(r, s[n + DEAD] >> j & 1)
+                r = mix(r, s[n + MD] >> j & 1)
+                r = mix(r, s[CONN + i] >> j & 1)
+                r = mix(r, own_split(k, s, i, j))
+                r = mix(r, own_split(k, s, j, i))
+                r = mix(r, queue_signature(k, s, ch(k, i, j), i, j))
+                r = mix(r, queue_signature(k, s, ch(k, j, i), j, i))
+                total += r
+            scratch[i] = mix(sig[i], total)
+        for i in range(N):
+            sig[i] = scratch[i]
+        refined = distinct(sig, N)
+        if refined == classes:
+            break
+        classes = refined
 
 
-def _decode_message(cfg, sender: int, code: int) -> tuple:
-    from hacheck.model.state import IPRESP, IPREQ, RES, STARTING
+@njit(cache=True)
+def distinct(values, n):
+    count = 0
+    for i in range(n):
+        first = True
+        for j in range(i):
+            if values[j] == values[i]:
+                first = False
+                break
+        if first:
+            count += 1
+    return count
 
-    G = cfg.G
-    if code == 1:
-        return STARTING(sender)
-    if code < 26:
-        n, rest = divmod(code - 2, 6)
-        st, md = divmod(rest, 2)
-        return RES(sender, n, st, md)
-    if code < 26 + G:
-        return IPREQ(sender, code - 26)
-    dest, g = divmod(code - 26 - G, G)
-    return IPRESP(sender, dest, g)
+
+# --- the canonical form -------------------------------------------------------------------------
+
+MAX_CELL = 8   # a node has at most MAX_GROUPS local groups
+
+
+@njit(cache=True)
+def canonicalize_exhaustive(k, s, group, best, candidate, order, pi):
+    """s := its least image over every permutation of `group` (rows: pi)."""
+    N = k[K_N]
+    best[:] = s
+    for x in range(1, group.shape[0]):
+        for i in range(N):
+            pi[i] = group[x, i]
+            order[group[x, i]] = i
+        image(k, s, candidate, order, pi)
+        if less(candidate, best):
+            best[:] = candidate
+    s[:] = best
+
+
+@njit(cache=True)
+def canonicalize(k, s, cells, best, candidate, ints, sig, scratch):
+    """s := its canonical form (module docstring). `cells[i]` is the number of local
+    groups of node i: a node only moves to a position of its own cell. `ints` holds at
+    least 7N integers of scratch, `sig` and `scratch` N each."""
+    N = k[K_N]
+    order = ints[0:N]            # the nodes, sorted by (cell, signature)
+    positions = ints[N:2 * N]    # the positions they take: each cell's node numbers
+    size = ints[2 * N:3 * N]     # size of the tie class starting at x, if enumerated
+    base = ints[3 * N:4 * N]
+    choice = ints[4 * N:5 * N]   # position -> node, for `image`
+    pi = ints[5 * N:6 * N]       # node -> position
+    swap = ints[6 * N:7 * N]
+    signatures(k, s, sig, scratch)
+    filled = 0
+    for c in range(MAX_CELL + 1):
+        first = filled
+        for i in range(N):
+            if cells[i] == c:
+                positions[filled] = i
+                x = filled
+                while x > first and sig[order[x - 1]] > sig[i]:
+                    order[x] = order[x - 1]
+                    x -= 1
+                order[x] = i
+                filled += 1
+    # tie classes: runs of equal signature; those of interchangeable nodes are not enumerated
+    total = 1
+    x = 0
+    while x < N:
+        y = x + 1
+        while y < N and cells[order[y]] == cells[order[x]] and sig[order[y]] == sig[order[x]]:
+            y += 1
+        size[x] = 0
+        if y - x > 1 and not interchangeable(k, s, order[x:y], candidate, swap, pi):
+            size[x] = y - x
+            total *= factorial(y - x)
+        for z in range(x + 1, y):
+            size[z] = 0
+        x = y
+    base[:] = order
+    for index in range(total):
+        order[:] = base
+        rest = index
+        for x in range(N):
+            m = size[x]
+            if m > 1:
+                f = factorial(m)
+                nth_permutation(order, x, m, rest % f)
+                rest //= f
+        for q in range(N):
+            pi[order[q]] = positions[q]
+            choice[positions[q]] = order[q]
+        image(k, s, candidate, choice, pi)
+        if index == 0 or less(candidate, best):
+            best[:] = candidate
+    s[:] = best
+
+
+@njit(cache=True)
+def interchangeable(k, s, members, candidate, swap, pi):
+    """Is s unchanged when its first member is swapped with each other one? Then every
+    ordering of the class gives the same image."""
+    N = k[K_N]
+    a = members[0]
+    for y in range(1, members.shape[0]):
+        b = members[y]
+        for i in range(N):
+            swap[i] = i
+        swap[a], swap[b] = b, a
+        image(k, s, candidate, swap, swap)   # a transposition is its own inverse
+        if not equal(candidate, s):
+            return False
+    return True
+
+
+@njit(cache=True)
+def factorial(m):
+    f = 1
+    for x in range(2, m + 1):
+        f *= x
+    return f
+
+
+@njit(cache=True)
+def nth_permutation(order, x, m, n):
+    """Reorder order[x:x+m] into its n-th permutation (factorial number system)."""
+    for y in range(m - 1):
+        f = factorial(m - 1 - y)
+        pick = x + y + n // f
+        n %= f
+        v = order[pick]
+        while pick > x + y:
+            order[pick] = order[pick - 1]
+            pick -= 1
+        order[x + y] = v

@@ -2,10 +2,10 @@
 
 import ast
 
-from hacheck.checker import Model
+from hacheck.checker import SimpleModel
 
 
-class Counter(Model):
+class Counter(SimpleModel):
     """0 -> 1 -> ... -> n: n + 1 states, n transitions, depth n."""
 
     def __init__(self, n):
@@ -23,11 +23,11 @@ class Counter(Model):
     def encode(self, state):
         return state.to_bytes(4, "little")
 
-    def decode(self, key):
+    def decode_key(self, key):
         return int.from_bytes(key, "little")
 
 
-class Grid(Model):
+class Grid(SimpleModel):
     """Two counters 0..k each, either may step: (k+1)^2 states, 2k(k+1) transitions, depth 2k.
     Swapping the counters is a symmetry: (k+1)(k+2)/2 orbits."""
 
@@ -48,7 +48,7 @@ class Grid(Model):
     def encode(self, state):
         return bytes(state)
 
-    def decode(self, key):
+    def decode_key(self, key):
         return tuple(key)
 
     def symmetries(self):
@@ -58,7 +58,7 @@ class Grid(Model):
         return bytes(reversed(state))
 
 
-class TwoRoads(Model):
+class TwoRoads(SimpleModel):
     """A long road (ten steps) is listed first, a short one (three steps) second; both end
     in the bad state 'X'. Breadth-first search must report the short one."""
 
@@ -83,5 +83,5 @@ class TwoRoads(Model):
     def encode(self, state):
         return repr(state).encode()
 
-    def decode(self, key):
+    def decode_key(self, key):
         return ast.literal_eval(key.decode())

@@ -9,20 +9,63 @@ from __future__ import annotations
 import pytest
 
 from hacheck.checker import ModelBoundError
-from hacheck.model.actions import (
-    BOOT, CHILD, CRASH, DEAD, DELIVER, FORCETAKE, HEAR, LINK, MACHDOWN, RESTART,
-    RSCRCVD_TIMEOUT, SELF,
-)
 from hacheck.model.config import Config
-from hacheck.model.draft import Draft
+from hacheck.model.heartbeat import HeartbeatModel
 from hacheck.model.helpers import (
     commup_check, mark_node_dead, process_resources, req_our_resources, send,
 )
 from hacheck.model.state import (
-    ALL, COMM_LINKSUP, COMM_STARTING, DOWN, F, IPREQ, IPRESP, L, NONE, PRE, R_BOTHSTARTING,
-    R_INIT, R_RSCRCVD, R_STABLE, R_STARTING, RES, ST_ABSENT, STARTING, UP, ClusterState,
-    NodeState, initial_state, pair_bit,
+    ALL, BOUND_TEXT, COMM_LINKSUP, COMM_STARTING, DOWN, F, L, NONE, PRE, R_BOTHSTARTING,
+    R_INIT, R_RSCRCVD, R_STABLE, R_STARTING, ST_ABSENT, STATUS, UP, geometry,
 )
+from hacheck.model.view import (
+    IPREQ, IPRESP, RES, STARTING, ClusterState, NodeState, initial_state, message_code, pack,
+    pair_bit, unpack,
+)
+
+# --- the compiled model, driven one readable state at a time ------------------------------
+
+_MODELS: dict = {}
+
+
+def _model(cfg) -> HeartbeatModel:
+    if cfg not in _MODELS:
+        _MODELS[cfg] = HeartbeatModel(cfg)
+    return _MODELS[cfg]
+
+
+def _action(name):
+    def act(cfg, s, *args):
+        return _model(cfg).take(s, name, *args)
+    act.__name__ = name
+    return act
+
+
+(BOOT, CRASH, RESTART, LINK, DELIVER, SELF, HEAR, DEAD, MACHDOWN, CHILD, FORCETAKE,
+ RSCRCVD_TIMEOUT) = map(_action, ("BOOT", "CRASH", "RESTART", "LINK", "DELIVER", "SELF",
+                                   "HEAR", "DEAD", "MACHDOWN", "CHILD", "FORCETAKE",
+                                   "RSCRCVD_TIMEOUT"))
+
+
+def run_helper(cfg, s, helper, *args) -> ClusterState:
+    """Run a compiled helper of model.md section 3 on a readable state. A message is given
+    as a tuple (`RES(1, NONE, 1, 0)`); the helper gets its byte, and process_resources
+    also its sender."""
+    k = geometry(cfg)
+    t = pack(k, s)
+    passed = []
+    for a in args:
+        if isinstance(a, tuple):
+            if helper is process_resources:
+                passed.append(a[1])
+            passed.append(message_code(a))
+        else:
+            passed.append(a)
+    helper(k, t, *passed)
+    if t[STATUS]:
+        raise ModelBoundError(BOUND_TEXT[int(t[STATUS])])
+    return unpack(k, t)
+
 
 # --- builders ----------------------------------------------------------------------------
 
@@ -91,12 +134,6 @@ def deliver(cfg, s, m, i=0, j=1):
 def own_msg(cfg, s, i, m):
     """Put m alone in i's status pipe and let i process it."""
     return SELF(cfg, with_node(s, i, selfq=(m,)), i)
-
-
-def run_helper(cfg, s, helper, *args) -> ClusterState:
-    d = Draft(cfg, s)
-    helper(d, *args)
-    return d.freeze()
 
 
 # --- BOOT --------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def numbered_trace(out: str, prop: str = "S1") -> tuple[int, list[int], str]:
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines)
                   if line.startswith(f"shortest counterexample to {prop} "))
-    announced = int(re.search(r"\((\d+) steps?\)", lines[header]).group(1))
+    announced = int(re.search(r"\((\d+) steps?[,)]", lines[header]).group(1))
     numbers, after = [], ""
     for line in lines[header + 1:]:
         match = STEP_LINE.match(line)

@@ -10,16 +10,10 @@ from __future__ import annotations
 import pytest
 
 from hacheck.model import Config, HeartbeatModel
-from hacheck.model.actions import (
-    BOOT, CHILD, CRASH, DEAD, DELIVER, FORCETAKE, HEAR, LINK, MACHDOWN, RESTART,
-    RSCRCVD_TIMEOUT, SELF,
-)
-from hacheck.model.state import ALL, L, NONE, R_BOTHSTARTING, R_RSCRCVD, R_STABLE, T_IPREQ
+from hacheck.model.state import ALL, L, NONE, R_BOTHSTARTING, R_RSCRCVD, R_STABLE
+from hacheck.model.view import T_IPREQ
 
 G0, G1 = 1, 2
-
-ACTIONS = {f.__name__: f for f in (BOOT, CRASH, RESTART, LINK, DELIVER, SELF, HEAR, DEAD,
-                                   MACHDOWN, CHILD, FORCETAKE, RSCRCVD_TIMEOUT)}
 
 # Non-environment actions in the order a real run would usually take them: messages and
 # heartbeats (within dmax) first, then scripts (within smax), then the ~10 s timers. Within
@@ -45,7 +39,7 @@ class Run:
 
     def do(self, name: str, *args) -> "Run":
         """Take one named action, which must be enabled."""
-        nxt = ACTIONS[name](self.cfg, self.state, *args)
+        nxt = self.model.take(self.state, name, *args)
         assert nxt is not None, f"{name}{args} is not enabled"
         self._record(f"{name}{args}", nxt)
         return self
@@ -53,7 +47,7 @@ class Run:
     def settle(self) -> "Run":
         """Fire enabled non-environment actions until none is enabled."""
         for _ in range(STEP_LIMIT):
-            enabled = [(a, nxt) for a, nxt in self.model.successors(self.state)
+            enabled = [(a, nxt) for a, nxt in self.model.successors_of(self.state)
                        if any(a.name in cls for cls in PRIORITY)]
             if not enabled:
                 return self

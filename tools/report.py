@@ -41,6 +41,9 @@ def render_text(run: Run) -> str:
            "mode: untimed (layer D of model.md: every timer may fire at any moment)",
            "symmetry reduction: " + (f"on (group of {meta['symmetry_group_size']})"
                                      if result.symmetry else "off"),
+           "partial-order reduction: " + (
+               f"on ({stats.reduced_states:,} states expanded with an ample set)"
+               if result.reduction else "off"),
            ""]
     for prop in result.properties:
         out.append(f"{prop.name}  {prop.description}: {prop.verdict.value}")
@@ -48,14 +51,16 @@ def render_text(run: Run) -> str:
             out.append(f"    {prop.explanation}")
             if stats.complete:
                 out.append(f"    {prop.violating_states:,} of {stats.distinct_states:,} "
-                           "distinct states violate it")
+                           "distinct states violate it"
+                           + (" (of the reduced graph)" if result.reduction else ""))
         elif prop.verdict is Verdict.INCOMPLETE:
             out.append(f"    not violated in the states explored, but the search stopped: "
                        f"{stats.stop_reason}")
     for prop in result.properties:
         if prop.trace is None:
             continue
-        out += ["", f"shortest counterexample to {prop.name} ({len(prop.trace)} steps):"]
+        out += ["", f"shortest counterexample to {prop.name} ({len(prop.trace)} steps"
+                    + (", from an unreduced search" if result.reduction else "") + "):"]
         for line in trace_lines(run.cfg, prop.trace):
             node = "-" if line["node"] is None else f"n{line['node']}"
             out.append(f"  {line['step']:>4}  {node:<4} {line['action']}")
@@ -121,7 +126,10 @@ def render_json(run: Run) -> str:
             "complete": stats.complete, "stop_reason": stats.stop_reason,
             "fingerprint": stats.fingerprint, "workers": stats.workers,
             "collision_probability": stats.collision_probability,
+            "reduced_states": stats.reduced_states,
+            "trace_search_states": stats.trace_search_states,
         },
+        "reduction": result.reduction,
         "properties": [
             {"name": p.name, "description": p.description, "kind": p.kind,
              "verdict": p.verdict.value, "violating_states": p.violating_states,

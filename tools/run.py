@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from hacheck.checker import CheckResult, explore
 from hacheck.model import HeartbeatModel
+from hacheck.model.heartbeat import QueueCapacityExceeded
 from hacheck.model.render import describe_action, variables
+from hacheck.model.state import DEFAULT_CAPACITY, MAX_CAPACITY
 from hacheck.model.spec import Spec
 from hacheck.properties import safety_properties
 from hacheck.tools.itf import trace_to_itf, write_itf
@@ -28,18 +30,35 @@ class Run:
     trace_errors: dict[str, str]
 
 
-def check(spec: Spec, *, nodes=None, symmetry=True, keep_going=False, max_states=None,
-          time_limit=None, progress=None, trace_out=None, fingerprint=False, workers=1) -> Run:
+def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=False,
+          max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
+          workers=1, notice=None) -> Run:
+    """Check the spec's configuration. A run whose queues overflow the rows is run again
+    with twice the queue capacity (`notice` is told), as the encoding, not the model,
+    ran out of room."""
     cfg = spec.config(nodes)
-    model = HeartbeatModel(cfg)
-    result = explore(model, safety_properties(cfg), symmetry=symmetry, keep_going=keep_going,
-                     max_states=max_states, time_limit=time_limit, progress=progress,
-                     fingerprint=fingerprint, workers=workers)
+    capacity = DEFAULT_CAPACITY
+    while True:
+        model = HeartbeatModel(cfg, capacity=capacity)
+        try:
+            result = explore(model, safety_properties(cfg), symmetry=symmetry, reduce=reduce,
+                             keep_going=keep_going, max_states=max_states,
+                             time_limit=time_limit, progress=progress,
+                             fingerprint=fingerprint, workers=workers)
+            break
+        except QueueCapacityExceeded:
+            if capacity * 2 > MAX_CAPACITY:
+                raise
+            capacity *= 2
+            if notice is not None:
+                notice(f"queues need more than {capacity // 2} messages; "
+                       f"running again with room for {capacity}")
     result.mode = "untimed"
     result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
                    "nice_failback": cfg.nice_failback, "crashes": cfg.crashes,
                    "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
-                   "symmetry_group_size": model.symmetry_group_size if symmetry else 1}
+                   "symmetry_group_size": model.symmetry_group_size if symmetry else 1,
+                   "queue_capacity": capacity}
     files, errors = {}, {}
     for prop in result.properties:
         if prop.trace is not None and trace_out is not False:

@@ -1,0 +1,234 @@
+"""Next, in batches: every successor of every row of a batch, compiled and in parallel.
+
+`successors` tries every action of the configuration's table (model.md section 4 order)
+on every row, keeps those whose guard holds, optionally keeps only an ample subset
+(`ample`, partial-order reduction for S1) and optionally replaces each successor by its
+canonical form (`symmetry.py`). Rows are split into blocks, one per task; each block
+writes into its own region of the output, and the regions are joined in row order, so
+the result does not depend on the number of threads.
+
+The ample set (docs/reduction.md argues why it is sound for S1) is one of two kinds.
+
+1. A single *idle pop*: an action whose only effect is to remove the head of a queue,
+   whatever else happens first: SELF(j) of j's own `starting`, `ip-request` or
+   `ip-request-resp` (process_resources ignores the first, the scripts the others), and
+   DELIVER(i, j) of an `ip-request-resp` meant for another node, once j has heard from
+   i. Only CRASH(j) (and, for DELIVER, LINK(i, j)) can interfere, so it is used when no
+   crash (and no link toggle) is left.
+2. The actions of a set of nodes, used only when
+   no environment action (BOOT, CRASH, RESTART, LINK) is enabled; then none ever will be
+again, and protocol actions of different nodes are independent. For a seed node x, T is
+the least set of nodes containing x and closed under: if y is in T and an up peer z
+linked to y has nothing on ch[z][y], then z is in T (z may still send to y, which would
+enable a DELIVER of y's). The enabled actions of the nodes of T form an ample set when
+none of them changes `own` (S1 reads only `own`) and none is a CHILD of a node without
+local groups: every cycle of layer D contains such a CHILD, so a state whose ample set
+holds one is expanded fully and every cycle of the reduced graph passes a fully expanded
+state (the cycle proviso, in its static form). Of all seeds, the one with the fewest
+enabled actions is taken (ties: the lowest node); a set as large as the full one is no
+reduction and is not used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from hacheck.model.actions import (
+    A_BOOT, A_CHILD, A_CRASH, A_DELIVER, A_LINK, A_RESTART, A_SELF, take,
+)
+from hacheck.model.state import (
+    CRASHES_LEFT, HEARD, K_N, K_WIDTH, M_IPRESP, OWN, PH, STARTING, STATUS, TOGGLES_LEFT, UP, ch,
+    ipresp_fields, is_ipreq, linked, local_groups, node, selfq,
+)
+from hacheck.model.symmetry import canonicalize, canonicalize_exhaustive
+
+
+@njit(cache=True)
+def is_environment(kind):
+    return kind == A_BOOT or kind == A_CRASH or kind == A_RESTART or kind == A_LINK
+
+
+@njit(cache=True)
+def idle_pop(k, s, kind, a, b):
+    """Is this enabled action an idle pop (module docstring) that nothing but a crash or
+    a link toggle could disturb, and is none of those left?"""
+    if s[CRASHES_LEFT] != 0:
+        return False
+    if kind == A_SELF:
+        m = s[selfq(k, a) + 1]
+        return m == STARTING or is_ipreq(m) or m >= M_IPRESP
+    if kind == A_DELIVER and s[TOGGLES_LEFT] == 0:
+        m = s[ch(k, a, b) + 1]
+        if m >= M_IPRESP:
+            dest, _ = ipresp_fields(m)
+            return dest != b and s[node(k, b) + HEARD] >> a & 1 == 1
+    return False
+
+
+@njit(cache=True)
+def closure(k, s, x):
+    """The least node set containing x and every up peer linked to one of its members
+    that has nothing in flight to it (see the module docstring)."""
+    N = k[K_N]
+    T = 1 << x
+    changed = True
+    while changed:
+        changed = False
+        for y in range(N):
+            if not T >> y & 1:
+                continue
+            for z in range(N):
+                if (not T >> z & 1 and s[node(k, z) + PH] == UP and linked(s, z, y)
+                        and s[ch(k, z, y)] == 0):
+                    T |= 1 << z
+                    changed = True
+    return T
+
+
+@njit(cache=True)
+def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor):
+    """Keep only an ample subset of the `count` successors at out[first:]; returns how
+    many are kept (== count when no reduction applies)."""
+    N = k[K_N]
+    for x in range(first, first + count):
+        a = action[x]
+        if idle_pop(k, s, kinds[a], arg_a[a], arg_b[a]):
+            if x != first:
+                out[first] = out[x]
+                action[first] = a
+            return 1
+    visible = 0      # nodes with an enabled action that changes `own`, or a sticky one
+    enabled = 0      # nodes with an enabled action
+    for x in range(first, first + count):
+        a = action[x]
+        if is_environment(kinds[a]):
+            return count
+        i = actor[a]
+        enabled |= 1 << i
+        if kinds[a] == A_CHILD and local_groups(k, i) == 0:
+            visible |= 1 << i    # may close a cycle: never in a proper ample set
+            continue
+        t = out[x]
+        for j in range(N):
+            if t[node(k, j) + OWN] != s[node(k, j) + OWN]:
+                visible |= 1 << i
+                break
+    best_nodes = 0
+    best_size = count
+    for x in range(N):
+        if not enabled >> x & 1:
+            continue
+        T = closure(k, s, x)
+        if T & visible:
+            continue
+        size = 0
+        for y in range(first, first + count):
+            if T >> actor[action[y]] & 1:
+                size += 1
+        if size < best_size:
+            best_size = size
+            best_nodes = T
+    if best_size == count:
+        return count
+    kept = first
+    for y in range(first, first + count):
+        if best_nodes >> actor[action[y]] & 1:
+            if kept != y:
+                out[kept] = out[y]
+                action[kept] = action[y]
+            kept += 1
+    return best_size
+
+
+@njit(cache=True)
+def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, group, cells,
+               reduce, out, action, best, candidate, ints, sig, scratch):
+    """The successors of row s into out[first:], their actions into action[first:]:
+    (how many, reduced to an ample set?, a model bound hit)."""
+    N = k[K_N]
+    n = 0
+    status = 0
+    for a in range(kinds.shape[0]):
+        t = out[first + n]
+        if take(k, kinds[a], arg_a[a], arg_b[a], s, t):
+            if t[STATUS] != 0:
+                status = t[STATUS]
+                t[STATUS] = 0
+            action[first + n] = a
+            n += 1
+    reduced = False
+    if reduce and n > 1:
+        kept = ample(k, s, out, first, n, action, kinds, arg_a, arg_b, actor)
+        reduced = kept < n
+        n = kept
+    if symmetry:
+        for x in range(first, first + n):
+            if exhaustive:
+                canonicalize_exhaustive(k, out[x], group, best, candidate, ints[:N],
+                                        ints[N:2 * N])
+            else:
+                canonicalize(k, out[x], cells, best, candidate, ints, sig, scratch)
+    return n, reduced, status
+
+
+@njit(cache=True, parallel=True)
+def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group, cells,
+               reduce, blocks, out, action, counts, reduced, status):
+    """For each row r: its successors in out[r*A : r*A + counts[r]], their actions in
+    `action`; reduced[r] if only an ample subset was kept; status[r] a model bound hit."""
+    A = kinds.shape[0]
+    R = rows.shape[0]
+    N = k[K_N]
+    W = k[K_WIDTH]
+    per_block = (R + blocks - 1) // blocks
+    for b in prange(blocks):
+        best = np.empty(W, dtype=np.uint8)
+        candidate = np.empty(W, dtype=np.uint8)
+        ints = np.empty(8 * N, dtype=np.int64)
+        sig = np.empty(N, dtype=np.uint64)
+        scratch = np.empty(N, dtype=np.uint64)
+        for r in range(b * per_block, min(R, (b + 1) * per_block)):
+            counts[r], reduced[r], status[r] = expand_row(
+                k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
+                cells, reduce, out, action, best, candidate, ints, sig, scratch)
+
+
+@njit(cache=True)
+def join(out, action, counts, A, rows_out, source, action_out):
+    """Move each row's successors next to each other, in row order."""
+    n = 0
+    for r in range(counts.shape[0]):
+        for x in range(counts[r]):
+            rows_out[n] = out[r * A + x]
+            source[n] = r
+            action_out[n] = action[r * A + x]
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def canonical_row(k, row, exhaustive, group, cells, best, candidate, ints, sig, scratch):
+    N = k[K_N]
+    if exhaustive:
+        canonicalize_exhaustive(k, row, group, best, candidate, ints[:N], ints[N:2 * N])
+    else:
+        canonicalize(k, row, cells, best, candidate, ints, sig, scratch)
+
+
+@njit(cache=True, parallel=True)
+def canonical_rows(k, rows, exhaustive, group, cells, blocks):
+    """Every row replaced by its canonical form (in place)."""
+    R = rows.shape[0]
+    N = k[K_N]
+    W = k[K_WIDTH]
+    per_block = (R + blocks - 1) // blocks
+    for b in prange(blocks):
+        best = np.empty(W, dtype=np.uint8)
+        candidate = np.empty(W, dtype=np.uint8)
+        ints = np.empty(8 * N, dtype=np.int64)
+        sig = np.empty(N, dtype=np.uint64)
+        scratch = np.empty(N, dtype=np.uint64)
+        for r in range(b * per_block, min(R, (b + 1) * per_block)):
+            canonical_row(k, rows[r], exhaustive, group, cells, best, candidate, ints, sig,
+                          scratch)

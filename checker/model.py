@@ -67,9 +67,18 @@ class Model:
 class SimpleModel(Model):
     """A pure-Python model: `init_states()`, `actions(state)`, `next_state(state, action)`,
     `encode(state) -> bytes` (at most width - 2 bytes), `decode(bytes)`, and optionally
-    `symmetries()` with `encode_under(state, symmetry)`. Slow, for small models."""
+    `symmetries()` with `encode_under(state, symmetry)`, and `ample(state, actions)` (a
+    subset of the enabled actions, for partial-order reduction; the engine checks the
+    cycle proviso). Slow, for small models."""
 
     width = 64
+
+    @property
+    def supports_reduction(self) -> bool:
+        return type(self).ample is not SimpleModel.ample
+
+    def ample(self, state, actions: list) -> list:
+        return actions
 
     def init_states(self) -> Sequence[Hashable]:
         raise NotImplementedError
@@ -139,9 +148,15 @@ class SimpleModel(Model):
 
     def successors(self, rows, symmetry, reduce):
         out, source, action = [], [], []
+        reduced = np.zeros(len(rows), dtype=np.bool_)
         for r, row in enumerate(rows):
             state = self.decode(row)
-            for a in self.actions(state):
+            actions = self.actions(state)
+            if reduce:
+                subset = self.ample(state, actions)
+                reduced[r] = len(subset) < len(actions)
+                actions = subset
+            for a in actions:
                 nxt = self.next_state(state, a)
                 key = self._canonical_key(nxt) if symmetry else self.encode(nxt)
                 out.append(self._row(key))
@@ -149,4 +164,4 @@ class SimpleModel(Model):
                 action.append(self._action_index(a))
         return Successors(np.array(out, dtype=np.uint8).reshape(len(out), self.width),
                           np.array(source, dtype=np.int64), np.array(action, dtype=np.int64),
-                          np.zeros(len(rows), dtype=np.bool_))
+                          reduced)

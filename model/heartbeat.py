@@ -20,6 +20,7 @@ from hacheck.model.symmetry import automorphisms
 from hacheck.model.view import initial_state, pack, unpack
 
 OUTPUT_BUDGET = 32 << 20   # bytes of successor rows per batch
+SERIAL_BELOW = 64          # rows: smaller batches are expanded on one thread
 
 
 class QueueCapacityExceeded(ModelBoundError):
@@ -67,9 +68,12 @@ class HeartbeatModel(Model):
         reduced = np.empty(R, dtype=np.bool_)
         status = np.empty(R, dtype=np.uint8)
         symmetric = symmetry and self.symmetry_group_size > 1
-        kernel.successors(self.k, self._kinds, self._arg_a, self._arg_b, self._actor, rows,
-                          symmetric, self.exhaustive, self.group, self.cells, reduce,
-                          _blocks(R), out, action, counts, reduced, status)
+        tables = (self.k, self._kinds, self._arg_a, self._arg_b, self._actor, rows, symmetric,
+                  self.exhaustive, self.group, self.cells, reduce)
+        if R < SERIAL_BELOW:
+            kernel.successors_serial(*tables, out, action, counts, reduced, status)
+        else:
+            kernel.successors(*tables, _blocks(R), out, action, counts, reduced, status)
         if status.any():
             self._raise_bound(int(status.max()))
         total = int(counts.sum())

@@ -195,6 +195,24 @@ def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
 
 
 @njit(cache=True)
+def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
+                      cells, reduce, out, action, counts, reduced, status):
+    """`successors` on one thread, for batches too small to be worth waking the others."""
+    A = kinds.shape[0]
+    N = k[K_N]
+    W = k[K_WIDTH]
+    best = np.empty(W, dtype=np.uint8)
+    candidate = np.empty(W, dtype=np.uint8)
+    ints = np.empty(8 * N, dtype=np.int64)
+    sig = np.empty(N, dtype=np.uint64)
+    scratch = np.empty(N, dtype=np.uint64)
+    for r in range(rows.shape[0]):
+        counts[r], reduced[r], status[r] = expand_row(
+            k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
+            cells, reduce, out, action, best, candidate, ints, sig, scratch)
+
+
+@njit(cache=True)
 def join(out, action, counts, A, rows_out, source, action_out):
     """Move each row's successors next to each other, in row order."""
     n = 0

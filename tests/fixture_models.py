@@ -85,3 +85,33 @@ class TwoRoads(SimpleModel):
 
     def decode_key(self, key):
         return ast.literal_eval(key.decode())
+
+
+class Ignoring(SimpleModel):
+    """The textbook case of the ignoring problem of partial-order reduction. Process A
+    spins on a three-step cycle of invisible steps; process B has one step, which sets
+    the flag the property reads. Both are always enabled and independent, so {A's step}
+    passes every ample condition but the cycle proviso: without it, B's step is never
+    taken and the violation (flag set) is never found."""
+
+    reduction_reads = frozenset({"flag"})
+
+    def init_states(self):
+        return [(0, 0)]           # (A's position on its cycle, B's flag)
+
+    def actions(self, state):
+        a, flag = state
+        return ["A"] + (["B"] if not flag else [])
+
+    def next_state(self, state, action):
+        a, flag = state
+        return ((a + 1) % 3, flag) if action == "A" else (a, 1)
+
+    def ample(self, state, actions):
+        return ["A"]
+
+    def encode(self, state):
+        return bytes(state)
+
+    def decode_key(self, key):
+        return tuple(key)

@@ -3,7 +3,7 @@
 from hacheck.checker import Verdict, always, explore
 from hacheck.checker.verdict import ExitCode
 
-from fixture_models import Counter, Grid, TwoRoads
+from fixture_models import Counter, Grid, Ignoring, TwoRoads
 
 NEVER_X = always("NX", "never reach X", lambda s: s[0] != "X")
 TRUE = always("T", "true", lambda s: True)
@@ -100,3 +100,29 @@ def test_a_search_over_several_workers_gives_the_same_counts_and_trace_as_one():
         assert one.statistics.transitions == two.statistics.transitions
         assert one.properties[0].trace == two.properties[0].trace
         assert two.statistics.workers == 2
+
+
+FLAG_CLEAR = always("F", "the flag stays clear", lambda s: s[1] == 0, reads={"flag"})
+
+
+def test_the_cycle_proviso_keeps_a_reduced_search_from_ignoring_an_action():
+    result = explore(Ignoring(), [FLAG_CLEAR], symmetry=False, reduce=True, keep_going=True)
+    assert result.properties[0].verdict is Verdict.VIOLATED
+    assert result.statistics.full_expansions > 0
+    assert result.statistics.distinct_states == 6
+
+
+def test_without_the_cycle_proviso_the_same_ample_sets_miss_the_violation():
+    class Unsound(Ignoring):
+        static_proviso = True    # claims its ample sets close no cycle, which is false
+
+    result = explore(Unsound(), [FLAG_CLEAR], symmetry=False, reduce=True)
+    assert result.properties[0].verdict is Verdict.HOLDS
+    assert result.statistics.distinct_states == 3
+
+
+def test_no_reduction_is_used_for_a_property_that_reads_what_the_reduction_hides():
+    anything = always("A", "reads everything", lambda s: s[1] == 0)   # reads: unknown
+    result = explore(Ignoring(), [anything], symmetry=False, reduce=True, keep_going=True)
+    assert not result.reduction and result.statistics.reduced_states == 0
+    assert result.statistics.distinct_states == 6

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+
+import numpy as np
 
 from hacheck.checker import CheckResult, explore
 from hacheck.model import HeartbeatModel
-from hacheck.model.heartbeat import QueueCapacityExceeded
+from hacheck.model.heartbeat import SERIAL_BELOW, QueueCapacityExceeded
 from hacheck.model.render import describe_action, variables
 from hacheck.model.state import DEFAULT_CAPACITY, MAX_CAPACITY
 from hacheck.model.spec import Spec
@@ -40,6 +43,7 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
     capacity = DEFAULT_CAPACITY
     while True:
         model = HeartbeatModel(cfg, capacity=capacity)
+        compile_model(model, symmetry, notice)
         try:
             result = explore(model, safety_properties(cfg), symmetry=symmetry, reduce=reduce,
                              keep_going=keep_going, max_states=max_states,
@@ -69,6 +73,34 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
             except OSError as e:   # keep the verdict; say what could not be written
                 errors[prop.name] = str(e)
     return Run(spec, cfg, model, result, files, errors)
+
+
+COMPILE_NOTICE_AFTER = 2.0   # seconds
+WARM_UP_STATES = 2000
+
+
+def compile_model(model, symmetry: bool, notice) -> None:
+    """Run a tiny search, so that numba compiles the code now (once per installation;
+    later runs load it from the cache, which takes a moment too). If that takes a while,
+    say why."""
+    timer = None
+    if notice is not None:
+        timer = threading.Timer(COMPILE_NOTICE_AFTER, notice,
+                                ("compiling the model (first run after installing; about "
+                                 "half a minute, then cached)",))
+        timer.daemon = True
+        timer.start()
+    try:
+        for batch in (1, SERIAL_BELOW):   # the serial and the parallel kernels
+            rows = np.repeat(model.initial_rows(), batch, axis=0)
+            model.successors(model.canonical(rows) if symmetry else rows, symmetry, True)
+        # big enough to grow the hash tables once
+        explore(model, safety_properties(model.cfg), symmetry=symmetry, reduce=True,
+                keep_going=True, max_states=WARM_UP_STATES)
+        explore(model, [], symmetry=symmetry, max_states=WARM_UP_STATES, fingerprint=True)
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 def default_trace_path(spec: Spec, cfg, prop_name: str) -> str:

@@ -1,28 +1,33 @@
-"""Compare hacheck's untimed search with two independent model checkers on layer D.
+"""Compare hacheck's untimed search with two compiled model checkers on layer D.
 
-For each configuration, the Murphi model (bench/peers/murphi.py) is checked with Rumur and
-the Promela model (bench/peers/promela.py) with SPIN, both without symmetry reduction, and
-hacheck's explorer runs on the same Config (`explore(HeartbeatModel(cfg), [],
-symmetry=False, keep_going=True)`, in a freshly spawned Python process). The three counts
-of distinct reachable states must be equal (model.md §6a).
+For each configuration, in one run:
+
+- **whole space**: hacheck without symmetry or partial-order reduction (one worker, then
+  two), the Murphi model (bench/peers/murphi.py) under Rumur and the Promela model
+  (bench/peers/promela.py) under SPIN, none with any reduction. The three counts of
+  distinct reachable states must be equal (model.md 6a). hacheck then runs again with
+  symmetry and partial-order reduction (its defaults) on every worker: time to a complete
+  search of the reduced space;
+- **first violation**: time until each tool reports S1 violated, with the trace it
+  gives (hacheck's defaults: breadth-first, shortest trace; Rumur: breadth-first;
+  SPIN: depth-first, not shortest).
 
 Usage (from the repository root):
 
-    python3 bench/peers/compare.py                      # every configuration, small first
-    python3 bench/peers/compare.py --config nofault --config ap-nofault
-    python3 bench/peers/compare.py --list
-    python3 bench/peers/compare.py --skip-hacheck       # use the reference counts instead
+    python3 bench/peers/compare.py                 # the three configurations of the issue
+    python3 bench/peers/compare.py --config nofault --config crash1
+    python3 bench/peers/compare.py --list          # every configuration
 
 Measurements:
-- wall s: time.perf_counter() around the search alone: hacheck's `explore` call (in the
-  worker), the Rumur verifier binary, SPIN's `pan` binary. Generating the model and
-  compiling it are reported separately (`build s`);
-- peak MiB: peak resident set of the search process: `ru_maxrss` of the rusage that
-  `os.wait4` returns for the verifier / pan child; for hacheck, `getrusage(RUSAGE_SELF)`
-  in the spawned worker after the search (it includes the interpreter and imports);
-- states/s: distinct states / wall s;
-- hacheck/rumur, hacheck/spin: ratios of wall time and of peak memory.
-Rumur runs with one thread by default (`--rumur-threads`), like hacheck and pan.
+- wall s: time.perf_counter() around the search alone: hacheck's `explore` (in a freshly
+  spawned process, after the compiled code is loaded or compiled: that is `build s`),
+  the Rumur verifier binary, SPIN's `pan` binary. Generating and compiling the peers'
+  models is `build s` too;
+- peak MiB: peak resident set of the search process (`ru_maxrss` of the verifier or pan
+  child from `os.wait4`; for hacheck `getrusage(RUSAGE_SELF)` in the spawned process,
+  interpreter, numba and LLVM included: see the `baseline` line);
+- ratios are of wall time (search only) and of peak memory.
+Rumur runs with one thread (`--rumur-threads`), like pan.
 """
 
 from __future__ import annotations
@@ -110,10 +115,10 @@ class BoundExceeded(Exception):
     pass
 
 
-def run_rumur(cfg, work: str, cap: int, threads: int) -> dict:
+def run_rumur(cfg, work: str, cap: int, threads: int, invariant: bool = False) -> dict:
     src = os.path.join(work, "model.m")
     with open(src, "w") as f:
-        f.write(murphi.generate(cfg, cap=cap))
+        f.write(murphi.generate(cfg, cap=cap, invariant=invariant))
     build_s = build([
         ["rumur", "--deadlock-detection", "off", "--symmetry-reduction", "off",
          "--threads", str(threads), "--set-capacity", str(64 << 20),
@@ -124,16 +129,22 @@ def run_rumur(cfg, work: str, cap: int, threads: int) -> dict:
     if "capacity CAP exceeded" in text:
         raise BoundExceeded("rumur: FIFO capacity exceeded")
     m = re.search(r"(\d+) states, (\d+) rules fired", text)
+    if invariant:
+        if 'invariant "S1" failed' not in text or not m:
+            raise RuntimeError(f"rumur found no S1 violation (exit {code}):\n{text[-3000:]}")
+        steps = len(re.findall(r'^Rule "', text, re.M))
+        return {"states": int(m.group(1)), "wall": wall, "rss": rss, "build": build_s,
+                "trace": steps}
     if code != 0 or "No error found" not in text or not m:
         raise RuntimeError(f"rumur run failed (exit {code}):\n{text[-3000:]}")
     return {"states": int(m.group(1)), "transitions": int(m.group(2)), "wall": wall, "rss": rss,
             "build": build_s}
 
 
-def run_spin(cfg, work: str, cap: int, hash_bits: int) -> dict:
+def run_spin(cfg, work: str, cap: int, hash_bits: int, invariant: bool = False) -> dict:
     src = os.path.join(work, "model.pml")
     with open(src, "w") as f:
-        f.write(promela.generate(cfg, cap=cap))
+        f.write(promela.generate(cfg, cap=cap, invariant=invariant))
     build_s = build([
         ["spin", "-a", "model.pml"],
         ["cc", "-O2", "-DNOREDUCE", "-DNOFAIR", "-DVECTORSZ=4096", "-DMEMLIM=16384",
@@ -141,12 +152,18 @@ def run_spin(cfg, work: str, cap: int, hash_bits: int) -> dict:
     ], work)
     depth_limit = 100_000
     text, wall, rss, code = run_measured(["./pan", f"-m{depth_limit}", f"-w{hash_bits}", "-n"], work)
-    if "assertion violated" in text and ".cnt<" in text.replace(" ", ""):
+    if ".cnt<" in text.replace(" ", "") and "assertion violated" in text:
         raise BoundExceeded("spin: FIFO capacity exceeded")
     errors = re.search(r"errors: (\d+)", text)
     stored = re.search(r"(\d+) states, stored", text)
     depth = re.search(r"depth reached (\d+)", text)
     trans = re.search(r"(\d+) transitions", text)
+    if invariant:
+        at = re.search(r"assertion violated .*\(at depth (\d+)\)", text)
+        if not at or not stored:
+            raise RuntimeError(f"spin found no S1 violation (exit {code}):\n{text[-3000:]}")
+        return {"states": int(stored.group(1)), "wall": wall, "rss": rss, "build": build_s,
+                "trace": int(at.group(1))}
     if (code != 0 or not errors or errors.group(1) != "0" or not stored or not depth
             or "max search depth too small" in text or int(depth.group(1)) >= depth_limit - 1):
         raise RuntimeError(f"spin run failed or truncated (exit {code}):\n{text[-3000:]}")
@@ -154,29 +171,66 @@ def run_spin(cfg, work: str, cap: int, hash_bits: int) -> dict:
             "wall": wall, "rss": rss, "build": build_s, "depth": int(depth.group(1))}
 
 
-def hacheck_worker(case: Case) -> dict:
-    """Runs in a freshly spawned interpreter: one whole-space search, no properties."""
+# --- hacheck, in a freshly spawned process per run ------------------------------------------
+
+@dataclass(frozen=True)
+class Mode:
+    label: str
+    symmetry: bool
+    reduce: bool
+    workers: int
+    verdict: bool      # stop at the first S1 violation (else: the whole space, no property)
+
+
+def hacheck_worker(case: Case, mode: Mode) -> dict:
     import resource
 
     from hacheck.checker import explore
     from hacheck.model import HeartbeatModel
+    from hacheck.properties import safety_properties
+    from hacheck.tools.run import compile_model
 
     cfg = case.config()
-    model = HeartbeatModel(cfg)
-    start = time.perf_counter()
-    result = explore(model, [], symmetry=False, keep_going=True)
+    capacity = 12
+    while True:
+        model = HeartbeatModel(cfg, capacity=capacity)
+        start = time.perf_counter()
+        compile_model(model, mode.symmetry, None)
+        build_s = time.perf_counter() - start
+        props = safety_properties(cfg) if mode.verdict else []
+        start = time.perf_counter()
+        try:
+            result = explore(model, props, symmetry=mode.symmetry, reduce=mode.reduce,
+                             keep_going=not mode.verdict, workers=mode.workers)
+            break
+        except Exception as e:   # QueueCapacityExceeded: as the runner does, double it
+            if type(e).__name__ != "QueueCapacityExceeded":
+                raise
+            capacity *= 2
     wall = time.perf_counter() - start
     stats = result.statistics
-    if not stats.complete:
+    out = {"states": stats.distinct_states, "transitions": stats.transitions, "wall": wall,
+           "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "build": build_s,
+           "bytes_per_state": stats.bytes_per_state}
+    if mode.verdict:
+        trace = result.properties[0].trace
+        out["trace"] = len(trace) if trace is not None else None
+    elif not stats.complete:
         raise RuntimeError(f"hacheck stopped early: {stats.stop_reason}")
-    return {"states": stats.distinct_states, "transitions": stats.transitions, "wall": wall,
-            "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "build": 0.0}
+    return out
 
 
-def run_hacheck(case: Case) -> dict:
+def run_hacheck(case: Case, mode: Mode) -> dict:
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes=1, maxtasksperchild=1) as pool:
-        return pool.apply(hacheck_worker, (case,))
+        return pool.apply(hacheck_worker, (case, mode))
+
+
+def baseline_worker() -> float:
+    import resource
+
+    import hacheck.model.kernel  # noqa: F401  (numba, llvmlite and the cached code)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def with_cap(run, cap: int) -> dict:
@@ -201,21 +255,27 @@ def fmt_int(x):
 
 
 def fmt_ratio(a, b):
-    return f"{a / b:.1f}x" if a and b else "-"
+    return f"{a / b:.2f}" if a and b else "-"
+
+
+WHOLE = [Mode("hacheck, no reduction, 1 worker", False, False, 1, False),
+         Mode("hacheck, no reduction, 2 workers", False, False, 2, False),
+         Mode("hacheck, symmetry + POR, 2 workers", True, True, 2, False)]
+VERDICT = Mode("hacheck (defaults)", True, True, 2, True)
+ISSUE_CASES = ["nofault", "crash-restart", "ap-crash-restart"]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", action="append", metavar="NAME",
-                        help="a configuration to run (repeatable; default: all, see --list)")
+                        help="a configuration to run (repeatable; default: "
+                             f"{', '.join(ISSUE_CASES)}; see --list)")
     parser.add_argument("--list", action="store_true", help="list the configurations and exit")
-    parser.add_argument("--skip-hacheck", action="store_true",
-                        help="do not run hacheck; compare with its reference count where known")
     parser.add_argument("--no-rumur", action="store_true")
     parser.add_argument("--no-spin", action="store_true")
     parser.add_argument("--cap", type=int, default=DEFAULT_CAP,
-                        help=f"initial FIFO capacity of the generated models (default {DEFAULT_CAP})")
+                        help=f"initial FIFO capacity of the peer models (default {DEFAULT_CAP})")
     parser.add_argument("--rumur-threads", type=int, default=1)
     parser.add_argument("--keep", metavar="DIR", help="keep the generated models and builds in DIR")
     args = parser.parse_args(argv)
@@ -224,68 +284,90 @@ def main(argv=None) -> int:
         for c in CASES:
             print(f"{c.name:24} {describe(c.config())}")
         return 0
-    names = args.config or [c.name for c in CASES]
+    names = args.config or ISSUE_CASES
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         parser.error(f"unknown configuration(s) {unknown}; see --list")
 
-    tools = ["hacheck"] + ([] if args.no_rumur else ["rumur"]) + ([] if args.no_spin else ["spin"])
+    peers = ([] if args.no_rumur else ["rumur"]) + ([] if args.no_spin else ["spin"])
     top = args.keep or tempfile.mkdtemp(prefix="hacheck-peers-")
     os.makedirs(top, exist_ok=True)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        base = pool.apply(baseline_worker)
     print(f"rumur: {subprocess.run(['rumur', '--version'], capture_output=True, text=True).stdout.strip()}; "
           f"spin: {subprocess.run(['spin', '-V'], capture_output=True, text=True).stdout.strip()}; "
-          f"rumur threads: {args.rumur_threads}; models in {top}", flush=True)
+          f"rumur threads: {args.rumur_threads}; cores: {os.cpu_count()}; "
+          f"baseline (a Python process with hacheck's compiled code loaded): {base:.0f} MiB",
+          flush=True)
     rows = []
     all_equal = True
     for name in names:
         case = BY_NAME[name]
         cfg = case.config()
         print(f"== {name}: {describe(cfg)}", flush=True)
-        res: dict[str, dict | None] = {}
-        if args.skip_hacheck:
-            res["hacheck"] = {"states": case.reference, "wall": None, "rss": None} if case.reference else None
-        else:
-            res["hacheck"] = run_hacheck(case)
-        print(f"   hacheck: {res['hacheck']}", flush=True)
-        for tool in tools[1:]:
-            work = os.path.join(top, name, tool)
-            os.makedirs(work, exist_ok=True)
-            if tool == "rumur":
-                res[tool] = with_cap(lambda cap: run_rumur(cfg, work, cap, args.rumur_threads), args.cap)
-            else:
-                res[tool] = with_cap(lambda cap: run_spin(cfg, work, cap, case.hash_bits), args.cap)
-            print(f"   {tool}: {res[tool]}", flush=True)
-        counts = [r["states"] for r in res.values() if r and r.get("states") is not None]
-        equal = len(counts) == len(tools) and len(set(counts)) == 1
+        whole, verdict = {}, {}
+        for mode in WHOLE:
+            whole[mode.label] = run_hacheck(case, mode)
+            print(f"   {mode.label}: {whole[mode.label]}", flush=True)
+        verdict["hacheck"] = run_hacheck(case, VERDICT)
+        print(f"   {VERDICT.label}, first violation: {verdict['hacheck']}", flush=True)
+        for tool in peers:
+            for inv, into in ((False, whole), (True, verdict)):
+                work = os.path.join(top, name, tool + ("-inv" if inv else ""))
+                os.makedirs(work, exist_ok=True)
+                if tool == "rumur":
+                    r = with_cap(lambda cap: run_rumur(cfg, work, cap, args.rumur_threads, inv), args.cap)
+                else:
+                    r = with_cap(lambda cap: run_spin(cfg, work, cap, case.hash_bits, inv), args.cap)
+                into[tool] = r
+                print(f"   {tool}{', first violation' if inv else ''}: {r}", flush=True)
+        counts = [whole[WHOLE[0].label]["states"], whole[WHOLE[1].label]["states"]] + \
+            [whole[t]["states"] for t in peers]
+        equal = len(set(counts)) == 1
         all_equal &= equal
-        rows.append((name, res, equal))
+        rows.append((name, whole, verdict, equal))
 
+    plain1, plain2, reduced = (m.label for m in WHOLE)
     print()
-    print("| config | hacheck states | rumur states | spin states | equal? |")
+    print("Distinct states of the whole space, no reduction:")
+    print()
+    print("| config | hacheck | rumur | spin | equal? |")
     print("|---|---:|---:|---:|---|")
-    for name, res, equal in rows:
-        h, r, s = (res.get(t) for t in ("hacheck", "rumur", "spin"))
-        print(f"| {name} | {fmt_int(h and h['states'])} | {fmt_int(r and r['states'])} | "
-              f"{fmt_int(s and s['states'])} | {'yes' if equal else 'NO'} |")
+    for name, whole, _, equal in rows:
+        print(f"| {name} | {fmt_int(whole[plain1]['states'])} | "
+              f"{fmt_int(whole.get('rumur', {}).get('states'))} | "
+              f"{fmt_int(whole.get('spin', {}).get('states'))} | {'yes' if equal else 'NO'} |")
     print()
-    print("| config | tool | wall s | states/s | peak MiB | build s |")
+    print("Whole-space runs (search only; build = compiling the model):")
+    print()
+    print("| config | tool | states | wall s | states/s | peak MiB | build s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, whole, _, _ in rows:
+        for label, r in whole.items():
+            print(f"| {name} | {label} | {fmt_int(r['states'])} | {r['wall']:.2f} | "
+                  f"{r['states'] / r['wall']:,.0f} | {r['rss']:.0f} | {r['build']:.1f} |")
+    print()
+    print("Ratios of wall time (below 1: hacheck is faster) and of peak memory:")
+    print()
+    print("| config | hacheck run | time / rumur | time / spin | memory / rumur | memory / spin |")
     print("|---|---|---:|---:|---:|---:|")
-    for name, res, _ in rows:
-        for tool in tools:
-            r = res.get(tool)
-            if not r or r.get("wall") is None:
-                continue
-            print(f"| {name} | {tool} | {r['wall']:.2f} | {r['states'] / r['wall']:,.0f} | "
-                  f"{r['rss']:.0f} | {r['build']:.1f} |")
+    for name, whole, _, _ in rows:
+        r, s_ = whole.get("rumur", {}), whole.get("spin", {})
+        for label in (plain1, plain2, reduced):
+            h = whole[label]
+            print(f"| {name} | {label} | {fmt_ratio(h['wall'], r.get('wall'))} | "
+                  f"{fmt_ratio(h['wall'], s_.get('wall'))} | {fmt_ratio(h['rss'], r.get('rss'))} | "
+                  f"{fmt_ratio(h['rss'], s_.get('rss'))} |")
     print()
-    print("| config | time hacheck/rumur | time hacheck/spin | memory hacheck/rumur | memory hacheck/spin |")
-    print("|---|---:|---:|---:|---:|")
-    for name, res, _ in rows:
-        h = res.get("hacheck") or {}
-        r = res.get("rumur") or {}
-        s = res.get("spin") or {}
-        print(f"| {name} | {fmt_ratio(h.get('wall'), r.get('wall'))} | {fmt_ratio(h.get('wall'), s.get('wall'))} | "
-              f"{fmt_ratio(h.get('rss'), r.get('rss'))} | {fmt_ratio(h.get('rss'), s.get('rss'))} |")
+    print("Time to the first S1 violation (trace: its number of steps):")
+    print()
+    print("| config | tool | states | wall s | trace | time hacheck / tool |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, _, verdict, _ in rows:
+        h = verdict["hacheck"]
+        for tool, r in verdict.items():
+            print(f"| {name} | {tool} | {fmt_int(r['states'])} | {r['wall']:.3f} | "
+                  f"{fmt_int(r.get('trace'))} | {fmt_ratio(h['wall'], r['wall']) if tool != 'hacheck' else ''} |")
     if not args.keep:
         shutil.rmtree(top, ignore_errors=True)
     print()

@@ -1,0 +1,150 @@
+"""Partial-order reduction on the heartbeat model (docs/reduction.md, model/kernel.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from hacheck.checker import always, explore
+from hacheck.model import Config, HeartbeatModel
+from hacheck.model.actions import take
+from hacheck.model.heartbeat import QueueCapacityExceeded
+from hacheck.model.spec import load, shipped_specs
+from hacheck.model.state import K_N, OWN, node
+from hacheck.properties import safety_properties
+from hacheck.tools.run import check
+
+
+# --- verdicts and shortest counterexamples ---------------------------------------------------
+
+SPEC_RUNS = [(name, nodes) for name in shipped_specs() for nodes in (2, 3)]
+
+
+@pytest.mark.parametrize("name, nodes", SPEC_RUNS, ids=[f"{n}-n{k}" for n, k in SPEC_RUNS])
+def test_verdict_and_shortest_trace_are_the_same_with_and_without_por_and_symmetry(name, nodes):
+    spec = load(name)
+    results = {}
+    for symmetry, reduce in itertools.product((False, True), repeat=2):
+        run = check(spec, nodes=nodes, symmetry=symmetry, reduce=reduce, trace_out=False)
+        prop = run.result.properties[0]
+        results[symmetry, reduce] = (prop.verdict, None if prop.trace is None else len(prop.trace))
+        assert run.result.reduction == reduce
+    assert len(set(results.values())) == 1, results
+
+
+# --- what the reduction keeps ------------------------------------------------------------------
+
+def own_vectors(cfg, **options) -> tuple[set, object]:
+    """Every distinct `own` (the only variable S1 reads) of the states a search visits."""
+    model = HeartbeatModel(cfg)
+    k = model.k
+    offsets = [node(k, i) + OWN for i in range(int(k[K_N]))]
+    seen: set = set()
+
+    def record(rows):
+        seen.update(map(bytes, np.unique(rows[:, offsets], axis=0)))
+        return np.zeros(len(rows), dtype=np.bool_)
+
+    own_only = always("own", "records own", lambda s: True, violated=record, reads={"own"})
+    stats = explore(model, [own_only], keep_going=True, **options).statistics
+    assert stats.complete
+    return seen, stats
+
+
+COMPLETE = [
+    Config(N=2, home=(0, 1)),
+    Config(N=2, home=(0, 1), crashes=1),
+    Config(N=2, home=(0,)),
+    Config(N=2, home=(0, 1), link_toggles=1),
+    Config(N=2, home=(0, 1), nice_failback=False, crashes=1, restarts=1),
+    Config(N=3, home=(0,), nice_failback=False),
+]
+
+
+@pytest.mark.parametrize("cfg", COMPLETE, ids=str)
+def test_the_reduced_search_reaches_every_ownership_the_full_search_reaches(cfg):
+    full, full_stats = own_vectors(cfg, symmetry=False, reduce=False)
+    reduced, reduced_stats = own_vectors(cfg, symmetry=False, reduce=True)
+    assert reduced == full
+    assert reduced_stats.distinct_states < full_stats.distinct_states   # it does reduce
+
+
+def test_por_halves_the_two_node_space_and_symmetry_halves_it_again():
+    cfg = Config(N=2, home=(0, 1))
+    model = HeartbeatModel(cfg)
+    counts = {(sym, por): explore(model, [], symmetry=sym, reduce=por).statistics.distinct_states
+              for sym in (False, True) for por in (False, True)}
+    assert counts[False, False] == 165_598
+    assert counts[False, True] == 87_747
+    assert counts[True, True] == 44_008
+
+
+def test_a_violation_found_with_reduction_is_shown_by_an_unreduced_shortest_trace():
+    cfg = Config(N=2, home=(0, 1))
+    model = HeartbeatModel(cfg)
+    plain = explore(model, safety_properties(cfg), symmetry=False)
+    reduced = explore(model, safety_properties(cfg), symmetry=False, reduce=True)
+    assert reduced.reduction and reduced.statistics.trace_search_states > 0
+    assert reduced.properties[0].trace == plain.properties[0].trace
+
+
+# --- cycles: why a static proviso is enough -------------------------------------------------------
+
+def state_graph(cfg, capacity: int) -> nx.MultiDiGraph:
+    """The reachable states of layer D whose queues never hold more than `capacity`
+    messages, and the actions between them (edges carry the action). A subgraph of the
+    whole graph, so each of its cycles is a cycle of layer D; the whole graph when no
+    run needs longer queues."""
+    model = HeartbeatModel(cfg, capacity=capacity)
+    graph = nx.MultiDiGraph()
+    ids: dict[bytes, int] = {model.initial_rows()[0].tobytes(): 0}
+    frontier = model.initial_rows()
+    t = np.empty(model.width, dtype=np.uint8)
+    while len(frontier):
+        try:
+            succ = model.successors(frontier, False, False)
+            edges = [(frontier[r], row, model.action(int(a)))
+                     for row, r, a in zip(succ.rows, succ.source, succ.action)]
+        except QueueCapacityExceeded:   # one action at a time, leaving out the overflows
+            edges = []
+            for s in frontier:
+                for a, action in enumerate(model.table):
+                    if take(model.k, int(model._kinds[a]), int(model._arg_a[a]),
+                            int(model._arg_b[a]), s, t) and not t[0]:
+                        edges.append((s, t.copy(), action))
+        fresh = []
+        for s, row, action in edges:
+            key = row.tobytes()
+            if key not in ids:
+                ids[key] = len(ids)
+                fresh.append(row)
+            graph.add_edge(ids[s.tobytes()], ids[key], action=action)
+        frontier = np.array(fresh, dtype=np.uint8).reshape(len(fresh), model.width)
+    return graph
+
+
+def closes_cycles(cfg, action) -> bool:
+    """model/kernel.py's sticky actions: a CHILD of a node without local groups."""
+    return action.name == "CHILD" and not cfg.H(action.node)
+
+
+@pytest.mark.parametrize("cfg, capacity", [
+    (Config(N=2, home=(0, 1), crashes=1), 12),   # the whole space
+    (Config(N=2, home=(0,)), 2),                 # one node without groups
+    (Config(N=2, home=()), 2),                   # two nodes without groups
+], ids=str)
+def test_every_cycle_passes_a_child_of_a_node_without_local_groups(cfg, capacity):
+    graph = state_graph(cfg, capacity)
+    rest = nx.DiGraph((u, v) for u, v, a in graph.edges(data="action")
+                      if not closes_cycles(cfg, a))
+    assert nx.is_directed_acyclic_graph(rest)
+
+
+def test_two_nodes_without_groups_do_make_cycles():
+    # so the proviso is needed: without it, a reduction could go round such a cycle
+    graph = state_graph(Config(N=2, home=()), 2)
+    cycle = nx.find_cycle(graph)
+    assert any(closes_cycles(Config(N=2, home=()), graph.edges[e]["action"]) for e in cycle)

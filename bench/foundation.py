@@ -38,10 +38,12 @@ class Row:
     """One benchmark configuration (picklable, so it can be sent to a spawned worker)."""
 
     label: str               # shown in the spec column
-    spec: str | None         # shipped spec name, or None for the hand-built no-fault Config
+    spec: str | None         # shipped spec name, or None for the no-fault Config
     nodes: int
     symmetry: bool
+    reduce: bool             # partial-order reduction
     max_states: int | None   # None: the whole reachable space
+    workers: int = 1
 
 
 def _config(row: Row):
@@ -57,13 +59,12 @@ def run_one(row: Row) -> dict:
     """Runs in the spawned worker: one search, its statistics and the worker's peak RSS."""
     import resource
 
-    from hacheck.checker import explore
-    from hacheck.model import HeartbeatModel
     from hacheck.properties import safety_properties
+    from hacheck.tools.run import search
 
     cfg = _config(row)
-    result = explore(HeartbeatModel(cfg), safety_properties(cfg), symmetry=row.symmetry,
-                     keep_going=True, max_states=row.max_states)
+    result = search(cfg, safety_properties(cfg), symmetry=row.symmetry, reduce=row.reduce,
+                    keep_going=True, max_states=row.max_states, workers=row.workers).result
     stats = result.statistics
     return {
         "distinct_states": stats.distinct_states,
@@ -96,22 +97,28 @@ def in_fresh_process(function, *args) -> dict:
         return pool.apply(function, args)
 
 
-def rows(quick: bool, budget: int | None) -> list[Row]:
+COMBINATIONS = [(False, False), (False, True), (True, False), (True, True)]   # (sym, por)
+
+
+def rows(quick: bool, budget: int | None, workers: int, n3_whole: bool) -> list[Row]:
     faulty_cap = QUICK_BUDGET if quick else None
     n3_budget = budget if budget is not None else (QUICK_BUDGET if quick else DEFAULT_BUDGET)
-    out = []
-    for symmetry in (True, False):
-        out.append(Row("heartbeat-1.51 no faults", None, 2, symmetry, None))
-    for spec in ("heartbeat-1.51", "active-passive"):
-        for symmetry in (True, False):
-            out.append(Row(spec, spec, 2, symmetry, faulty_cap))
-    for symmetry in (True, False):
-        out.append(Row("heartbeat-1.51", "heartbeat-1.51", 3, symmetry, n3_budget))
+    out = [Row("heartbeat-1.51 no faults", None, 2, sym, por, None, workers)
+           for sym, por in COMBINATIONS]
+    out += [Row("heartbeat-1.51", "heartbeat-1.51", 2, sym, por, faulty_cap, workers)
+            for sym, por in COMBINATIONS]
+    # active/passive: node 1 has no group, so no permutation but the identity is a symmetry
+    out += [Row("active-passive", "active-passive", 2, False, por, faulty_cap, workers)
+            for por in (False, True)]
+    out += [Row("heartbeat-1.51", "heartbeat-1.51", 3, sym, por, n3_budget, workers)
+            for sym, por in COMBINATIONS]
+    if n3_whole:
+        out.append(Row("heartbeat-1.51 no faults", None, 3, True, True, None, workers))
     return out
 
 
 COLUMNS = [  # header, width, alignment
-    ("spec", 26, "<"), ("N", 2, ">"), ("sym", 3, "<"), ("states", 11, ">"),
+    ("spec", 26, "<"), ("N", 2, ">"), ("sym", 3, "<"), ("por", 3, "<"), ("states", 11, ">"),
     ("transitions", 12, ">"), ("complete", 9, "<"), ("wall s", 8, ">"),
     ("states/s", 9, ">"), ("B/state", 7, ">"), ("peak RSS MiB", 12, ">"),
 ]
@@ -130,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, metavar="K",
                         help=f"state budget of the N=3 runs (default {DEFAULT_BUDGET:,}; "
                              f"{QUICK_BUDGET:,} with --quick)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="threads per search (default 1)")
+    parser.add_argument("--n3-whole", action="store_true",
+                        help="add the whole-space run of three nodes without faults, with "
+                             "symmetry and partial-order reduction (the speed issue's goal)")
     args = parser.parse_args(argv)
     if args.budget is not None and args.budget < 1:
         parser.error("--budget must be a whole number >= 1")
@@ -138,16 +150,17 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"hacheck {__version__} foundation benchmark"
           f"{' (--quick)' if args.quick else ''}: Python {platform.python_version()}, "
-          f"{platform.machine()}, one spawned process per row")
+          f"{platform.machine()}, one spawned process per row, {args.workers} "
+          f"worker{'s' if args.workers != 1 else ''} per search")
     print(_line([h for h, _, _ in COLUMNS]))
     print(_line(["-" * w for _, w, _ in COLUMNS]))
-    for row in rows(args.quick, args.budget):
+    for row in rows(args.quick, args.budget, args.workers, args.n3_whole):
         r = in_fresh_process(run_one, row)
         complete = "yes" if r["complete"] else "no"
         if not r["complete"] and row.max_states is not None:
             complete += f" ({row.max_states // 1000}k)" if row.max_states >= 1000 else ""
         print(_line([
-            row.label, row.nodes, "on" if row.symmetry else "off",
+            row.label, row.nodes, "on" if row.symmetry else "off", "on" if row.reduce else "off",
             f"{r['distinct_states']:,}", f"{r['transitions']:,}", complete,
             f"{r['wall_seconds']:.1f}", f"{r['states_per_second']:,.0f}",
             f"{r['bytes_per_state']:.0f}", f"{r['peak_rss_kib'] / 1024:.1f}",

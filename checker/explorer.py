@@ -109,25 +109,26 @@ def explore(
     counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0}
     next_rows: list[np.ndarray] = []     # fingerprint mode: the rows of the next level
 
-    def add(rows: np.ndarray, parent_ids: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """Insert candidate rows in order; check the new ones; (ids, new)."""
-        words = rows.view(np.uint64)
-        hashes = np.empty(len(rows), dtype=np.uint64)
-        hash_rows(words, hashes)
+    def add(buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
+            depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Insert the candidate rows buffer[index] in order; check the new ones; (ids, new)."""
+        words = buffer.view(np.uint64)
+        hashes = np.empty(len(index), dtype=np.uint64)
+        hash_rows(words, index, hashes)
         limit = max_states if max_states is not None else 1 << 62
-        ids, new, looked_at = store.insert(words, hashes, limit)
+        ids, new, looked_at = store.insert(words, index, hashes, limit)
         if not new.any():
-            if looked_at < len(rows):
+            if looked_at < len(index):
                 raise _Stop(f"state budget of {max_states:,} states reached")
             return ids, new
-        fresh = rows[new]
+        fresh = buffer[index[new]]
         parents.extend(parent_ids[new])
         counters["depth"] = depth
         if fingerprint:
             next_rows.append(fresh)
         fresh_ids = ids[new]
         stop = None
-        for index, prop in enumerate(invariants):
+        for prop in invariants:
             bad = _violations(model, prop, fresh)
             if bad.any():
                 violating[prop.name] += int(bad.sum())
@@ -136,14 +137,14 @@ def explore(
                     stop = VIOLATION_FOUND
         if stop:
             raise _Stop(stop)
-        if looked_at < len(rows) or (max_states is not None and len(store) >= max_states):
+        if looked_at < len(index) or (max_states is not None and len(store) >= max_states):
             raise _Stop(f"state budget of {max_states:,} states reached")
         return ids, new
 
     def expand(rows: np.ndarray, first_id: int, level: int) -> None:
         succ = model.successors(rows, symmetry, reduce)
-        counters["transitions"] += len(succ.rows)
-        ids, new = add(succ.rows, first_id + succ.source, level)
+        counters["transitions"] += len(succ)
+        ids, new = add(succ.buffer, succ.index, first_id + succ.source, level)
         if not reduce or not succ.reduced.any():
             return
         counters["reduced"] += int(succ.reduced.sum())
@@ -156,14 +157,14 @@ def explore(
         if len(again):
             counters["full_expansions"] += len(again)
             full = model.successors(rows[again], symmetry, False)
-            counters["transitions"] += len(full.rows)
-            add(full.rows, first_id + again[full.source], level)
+            counters["transitions"] += len(full)
+            add(full.buffer, full.index, first_id + again[full.source], level)
 
     def search() -> None:
         initial = model.initial_rows()
         if symmetry:
             initial = model.canonical(initial)
-        add(initial, np.full(len(initial), -1, dtype=np.int64), 0)
+        add(initial, np.arange(len(initial)), np.full(len(initial), -1, dtype=np.int64), 0)
         lo, hi = 0, len(store)
         frontier = np.array(next_rows[0]) if fingerprint else None
         next_rows.clear()
@@ -174,8 +175,7 @@ def explore(
             level += 1
             for start in range(lo, hi, batch):
                 end = min(hi, start + batch)
-                rows = (frontier[start - lo:end - lo] if fingerprint
-                        else store.rows(start, end).view(np.uint8).copy())
+                rows = frontier[start - lo:end - lo] if fingerprint else store.rows(start, end)
                 expand(rows, start, level)
                 now = time.perf_counter()
                 if time_limit is not None and now - started > time_limit:

@@ -32,10 +32,22 @@ import numpy as np
 
 @dataclass
 class Successors:
-    rows: np.ndarray      # (m, width) uint8: the successor states
+    """The successors of a batch. They sit in `buffer` at the positions `index` (so a
+    model can leave them where it computed them; the engine copies only the new ones)."""
+
+    buffer: np.ndarray    # (M, width) uint8, M >= m
+    index: np.ndarray     # (m,) int64: where each successor is in `buffer`, in order
     source: np.ndarray    # (m,) int64: the index of each one's source row
     action: np.ndarray    # (m,) int64: the model's index of the action taken
     reduced: np.ndarray   # (n,) bool per source row: only an ample subset was returned
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The successors as contiguous rows (a copy)."""
+        return self.buffer[self.index]
+
+    def __len__(self) -> int:
+        return len(self.index)
 
 
 class Model:
@@ -163,5 +175,5 @@ class SimpleModel(Model):
                 source.append(r)
                 action.append(self._action_index(a))
         return Successors(np.array(out, dtype=np.uint8).reshape(len(out), self.width),
-                          np.array(source, dtype=np.int64), np.array(action, dtype=np.int64),
-                          reduced)
+                          np.arange(len(out), dtype=np.int64), np.array(source, dtype=np.int64),
+                          np.array(action, dtype=np.int64), reduced)

@@ -2,10 +2,14 @@
 
 States are rows of `width` bytes (a multiple of 8, compared as 64-bit words). Two stores:
 
-- `ExactStore` keeps every row. Its hash table is open addressing with linear probing;
-  a slot holds the upper 32 bits of the row's hash (so most probes reject without
-  reading the row) and the row's id + 1 (0 is an empty slot). Rows, hash table and
-  parent links cost width + 8/load + 4 bytes per state.
+- `ExactStore` keeps every row, packed: a bitmap of the row's non-zero bytes, then those
+  bytes (rows are mostly empty queue slots, so this halves them or better; the packed
+  length follows from the bitmap, so only an offset per state is kept). Its hash table
+  is open addressing with linear probing; an entry holds the upper 32 bits of the row's
+  hash (its tag) and the row's id + 1 (0 is an empty slot). The home slot is taken from
+  the tag too, so most probes reject without reading a row, and growing the table moves
+  entries without reading rows or hashing again. A candidate is compared with a stored
+  row in place, and packed only when it is new.
 - `FingerprintStore` keeps a 64-bit hash per state instead of the row: two distinct
   states with one fingerprint would make the search miss the second (and what only it
   leads to). For n states and a uniform hash, the chance that any two share one is at
@@ -49,61 +53,135 @@ def row_hash(words):
 
 
 @njit(cache=True, parallel=True)
-def hash_rows(words, out):
-    for r in prange(words.shape[0]):
-        out[r] = row_hash(words[r])
+def hash_rows(words, index, out):
+    """out[x] := the hash of row index[x]."""
+    for x in prange(index.shape[0]):
+        out[x] = row_hash(words[index[x]])
 
 
 @njit(cache=True)
-def _same(a, b):
-    for x in range(a.shape[0]):
-        if a[x] != b[x]:
-            return False
+def pack_row(row, out):
+    """out := the bitmap of row's non-zero bytes, then those bytes; returns its length."""
+    W = row.shape[0]
+    n = W // 8
+    for b in range(W // 8):
+        bits = 0
+        for x in range(8):
+            v = row[8 * b + x]
+            if v != 0:
+                bits |= 1 << x
+                out[n] = v
+                n += 1
+        out[b] = bits
+    return n
+
+
+@njit(cache=True)
+def packed_length(heap, start, W):
+    n = W // 8
+    for b in range(W // 8):
+        bits = heap[start + b]
+        while bits:
+            bits &= bits - 1
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def unpack_row(heap, start, out):
+    W = out.shape[0]
+    n = start + W // 8
+    for b in range(W // 8):
+        bits = heap[start + b]
+        for x in range(8):
+            if bits >> x & 1:
+                out[8 * b + x] = heap[n]
+                n += 1
+            else:
+                out[8 * b + x] = 0
+
+
+@njit(cache=True)
+def packed_equal(heap, start, words):
+    """Is the packed row at heap[start:] equal to the row given as 64-bit `words`? Read in
+    place: an 8-byte group whose bitmap byte is 0 (the common case: empty queue slots)
+    costs one comparison."""
+    G = words.shape[0]
+    n = start + G
+    for b in range(G):
+        bits = heap[start + b]
+        w = words[b]
+        if bits == 0:
+            if w != 0:
+                return False
+            continue
+        for x in range(8):
+            v = (w >> np.uint64(8 * x)) & np.uint64(0xFF)
+            if bits >> x & 1:
+                if heap[n] != v:
+                    return False
+                n += 1
+            elif v != 0:
+                return False
     return True
 
 
 @njit(cache=True)
-def _exact_insert(table, stored, count, batch, hashes, ids, new, limit):
-    """Look each batch row up, in order; store the new ones. ids[r] := its id. Stops
-    once `limit` states are stored; returns how many rows it looked at."""
+def _unpack_rows(heap, offsets, lo, hi, out):
+    for i in range(lo, hi):
+        unpack_row(heap, offsets[i], out[i - lo])
+
+
+@njit(cache=True)
+def _exact_insert(table, heap, used, offsets, count, batch, words, index, hashes, ids, new,
+                  limit, packed):
+    """Look rows batch[index[x]] up, in order; store the new ones. ids[x] := its id. Stops
+    once `limit` states are stored, or when the heap has no room for another row;
+    returns how many rows it looked at."""
     mask = np.uint64(table.shape[0] - 1)
+    W = batch.shape[1]
     n = count[0]
-    for r in range(batch.shape[0]):
-        if n >= limit:
+    for x in range(index.shape[0]):
+        if n >= limit or used[0] + W + W // 8 > heap.shape[0]:
             count[0] = n
-            return r
-        h = hashes[r]
-        tag = h >> np.uint64(32)
-        slot = h & mask
+            return x
+        row = batch[index[x]]
+        tag = hashes[x] >> np.uint64(32)
+        slot = tag & mask
         while True:
             entry = table[slot]
             if entry == EMPTY:
-                stored[n] = batch[r]
+                length = pack_row(row, packed)
+                start = used[0]
+                heap[start:start + length] = packed[:length]
+                used[0] = start + length
+                offsets[n] = start
                 table[slot] = (tag << np.uint64(32)) | np.uint64(n + 1)
-                ids[r] = n
-                new[r] = True
+                ids[x] = n
+                new[x] = True
                 n += 1
                 break
             if entry >> np.uint64(32) == tag:
                 found = np.int64(entry & np.uint64(0xFFFFFFFF)) - 1
-                if _same(stored[found], batch[r]):
-                    ids[r] = found
-                    new[r] = False
+                if packed_equal(heap, offsets[found], words[index[x]]):
+                    ids[x] = found
+                    new[x] = False
                     break
             slot = (slot + np.uint64(1)) & mask
     count[0] = n
-    return batch.shape[0]
+    return index.shape[0]
 
 
 @njit(cache=True)
-def _exact_rehash(table, stored, count):
+def _exact_rehash(old, table):
+    """Move every entry of the old table into the larger one (by its tag alone)."""
     mask = np.uint64(table.shape[0] - 1)
-    for n in range(count[0]):
-        h = row_hash(stored[n])
-        slot = h & mask
-        while table[slot] != EMPTY:
-            slot = (slot + np.uint64(1)) & mask
-        table[slot] = ((h >> np.uint64(32)) << np.uint64(32)) | np.uint64(n + 1)
+    for entry in old:
+        if entry != EMPTY:
+            slot = (entry >> np.uint64(32)) & mask
+            while table[slot] != EMPTY:
+                slot = (slot + np.uint64(1)) & mask
+            table[slot] = entry
 
 
 @njit(cache=True)
@@ -152,7 +230,7 @@ def _fingerprint_rehash(table, table_ids, by_id, count):
 def _grown(array: np.ndarray, needed: int) -> np.ndarray:
     if needed <= array.shape[0]:
         return array
-    capacity = max(needed, array.shape[0] * 3 // 2)
+    capacity = max(needed, array.shape[0] * 2)
     bigger = np.empty((capacity,) + array.shape[1:], dtype=array.dtype)
     bigger[:array.shape[0]] = array
     return bigger
@@ -166,46 +244,63 @@ def _table_size(states: int) -> int:
 
 
 class ExactStore:
-    """Every stored row, exactly."""
+    """Every stored row, exactly (packed; see the module docstring)."""
 
     fingerprint = False
 
     def __init__(self, width: int):
-        self.words = width // 8
+        self.width = width
         self.count = np.zeros(1, dtype=np.int64)
-        self.stored = np.zeros((1024, self.words), dtype=np.uint64)
+        self.used = np.zeros(1, dtype=np.int64)
+        self.heap = np.zeros(1 << 16, dtype=np.uint8)
+        self.offsets = np.zeros(1024, dtype=np.int64)
         self.table = np.zeros(_table_size(0), dtype=np.uint64)
+        self.packed = np.zeros(width + width // 8, dtype=np.uint8)
 
     def __len__(self) -> int:
         return int(self.count[0])
 
-    def insert(self, batch: np.ndarray, hashes: np.ndarray, limit: int):
-        """(ids, new, looked_at) for a batch of rows (as words), inserted in order until
-        `limit` states are stored; rows past `looked_at` were not looked at."""
-        n = len(self) + batch.shape[0]
-        self.stored = _grown(self.stored, n)
+    def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):
+        """(ids, new, looked_at) for the rows batch[index] (as words), inserted in order
+        until `limit` states are stored; rows past `looked_at` were not looked at."""
+        rows = batch.view(np.uint8)
+        n = len(self) + index.shape[0]
+        self.offsets = _grown(self.offsets, n)
         if _table_size(n) > self.table.shape[0]:
-            self.table = np.zeros(_table_size(n), dtype=np.uint64)
-            _exact_rehash(self.table, self.stored, self.count)
-        ids = np.full(batch.shape[0], -1, dtype=np.int64)
-        new = np.zeros(batch.shape[0], dtype=np.bool_)
-        done = _exact_insert(self.table, self.stored, self.count, batch, hashes, ids, new, limit)
+            old, self.table = self.table, np.zeros(_table_size(n), dtype=np.uint64)
+            _exact_rehash(old, self.table)
+        ids = np.full(index.shape[0], -1, dtype=np.int64)
+        new = np.zeros(index.shape[0], dtype=np.bool_)
+        done = 0
+        while done < index.shape[0]:   # the heap grows between passes, never inside one
+            self.heap = _grown(self.heap, int(self.used[0]) + 2 * (self.width + self.width // 8))
+            part = slice(done, index.shape[0])
+            looked = _exact_insert(self.table, self.heap, self.used, self.offsets, self.count,
+                                   rows, batch, index[part], hashes[part], ids[part],
+                                   new[part], limit, self.packed)
+            done += looked
+            if len(self) >= limit:
+                break
+            if done < index.shape[0]:
+                self.heap = _grown(self.heap, self.heap.shape[0] * 2)
         return ids, new, done
 
     def identity(self, state_id: int) -> bytes:
-        return self.stored[state_id].tobytes()
+        return self.rows(state_id, state_id + 1).tobytes()
 
     @staticmethod
     def identity_of(words: np.ndarray, hash_value: int) -> bytes:
         return words.tobytes()
 
     def rows(self, lo: int, hi: int) -> np.ndarray:
-        return self.stored[lo:hi]
+        out = np.empty((hi - lo, self.width), dtype=np.uint8)
+        _unpack_rows(self.heap, self.offsets, lo, hi, out)
+        return out
 
     def bytes_per_state(self) -> float:
-        """Memory held by the rows and the hash table, per stored state."""
+        """Memory held by the packed rows, their offsets and the hash table, per state."""
         n = len(self)
-        return (self.stored.nbytes + self.table.nbytes) / n if n else 0.0
+        return (int(self.used[0]) + 8 * n + self.table.nbytes) / n if n else 0.0
 
     def collision_probability(self) -> float:
         return 0.0
@@ -226,15 +321,15 @@ class FingerprintStore:
     def __len__(self) -> int:
         return int(self.count[0])
 
-    def insert(self, batch: np.ndarray, hashes: np.ndarray, limit: int):
-        n = len(self) + batch.shape[0]
+    def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):
+        n = len(self) + index.shape[0]
         self.by_id = _grown(self.by_id, n)
         if _table_size(n) > self.table.shape[0]:
             self.table = np.zeros(_table_size(n), dtype=np.uint64)
             self.table_ids = np.zeros(self.table.shape[0], dtype=np.uint32)
             _fingerprint_rehash(self.table, self.table_ids, self.by_id, self.count)
-        ids = np.full(batch.shape[0], -1, dtype=np.int64)
-        new = np.zeros(batch.shape[0], dtype=np.bool_)
+        ids = np.full(index.shape[0], -1, dtype=np.int64)
+        new = np.zeros(index.shape[0], dtype=np.bool_)
         done = _fingerprint_insert(self.table, self.table_ids, self.by_id, self.count, hashes,
                                    ids, new, limit)
         return ids, new, done

@@ -47,7 +47,7 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable) -> Trac
             rows = model.canonical(rows)
         words = np.ascontiguousarray(rows).view(np.uint64)
         hashes = np.empty(len(rows), dtype=np.uint64)
-        hash_rows(words, hashes)
+        hash_rows(words, np.arange(len(rows)), hashes)
         return [identity_of(words[r], hashes[r]) for r in range(len(rows))]
 
     initial = model.initial_rows()

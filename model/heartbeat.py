@@ -77,11 +77,10 @@ class HeartbeatModel(Model):
         if status.any():
             self._raise_bound(int(status.max()))
         total = int(counts.sum())
-        joined = np.empty((total, self.width), dtype=np.uint8)
+        index = np.empty(total, dtype=np.int64)
         source = np.empty(total, dtype=np.int64)
-        actions = np.empty(total, dtype=np.int64)
-        kernel.join(out, action, counts, A, joined, source, actions)
-        return Successors(joined, source, actions, reduced)
+        kernel.positions(counts, A, index, source)
+        return Successors(out, index, source, action[index], reduced)
 
     def canonical(self, rows):
         rows = np.array(rows, dtype=np.uint8)

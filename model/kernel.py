@@ -213,16 +213,14 @@ def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive,
 
 
 @njit(cache=True)
-def join(out, action, counts, A, rows_out, source, action_out):
-    """Move each row's successors next to each other, in row order."""
+def positions(counts, A, index, source):
+    """Where the successors are: row r's are at r*A .. r*A + counts[r] - 1."""
     n = 0
     for r in range(counts.shape[0]):
         for x in range(counts[r]):
-            rows_out[n] = out[r * A + x]
+            index[n] = r * A + x
             source[n] = r
-            action_out[n] = action[r * A + x]
             n += 1
-    return n
 
 
 @njit(cache=True)

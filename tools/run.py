@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,23 +34,26 @@ class Run:
     trace_errors: dict[str, str]
 
 
-def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=False,
-          max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
-          workers=1, notice=None) -> Run:
-    """Check the spec's configuration. A run whose queues overflow the rows is run again
-    with twice the queue capacity (`notice` is told), as the encoding, not the model,
-    ran out of room."""
-    cfg = spec.config(nodes)
+@dataclass
+class Search:
+    result: CheckResult
+    model: HeartbeatModel
+    compile_seconds: float   # compiling (or loading) the model's code before the search
+
+
+def search(cfg, properties, *, symmetry=True, notice=None, **options) -> Search:
+    """Compile the model, then explore it (`checker.explore` with `options`). A run whose
+    queues overflow the rows is run again with twice the queue room (`notice` is told):
+    the encoding, not the model, ran out of room."""
     capacity = DEFAULT_CAPACITY
     while True:
         model = HeartbeatModel(cfg, capacity=capacity)
+        started = time.perf_counter()
         compile_model(model, symmetry, notice)
+        compiled = time.perf_counter() - started
         try:
-            result = explore(model, safety_properties(cfg), symmetry=symmetry, reduce=reduce,
-                             keep_going=keep_going, max_states=max_states,
-                             time_limit=time_limit, progress=progress,
-                             fingerprint=fingerprint, workers=workers)
-            break
+            return Search(explore(model, properties, symmetry=symmetry, **options), model,
+                          compiled)
         except QueueCapacityExceeded:
             if capacity * 2 > MAX_CAPACITY:
                 raise
@@ -57,12 +61,24 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
             if notice is not None:
                 notice(f"queues need more than {capacity // 2} messages; "
                        f"running again with room for {capacity}")
+
+
+def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=False,
+          max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
+          workers=1, notice=None) -> Run:
+    """Check the spec's configuration for S1, and write the trace files."""
+    cfg = spec.config(nodes)
+    done = search(cfg, safety_properties(cfg), symmetry=symmetry, notice=notice,
+                  reduce=reduce, keep_going=keep_going, max_states=max_states,
+                  time_limit=time_limit, progress=progress, fingerprint=fingerprint,
+                  workers=workers)
+    result, model = done.result, done.model
     result.mode = "untimed"
     result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
                    "nice_failback": cfg.nice_failback, "crashes": cfg.crashes,
                    "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
                    "symmetry_group_size": model.symmetry_group_size if symmetry else 1,
-                   "queue_capacity": capacity}
+                   "queue_capacity": model.capacity}
     files, errors = {}, {}
     for prop in result.properties:
         if prop.trace is not None and trace_out is not False:

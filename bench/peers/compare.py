@@ -19,12 +19,12 @@ Usage (from the repository root):
     python3 bench/peers/compare.py --list          # every configuration
 
 Measurements:
-- wall s: time.perf_counter() around the search alone: hacheck's `explore` (in a freshly
+- wall s: the search alone: hacheck's `explore` (its own wall-clock figure, in a freshly
   spawned process, after the compiled code is loaded or compiled: that is `build s`),
   the Rumur verifier binary, SPIN's `pan` binary. Generating and compiling the peers'
   models is `build s` too;
-- peak MiB: peak resident set of the search process (`ru_maxrss` of the verifier or pan
-  child from `os.wait4`; for hacheck `getrusage(RUSAGE_SELF)` in the spawned process,
+- peak MiB: peak resident set of the search process (the verifier or pan binary, as GNU
+  time reports it; for hacheck `getrusage(RUSAGE_SELF)` in the spawned process,
   interpreter, numba and LLVM included: see the `baseline` line);
 - ratios are of wall time (search only) and of peak memory.
 Rumur runs with one thread (`--rumur-threads`), like pan.
@@ -89,17 +89,26 @@ BY_NAME = {c.name: c for c in CASES}
 # --- running a child and measuring it ---------------------------------------------------
 
 def run_measured(argv: list[str], cwd: str) -> tuple[str, float, float, int]:
-    """Run argv; return (stdout+stderr, wall seconds, peak RSS MiB, exit code)."""
+    """Run argv; return (stdout+stderr, wall seconds, peak RSS MiB, exit code).
+
+    The peak RSS comes from GNU time, which forks the program from its own small
+    process: a child forked from this Python process would report this process's
+    resident size as its own high-water mark, even after exec."""
     out_path = os.path.join(cwd, "out.txt")
+    rss_path = os.path.join(cwd, "maxrss.txt")
     with open(out_path, "w") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run([TIME, "-f", "%M", "-o", rss_path, *argv], cwd=cwd, stdout=out,
+                              stderr=subprocess.STDOUT)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
     with open(out_path) as f:
         text = f.read()
-    return text, wall, usage.ru_maxrss / 1024, proc.returncode
+    with open(rss_path) as f:
+        rss_kib = int(f.read().split()[-1])
+    return text, wall, rss_kib / 1024, proc.returncode
+
+
+TIME = "/usr/bin/time"   # GNU time (Debian package `time`)
 
 
 def build(argvs: list[list[str]], cwd: str) -> float:
@@ -185,35 +194,20 @@ class Mode:
 def hacheck_worker(case: Case, mode: Mode) -> dict:
     import resource
 
-    from hacheck.checker import explore
-    from hacheck.model import HeartbeatModel
     from hacheck.properties import safety_properties
-    from hacheck.tools.run import compile_model
+    from hacheck.tools.run import search
 
     cfg = case.config()
-    capacity = 12
-    while True:
-        model = HeartbeatModel(cfg, capacity=capacity)
-        start = time.perf_counter()
-        compile_model(model, mode.symmetry, None)
-        build_s = time.perf_counter() - start
-        props = safety_properties(cfg) if mode.verdict else []
-        start = time.perf_counter()
-        try:
-            result = explore(model, props, symmetry=mode.symmetry, reduce=mode.reduce,
-                             keep_going=not mode.verdict, workers=mode.workers)
-            break
-        except Exception as e:   # QueueCapacityExceeded: as the runner does, double it
-            if type(e).__name__ != "QueueCapacityExceeded":
-                raise
-            capacity *= 2
-    wall = time.perf_counter() - start
-    stats = result.statistics
-    out = {"states": stats.distinct_states, "transitions": stats.transitions, "wall": wall,
-           "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "build": build_s,
-           "bytes_per_state": stats.bytes_per_state}
+    done = search(cfg, safety_properties(cfg) if mode.verdict else [],
+                  symmetry=mode.symmetry, reduce=mode.reduce, keep_going=not mode.verdict,
+                  workers=mode.workers)
+    stats = done.result.statistics
+    out = {"states": stats.distinct_states, "transitions": stats.transitions,
+           "wall": stats.wall_seconds,
+           "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "build": done.compile_seconds, "bytes_per_state": stats.bytes_per_state}
     if mode.verdict:
-        trace = result.properties[0].trace
+        trace = done.result.properties[0].trace
         out["trace"] = len(trace) if trace is not None else None
     elif not stats.complete:
         raise RuntimeError(f"hacheck stopped early: {stats.stop_reason}")

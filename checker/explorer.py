@@ -117,27 +117,23 @@ def explore(
         hash_rows(words, index, hashes)
         limit = max_states if max_states is not None else 1 << 62
         ids, new, looked_at = store.insert(words, index, hashes, limit)
-        if not new.any():
-            if looked_at < len(index):
-                raise _Stop(f"state budget of {max_states:,} states reached")
-            return ids, new
-        fresh = buffer[index[new]]
-        parents.extend(parent_ids[new])
-        counters["depth"] = depth
-        if fingerprint:
-            next_rows.append(fresh)
-        fresh_ids = ids[new]
-        stop = None
-        for prop in invariants:
-            bad = _violations(model, prop, fresh)
-            if bad.any():
-                violating[prop.name] += int(bad.sum())
-                first_violation.setdefault(prop.name, int(fresh_ids[np.argmax(bad)]))
-                if not keep_going:
-                    stop = VIOLATION_FOUND
-        if stop:
-            raise _Stop(stop)
-        if looked_at < len(index) or (max_states is not None and len(store) >= max_states):
+        if new.any():
+            fresh = buffer[index[new]]
+            parents.extend(parent_ids[new])
+            counters["depth"] = depth
+            if fingerprint:
+                next_rows.append(fresh)
+            fresh_ids = ids[new]
+            stop = False
+            for prop in invariants:
+                bad = _violations(model, prop, fresh)
+                if bad.any():
+                    violating[prop.name] += int(bad.sum())
+                    first_violation.setdefault(prop.name, int(fresh_ids[np.argmax(bad)]))
+                    stop = not keep_going
+            if stop:
+                raise _Stop(VIOLATION_FOUND)
+        if looked_at < len(index) or len(store) >= limit:
             raise _Stop(f"state budget of {max_states:,} states reached")
         return ids, new
 

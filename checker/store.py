@@ -77,17 +77,6 @@ def pack_row(row, out):
 
 
 @njit(cache=True)
-def packed_length(heap, start, W):
-    n = W // 8
-    for b in range(W // 8):
-        bits = heap[start + b]
-        while bits:
-            bits &= bits - 1
-            n += 1
-    return n
-
-
-@njit(cache=True)
 def unpack_row(heap, start, out):
     W = out.shape[0]
     n = start + W // 8

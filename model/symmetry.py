@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from hacheck.model.state import (
-    CHLD, COMM, CONN, DEAD, HEARD, IH, K_G, K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK,
+    CHLD, COMM, CONN, DEAD, HEARD, IH, K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK,
     K_WIDTH, M_IPREQ, M_IPRESP, MD, NODE_FIELDS, OH, OS, OWN, PH, RQ, RRY, RS, TIP, ch,
     ipresp_fields, local_groups, node, selfq,
 )

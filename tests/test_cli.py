@@ -78,8 +78,9 @@ def test_help_exits_zero_and_explains_every_option_and_every_exit_code(capsys):
     code, out, _ = hacheck(capsys, "--help")
     assert code == 0
     text = " ".join(out.split())
-    for option in ("--nodes", "--no-symmetry", "--keep-going", "--max-states", "--time-limit",
-                   "--json", "--trace-out", "--quiet", "--version"):
+    for option in ("--nodes", "--no-symmetry", "--no-por", "--keep-going", "--max-states",
+                   "--time-limit", "--workers", "--fingerprint", "--json", "--trace-out",
+                   "--quiet", "--version"):
         assert option in text
     for code_meaning in ("0 every property holds", "12 a safety property is violated",
                          "13 a liveness property is violated", "3 the search was cut short",
@@ -428,3 +429,35 @@ def test_a_reader_that_closes_the_pipe_early_causes_no_traceback():
     code = subprocess.run(f"set -o pipefail; {hacheck} --nodes 3 -q --trace-out /dev/null | true",
                           shell=True, capture_output=True, text=True, executable="/bin/bash")
     assert code.returncode == 12 and "Traceback" not in code.stderr
+
+
+NO_FAULTS = """
+[cluster]
+nodes = 2
+[faults]
+crashes = 0
+restarts = 0
+"""
+
+
+def test_partial_order_reduction_is_on_by_default_and_off_with_no_por(capsys, tmp_path):
+    spec = write_spec(tmp_path, NO_FAULTS)
+    reports = {}
+    for flags in ((), ("--no-por",)):
+        code, out, _ = hacheck(capsys, spec, "--keep-going", "-q", "--json", "--no-symmetry",
+                               "--trace-out", "/dev/null", *flags)
+        assert code == 12
+        reports[flags] = json.loads(out)
+    default, off = reports[()], reports[("--no-por",)]
+    assert default["reduction"] and not off["reduction"]
+    assert off["statistics"]["distinct_states"] == 165_598      # model.md 6a
+    assert default["statistics"]["distinct_states"] == 87_747
+    assert [len(p["trace"]) for p in default["properties"]] == \
+        [len(p["trace"]) for p in off["properties"]]
+
+
+def test_the_text_report_says_whether_partial_order_reduction_was_used(capsys):
+    _, out, _ = hacheck(capsys, "--nodes", "2", "-q", "--trace-out", "/dev/null")
+    assert "partial-order reduction: on" in out
+    _, out, _ = hacheck(capsys, "--nodes", "2", "-q", "--no-por", "--trace-out", "/dev/null")
+    assert "partial-order reduction: off" in out

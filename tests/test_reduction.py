@@ -148,3 +148,16 @@ def test_two_nodes_without_groups_do_make_cycles():
     graph = state_graph(Config(N=2, home=()), 2)
     cycle = nx.find_cycle(graph)
     assert any(closes_cycles(Config(N=2, home=()), graph.edges[e]["action"]) for e in cycle)
+
+
+# --- queue room -----------------------------------------------------------------------------------
+
+def test_a_run_whose_queues_overflow_their_room_is_run_again_with_twice_the_room():
+    from hacheck.tools.run import search
+
+    notices: list[str] = []
+    done = search(Config(N=2, home=(0, 1)), [], symmetry=False, capacity=2,
+                  notice=notices.append)
+    assert done.result.statistics.distinct_states == 165_598
+    assert done.model.capacity == 8     # 2 -> 4 -> 8: without faults two nodes need more than 4
+    assert len(notices) == 2 and "room for 8" in notices[-1]

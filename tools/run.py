@@ -41,17 +41,17 @@ class Search:
     compile_seconds: float   # compiling (or loading) the model's code before the search
 
 
-def search(cfg, properties, *, symmetry=True, notice=None, **options) -> Search:
+def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPACITY,
+           **options) -> Search:
     """Compile the model, then explore it (`checker.explore` with `options`). A run whose
-    queues overflow the rows is run again with twice the queue room (`notice` is told):
-    the encoding, not the model, ran out of room."""
-    capacity = DEFAULT_CAPACITY
+    queues overflow the rows (`capacity` messages each) is run again with twice the room
+    (`notice` is told): the encoding, not the model, ran out of room."""
     while True:
         model = HeartbeatModel(cfg, capacity=capacity)
         started = time.perf_counter()
-        compile_model(model, symmetry, notice)
-        compiled = time.perf_counter() - started
         try:
+            compile_model(model, symmetry, notice)   # its warm-up search may overflow too
+            compiled = time.perf_counter() - started
             return Search(explore(model, properties, symmetry=symmetry, **options), model,
                           compiled)
         except QueueCapacityExceeded:

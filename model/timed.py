@@ -1,0 +1,283 @@
+"""Layer T (model.md section 7) as clocks on top of layer D: which clocks a state has,
+what each action's window asks of them, and what each obligation forbids.
+
+A clock measures the time since the *anchor* of one rule of section 7. Which clocks exist
+follows from the discrete state alone, so a timed state is a layer-D state, a flag per
+ordered pair (what started the pair's current period, as the receiving node sees it) and
+a zone over its clocks (`checker.zones`):
+
+| clock | exists while | anchor | lower bound (guard) | upper bound (obligation) |
+|---|---|---|---|---|
+| `pair(i, j)` | i up and HEAR(i, j) or DEAD(i, j) enabled | start of j's audible / inaudible period for i, or i's boot | HEAR: dmin; DEAD: D - K, or D after i's own boot | HEAR: dmax after j's boot, else K + dmax; DEAD: D + dmax, or D after i's own boot |
+| `msg(i, j, p)` | link i-j up, p-th message of ch[i][j] | its send, or the heal | DELIVER of the head: dmin | dmax |
+| `rs(i)` | rs = RSCRCVD | the entry into RSCRCVD | RSCRCVD_TIMEOUT: Q | Q + K |
+| `child(i, c)` | c < chld | the req_our_resources call | CHILD: 0 | smax |
+| `md(i, j)` | md_i[j] = 1 | the DEAD(i, j) that set it | MACHDOWN: 0 | smax |
+| `rq(g)` | rq[g] = pending | the IPREQ's send | FORCETAKE: R | R + smax |
+
+Own messages (SELF) are processed at the instant they are sent: no time passes while any
+`selfq` is non-empty. CRASH(j) is refused while an up, connected peer still owes the
+HEAR of j's start-up heartbeat (section 7's last row).
+
+Readings (section 7 leaves these to us; see also docs/timing.md):
+- Pending children are interchangeable (CHILD's effect does not depend on which one
+  runs), so CHILD runs the oldest: the younger ones left have the later deadlines, so
+  every run that runs another child is matched by one that runs the oldest.
+- `md[j]` is one flag: a DEAD(i, j) while it is already set does not restart its window
+  (the anchor is the DEAD that set it).
+- When i boots at the very instant j's audible period began with j's boot, "the later"
+  of the two anchors is j's boot (it is not later), so HEAR(i, j) has j's start-up window
+  [dmin, dmax]; one instant later it is i's boot, [dmin, K + dmax]. To tell the two apart,
+  `pair(i, j)` is kept while i is not up if j has been audible since its boot.
+- The CRASH restriction reads "an audible period that began with j's boot or restart"
+  literally: it holds until i hears j even when i booted later than j (flag LATE_BOOT),
+  although i's HEAR window then starts at its own boot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hacheck.model.state import R_RSCRCVD, UP
+from hacheck.model.view import ClusterState, pair_bit
+
+# what started the current period of an ordered pair (i, j), as i sees it
+TIGHT = 1    # audible since j's boot or restart: HEAR within [dmin, dmax]
+LOOSE = 2    # audible since a heal or since i's own boot: HEAR within [dmin, K + dmax]
+EXACT = 3    # inaudible since i's own boot: DEAD exactly D after it
+NORMAL = 4   # inaudible since a crash or a cut: DEAD within [D - K, D + dmax]
+LATE_BOOT = 5  # audible since j's boot, but i booted later: HEAR within [dmin, K + dmax]
+               # of i's boot, and j may not crash before i has heard it (section 7, CRASH)
+FLAG_NAMES = {TIGHT: "j's boot", LOOSE: "heal", EXACT: "own boot", NORMAL: "crash or cut",
+              LATE_BOOT: "own boot, after j's"}
+STARTUP = (TIGHT, LATE_BOOT)   # the current audible period began with j's boot or restart
+
+# clock kinds, in the order clocks are listed
+PAIR, MSG, RS, CHILD, MD, RQ = range(6)
+KIND_NAMES = ("pair", "msg", "rs", "child", "md", "rq")
+
+# a bound is a linear combination of parameters: ((name, coefficient), ...)
+ZERO = ()
+DMIN, DMAX, SMAX = (("dmin", 1),), (("dmax", 1),), (("smax", 1),)
+K_PLUS_DMAX = (("K", 1), ("dmax", 1))
+D_MINUS_K, D_EXACT, D_PLUS_DMAX = (("D", 1), ("K", -1)), (("D", 1),), (("D", 1), ("dmax", 1))
+Q_LO, Q_HI = (("Q", 1),), (("Q", 1), ("K", 1))
+R_LO, R_HI = (("R", 1),), (("R", 1), ("smax", 1))
+
+# the largest constant each kind of clock is ever compared with (for extrapolation)
+CEILING = {PAIR: D_PLUS_DMAX, MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI}
+
+
+def value(bound, params: dict) -> int:
+    return sum(params[name] * c for name, c in bound)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What an action asks of one clock: `lo <= clock` (and `clock <= hi` is its obligation)."""
+    clock: tuple
+    lo: tuple
+    rule: str
+
+
+# --- which clocks a state has ----------------------------------------------------------------
+
+def audible(s: ClusterState, N: int, i: int, j: int) -> bool:
+    """j is audible to i: j is up and the link between them is up."""
+    return s.nodes[j].ph == UP and bool(s.conn & pair_bit(i, j, N))
+
+
+def hear_enabled(s, N, i, j) -> bool:
+    n = s.nodes[i]
+    return n.ph == UP and audible(s, N, i, j) and (not n.heard >> j & 1 or bool(n.dead >> j & 1))
+
+
+def dead_enabled(s, N, i, j) -> bool:
+    n = s.nodes[i]
+    return n.ph == UP and not n.dead >> j & 1 and not audible(s, N, i, j)
+
+
+def pair_active(s, N, i, j, flag) -> bool:
+    if s.nodes[i].ph == UP:
+        return hear_enabled(s, N, i, j) or dead_enabled(s, N, i, j)
+    return flag in STARTUP and audible(s, N, i, j)
+
+
+def clocks(cfg, s: ClusterState, flags: tuple) -> list[tuple]:
+    """The clocks of a timed state, in their canonical order."""
+    N = cfg.N
+    out = []
+    for i in range(N):
+        for j in range(N):
+            if i != j and flags[i * N + j]:
+                out.append((PAIR, i, j))
+    for i in range(N):
+        for j in range(N):
+            if i != j and s.conn & pair_bit(i, j, N):
+                out += [(MSG, i, j, p) for p in range(len(s.ch[i * N + j]))]
+    for i, n in enumerate(s.nodes):
+        if n.ph == UP and n.rs == R_RSCRCVD:
+            out.append((RS, i))
+    for i, n in enumerate(s.nodes):
+        out += [(CHILD, i, c) for c in range(n.chld)]
+    for i, n in enumerate(s.nodes):
+        out += [(MD, i, j) for j in range(N) if n.md >> j & 1]
+    out += [(RQ, g) for g in range(cfg.G) if s.rq >> g & 1]
+    return out
+
+
+def obligation(cfg, s: ClusterState, flags: tuple, clock: tuple):
+    """The upper bound an obligation puts on `clock` (None: none) in state s."""
+    kind = clock[0]
+    if kind == PAIR:
+        _, i, j = clock
+        if s.nodes[i].ph != UP:
+            return None   # kept only to tell a tie at i's boot
+        return {TIGHT: DMAX, LOOSE: K_PLUS_DMAX, LATE_BOOT: K_PLUS_DMAX, EXACT: D_EXACT,
+                NORMAL: D_PLUS_DMAX}[flags[i * cfg.N + j]]
+    return {MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI}[kind]
+
+
+def time_may_pass(s: ClusterState) -> bool:
+    """SELF's window is [0, 0]: own messages are processed at the instant they are sent."""
+    return all(not n.selfq for n in s.nodes)
+
+
+# --- what an action asks ---------------------------------------------------------------------
+
+def window(cfg, s: ClusterState, flags: tuple, action) -> Window | None:
+    """The lower bound the action's window puts on its anchor's clock in s (None: any time)."""
+    name, args = action.name, action.args
+    N = cfg.N
+    if name == "DELIVER":
+        i, j = args
+        return Window((MSG, i, j, 0), DMIN, "DELIVER: at least dmin after the send")
+    if name == "HEAR":
+        i, j = args
+        return Window((PAIR, i, j), DMIN, "HEAR: at least dmin after the heartbeat's period began")
+    if name == "DEAD":
+        i, j = args
+        if flags[i * N + j] == EXACT:
+            return Window((PAIR, i, j), D_EXACT, "DEAD: exactly deadtime after the node's own boot")
+        return Window((PAIR, i, j), D_MINUS_K, "DEAD: at least deadtime - keepalive after the peer fell silent")
+    if name == "RSCRCVD_TIMEOUT":
+        return Window((RS, args[0]), Q_LO, "RSCRCVD_TIMEOUT: at least RQSTDELAY after entering RSCRCVD")
+    if name == "FORCETAKE":
+        return Window((RQ, args[1]), R_LO, "FORCETAKE: at least the req_resource timeout after the IPREQ")
+    if name == "CHILD":
+        return Window((CHILD, args[0], 0), ZERO, "CHILD")
+    if name == "MACHDOWN":
+        return Window((MD, *args), ZERO, "MACHDOWN")
+    return None
+
+
+def crash_allowed(cfg, s: ClusterState, flags: tuple, action) -> bool:
+    """CRASH(j) waits while an up, connected peer owes HEAR(i, j) for an audible period that
+    began with j's boot or restart (even if i booted later and its window starts there)."""
+    if action.name != "CRASH":
+        return True
+    j, N = action.args[0], cfg.N
+    return not any(i != j and flags[i * N + j] in STARTUP and hear_enabled(s, N, i, j)
+                   for i in range(N))
+
+
+# --- how clocks carry over an action ---------------------------------------------------------
+
+FRESH = None       # a clock whose anchor is this step
+TIE = "tie"        # i boots while pair(i, j) is TIGHT: split on "j booted at this instant"
+
+
+def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
+    """For the step s --action--> t: the flags of t and, for each clock of t (in order),
+    where it comes from: a clock of s, FRESH, or (TIE, clock of s) when i boots exactly as
+    a start-up period of j may have begun (the caller splits: equal to 0, the clock is kept
+    with TIGHT; later, FRESH with LATE_BOOT)."""
+    N = cfg.N
+    name, args = action.name, action.args
+    new_flags = list(flags)
+    origin = {}
+    for i in range(N):
+        for j in range(N):
+            if i == j:
+                continue
+            x = i * N + j
+            before, after = audible(s, N, i, j), audible(t, N, i, j)
+            booted = s.nodes[i].ph != UP and t.nodes[i].ph == UP
+            if booted:
+                if not after:
+                    flag, src = EXACT, FRESH
+                elif flags[x] == TIGHT:
+                    flag, src = TIGHT, (TIE, (PAIR, i, j))
+                elif flags[x] == LATE_BOOT:
+                    flag, src = LATE_BOOT, FRESH
+                else:
+                    flag, src = LOOSE, FRESH
+            elif before != after:
+                if after:
+                    flag = TIGHT if s.nodes[j].ph != UP else LOOSE
+                else:
+                    flag = NORMAL
+                src = FRESH
+            else:
+                flag, src = flags[x], ((PAIR, i, j) if flags[x] else FRESH)
+            if not pair_active(t, N, i, j, flag):
+                flag = 0
+            elif not booted and before == after and not flags[x]:
+                # section 7 anchors every HEAR and DEAD window at a period's start or a
+                # boot; an obligation appearing otherwise would be a misreading
+                raise AssertionError(f"pair({i}, {j}) became due without a new period")
+            new_flags[x] = flag
+            if flag:
+                origin[(PAIR, i, j)] = src
+    new_flags = tuple(new_flags)
+    for clock in clocks(cfg, t, new_flags):
+        kind = clock[0]
+        if kind == PAIR:
+            continue
+        if kind == MSG:
+            _, i, j, p = clock
+            healed = not s.conn & pair_bit(i, j, N)
+            popped = 1 if name == "DELIVER" and args == (i, j) else 0
+            old_len = len(s.ch[i * N + j])
+            origin[clock] = FRESH if healed or p + popped >= old_len else (MSG, i, j, p + popped)
+        elif kind == RS:
+            i = clock[1]
+            origin[clock] = clock if s.nodes[i].ph == UP and s.nodes[i].rs == R_RSCRCVD else FRESH
+        elif kind == CHILD:
+            _, i, c = clock
+            if name == "CHILD" and args[0] == i:
+                origin[clock] = (CHILD, i, c + 1)
+            else:
+                origin[clock] = clock if c < s.nodes[i].chld else FRESH
+        elif kind == MD:
+            _, i, j = clock
+            origin[clock] = clock if s.nodes[i].md >> j & 1 else FRESH
+        else:
+            origin[clock] = clock if s.rq >> clock[1] & 1 else FRESH
+    return new_flags, origin
+
+
+# --- symmetry: clocks are renamed with their nodes ---------------------------------------------
+
+def clock_image(clock: tuple, pi, sigma) -> tuple:
+    kind = clock[0]
+    if kind == RQ:
+        return (RQ, sigma[clock[1]])
+    if kind in (PAIR, MD):
+        return (kind, pi[clock[1]], pi[clock[2]])
+    if kind == MSG:
+        return (MSG, pi[clock[1]], pi[clock[2]], clock[3])
+    return (kind, pi[clock[1]], *clock[2:])
+
+
+def flags_image(flags: tuple, N: int, pi) -> tuple:
+    out = [0] * (N * N)
+    for i in range(N):
+        for j in range(N):
+            if i != j:
+                out[pi[i] * N + pi[j]] = flags[i * N + j]
+    return tuple(out)
+
+
+def clock_name(clock: tuple) -> str:
+    return f"{KIND_NAMES[clock[0]]}({', '.join(map(str, clock[1:]))})"

@@ -1,0 +1,63 @@
+"""Layer T's parameters (model.md section 7): heartbeat's timers and the delay bounds.
+
+All values are exact rationals, in seconds. `unit` is the largest time step in which
+every parameter is a whole number: with closed bounds, integer time in that unit loses no
+run (digitization), which is what the timed search's arithmetic relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from fractions import Fraction
+from math import gcd, lcm
+
+# name in the spec's [timing] table -> (attribute, meaning)
+TIMING_KEYS = {
+    "keepalive": ("K", "keepalive: a heartbeat every K seconds"),
+    "deadtime": ("D", "deadtime: a silent peer is declared dead after D seconds"),
+    "rqstdelay": ("Q", "RQSTDELAY: how long RSCRCVD waits before taking over"),
+    "req_timeout": ("R", "req_resource's sleep before its forced take"),
+    "dmin": ("dmin", "the least message delay"),
+    "dmax": ("dmax", "the largest message delay"),
+    "smax": ("smax", "the longest run of a script (req_our_resources child, mach_down)"),
+}
+
+
+@dataclass(frozen=True)
+class TimingParameters:
+    K: Fraction = Fraction(2)
+    D: Fraction = Fraction(10)
+    Q: Fraction = Fraction(10)
+    R: Fraction = Fraction(10)
+    dmin: Fraction = Fraction(0)
+    dmax: Fraction = Fraction(1, 2)
+    smax: Fraction = Fraction(1)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(spec key, what was expected) for each rule of section 7 these values break."""
+        out = []
+        for name, (attr, _) in TIMING_KEYS.items():
+            if getattr(self, attr) < 0:
+                out.append((name, "a number of seconds >= 0"))
+        if self.dmin > self.dmax:
+            out.append(("dmin", f"at most dmax ({float(self.dmax):g})"))
+        if not self.K + self.dmax < self.D:
+            out.append(("deadtime", f"more than keepalive + dmax ({float(self.K + self.dmax):g})"))
+        return out
+
+    @property
+    def unit(self) -> Fraction:
+        values = [getattr(self, f.name) for f in fields(self)]
+        denominator = lcm(*(v.denominator for v in values))
+        numerator = 0
+        for v in values:
+            numerator = gcd(numerator, v.numerator * (denominator // v.denominator))
+        return Fraction(numerator or 1, denominator)
+
+    def in_units(self) -> dict[str, int]:
+        """Every parameter as a whole number of `unit`s."""
+        u = self.unit
+        return {f.name: int(getattr(self, f.name) / u) for f in fields(self)}
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, attr)) for name, (attr, _) in TIMING_KEYS.items()}

@@ -36,6 +36,8 @@ class PropertyResult:
     violating_states: int = 0      # distinct (reduced) states violating it, as far as explored
     trace: Any = None              # checker.trace.Trace of the shortest violation, if any
     explanation: str = ""          # why the last state of the trace violates it
+    times: list | None = None      # timed mode: each step's timestamp (Fractions, seconds)
+    condition: str = ""            # timed mode, --explain: when this run is possible
 
 
 @dataclass

@@ -11,6 +11,14 @@
     crashes = 0                # CRASH actions allowed in one run
     restarts = 0
     link_toggles = 0
+    [timing]                   # layer T (model.md section 7), seconds; defaults shown
+    keepalive = 2
+    deadtime = 10
+    rqstdelay = 10
+    req_timeout = 10
+    dmin = 0
+    dmax = 0.5
+    smax = 1
 
 Unknown keys are rejected. Every error names the file, the dotted key, the bad value and
 what was expected, in one line (SpecError).
@@ -24,7 +32,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from fractions import Fraction
+
 from hacheck.model.config import MAX_GROUPS, MAX_NODES, Config
+from hacheck.model.timing import TIMING_KEYS, TimingParameters
 
 ONE_PER_NODE = "one-per-node"
 DEFAULT_SPEC = "heartbeat-1.51"
@@ -61,6 +72,7 @@ class Spec:
     crashes: int
     restarts: int
     link_toggles: int
+    timing: TimingParameters = TimingParameters()
 
     def config(self, nodes: int | None = None) -> Config:
         """The Config, with the node count overridden by `nodes` (the `--nodes` option)."""
@@ -80,10 +92,11 @@ class Spec:
 
 
 _SCHEMA = {
-    "": {"name", "description", "cluster", "protocol", "faults"},
+    "": {"name", "description", "cluster", "protocol", "faults", "timing"},
     "cluster": {"nodes", "home"},
     "protocol": {"nice_failback"},
     "faults": {"crashes", "restarts", "link_toggles"},
+    "timing": set(TIMING_KEYS),
 }
 
 
@@ -124,7 +137,7 @@ def load(name_or_path: str | None = None) -> Spec:
 
 def parse(data: dict, where: str) -> Spec:
     _check_keys(data, "", where)
-    for table in ("cluster", "protocol", "faults"):
+    for table in ("cluster", "protocol", "faults", "timing"):
         if table in data:
             if not isinstance(data[table], dict):
                 raise SpecError(where, table, data[table], "a table")
@@ -150,7 +163,30 @@ def parse(data: dict, where: str) -> Spec:
         raise SpecError(where, "protocol.nice_failback", nice, "true or false")
     budgets = {k: _integer(faults, f"faults.{k}", 0, 0, MAX_BUDGET, where)
                for k in ("crashes", "restarts", "link_toggles")}
-    return Spec(where, name, description, nodes, home, nice, **budgets)
+    timing = _timing(data.get("timing", {}), where)
+    return Spec(where, name, description, nodes, home, nice, **budgets, timing=timing)
+
+
+MAX_SECONDS = 3600
+
+
+def _timing(table: dict, where: str) -> TimingParameters:
+    values = {}
+    for key, (attr, meaning) in TIMING_KEYS.items():
+        if key not in table:
+            continue
+        value = table[key]
+        if type(value) not in (int, float) or not 0 <= value <= MAX_SECONDS:
+            raise SpecError(where, f"timing.{key}", value,
+                            f"a number of seconds from 0 to {MAX_SECONDS} ({meaning})")
+        exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+        if exact.denominator > 1000:
+            raise SpecError(where, f"timing.{key}", value, "a multiple of a millisecond")
+        values[attr] = exact
+    params = TimingParameters(**values)
+    for key, expected in params.problems():
+        raise SpecError(where, f"timing.{key}", table.get(key, params.as_dict()[key]), expected)
+    return params
 
 
 def _check_keys(table: dict, prefix: str, where: str) -> None:

@@ -32,11 +32,33 @@ def _in_tmp_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-def hacheck(capsys, *argv: str) -> tuple[int, str, str]:
-    """Run the command; its exit code, stdout and stderr."""
-    code = main(list(argv))
+def hacheck(capsys, *argv: str, timed: bool = False) -> tuple[int, str, str]:
+    """Run the command; its exit code, stdout and stderr. These tests are about the
+    command and the untimed search, so they add --untimed unless `timed` (tests/
+    test_timing.py checks the timed search)."""
+    code = main(list(argv) + ([] if timed or "--help" in argv else ["--untimed"]))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def test_the_default_check_is_timed_and_shows_timestamps(capsys):
+    code, out, _ = hacheck(capsys, "--nodes", "3", "-q", timed=True)
+    assert code == 12
+    assert "mode: timed (layer T of model.md: real runs only)" in out
+    assert "time in seconds since the first step" in out
+    assert re.search(r"^\s+5\s+10 n[01]\s+DEAD\(", out, re.M)   # deadtime after its boot
+    assert "Z3 chose them, and an independent replay of the rules checked them" in out
+    code, out, _ = hacheck(capsys, "--nodes", "3", "-q", "--json", timed=True)
+    document = json.loads(out)
+    assert document["mode"] == "timed"
+    assert [step["time"] for step in document["properties"][0]["trace"]][:2] == [0, 0]
+
+
+@pytest.mark.parametrize("argv, key", [(["--fingerprint"], "--fingerprint"),
+                                       (["--untimed", "--explain"], "--explain")])
+def test_options_of_the_other_mode_are_refused(capsys, argv, key):
+    code, _, err = hacheck(capsys, *argv, timed=True)
+    assert code == 2 and err.startswith(f"hacheck: error: {key}:")
 
 
 def numbered_trace(out: str, prop: str = "S1") -> tuple[int, list[int], str]:
@@ -78,7 +100,7 @@ def test_help_exits_zero_and_explains_every_option_and_every_exit_code(capsys):
     code, out, _ = hacheck(capsys, "--help")
     assert code == 0
     text = " ".join(out.split())
-    for option in ("--nodes", "--no-symmetry", "--no-por", "--keep-going", "--max-states",
+    for option in ("--nodes", "--untimed", "--explain", "--no-symmetry", "--no-por", "--keep-going", "--max-states",
                    "--time-limit", "--workers", "--fingerprint", "--json", "--trace-out",
                    "--quiet", "--version"):
         assert option in text
@@ -265,12 +287,14 @@ def test_two_runs_give_identical_json_except_timing(capsys, tmp_path):
     assert itf[0] == itf[1]
 
 
-def test_runs_in_processes_with_different_hash_seeds_give_identical_json(tmp_path):
+@pytest.mark.parametrize("mode", [["--no-symmetry", "--untimed"], ["--nodes", "3"]],
+                         ids=["untimed", "timed"])
+def test_runs_in_processes_with_different_hash_seeds_give_identical_json(tmp_path, mode):
     script = console_script()
     reports = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([script, "--json", "-q", "--no-symmetry"], capture_output=True,
+        done = subprocess.run([script, "--json", "-q", *mode], capture_output=True,
                               text=True, cwd=tmp_path, env=env, timeout=300)
         assert done.returncode == 12, done.stderr
         reports.append(without_timing(json.loads(done.stdout)))
@@ -422,11 +446,11 @@ def test_a_time_limit_that_is_not_a_positive_finite_number_is_refused(capsys, va
 
 def test_a_reader_that_closes_the_pipe_early_causes_no_traceback():
     hacheck = shlex.quote(console_script())
-    proc = subprocess.run(f"{hacheck} --nodes 3 -q --json --trace-out /dev/null | head -c 10",
+    proc = subprocess.run(f"{hacheck} --nodes 3 --untimed -q --json --trace-out /dev/null | head -c 10",
                           shell=True, capture_output=True, text=True,
                           executable="/bin/bash")
     assert "Traceback" not in proc.stderr
-    code = subprocess.run(f"set -o pipefail; {hacheck} --nodes 3 -q --trace-out /dev/null | true",
+    code = subprocess.run(f"set -o pipefail; {hacheck} --nodes 3 --untimed -q --trace-out /dev/null | true",
                           shell=True, capture_output=True, text=True, executable="/bin/bash")
     assert code.returncode == 12 and "Traceback" not in code.stderr
 

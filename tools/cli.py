@@ -18,8 +18,14 @@ DESCRIPTION = """\
 Check heartbeat's nice_failback resource acquisition (heartbeat.c 1.51, June 2000) for
 S1: no resource group is ever held by two nodes at once. The protocol is explored
 breadth-first, so a violation is reported with a shortest run that reaches it.
-Symmetry and partial-order reduction are on by default; neither changes a verdict or
-the length of the shortest counterexample shown.
+
+By default the check is timed (model.md layer T): only runs whose timestamps can satisfy
+heartbeat's timers (keepalive, deadtime, RQSTDELAY, req_resource's timeout) and the
+message delay bounds count, so every counterexample is a real run, shown with concrete
+timestamps that Z3 chose and an independent replay checked. --untimed explores the
+discrete model (layer D), where every timer may fire at any moment. Symmetry reduction
+is on by default, and partial-order reduction in untimed mode; neither changes a verdict
+or the length of the shortest counterexample shown.
 """
 
 EPILOG = f"""\
@@ -40,12 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"number of nodes, 1..{MAX_NODES} (overrides the spec; with the "
                         "one-per-node layout also the groups)")
     p.add_argument("--untimed", action="store_true",
-                   help="explore the discrete model (layer D) only; for now the only mode")
+                   help="explore the discrete model (layer D) instead: faster, but a "
+                        "counterexample there may not be possible with real timers")
+    p.add_argument("--explain", action="store_true",
+                   help="timed mode: for each counterexample, print the condition on the "
+                        "timing parameters under which that run is possible")
     p.add_argument("--no-symmetry", action="store_true",
                    help="turn symmetry reduction off (counts are then of concrete states)")
     p.add_argument("--no-por", action="store_true",
-                   help="turn partial-order reduction off (counts are then of every "
-                        "interleaving, as model.md defines the state space)")
+                   help="turn partial-order reduction off (untimed mode; counts are then of "
+                        "every interleaving, as model.md defines the state space)")
     p.add_argument("--keep-going", action="store_true",
                    help="explore the whole state space; count the states violating each property")
     p.add_argument("--max-states", type=int, metavar="K",
@@ -53,11 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop after this many seconds (the verdict is then INCOMPLETE)")
     p.add_argument("--workers", type=int, metavar="K", default=os.cpu_count() or 1,
-                   help="threads computing successors (default: all cores, here "
-                        f"{os.cpu_count() or 1}); counts and traces do not depend on it")
+                   help="threads computing successors in untimed mode (default: all cores, "
+                        f"here {os.cpu_count() or 1}); counts and traces do not depend on it")
     p.add_argument("--fingerprint", action="store_true",
-                   help="store 64-bit hashes of states instead of the states (less memory); "
-                        "the report gives the probability that a state was missed")
+                   help="untimed mode: store 64-bit hashes of states instead of the states "
+                        "(less memory); the report gives the probability that a state was missed")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--trace-out", metavar="FILE",
                    help="write the counterexample here (ITF JSON); default "
@@ -90,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SpecError("--time-limit", None, args.time_limit, "a number of seconds > 0")
         if args.workers < 1:
             raise SpecError("--workers", None, args.workers, "a whole number >= 1")
+        if args.fingerprint and not args.untimed:
+            raise SpecError("--fingerprint", None, True, "--untimed as well (the timed search "
+                            "stores zones, not fingerprints)")
+        if args.explain and args.untimed:
+            raise SpecError("--explain", None, True, "the timed mode (drop --untimed)")
         if args.trace_out and not Path(args.trace_out).resolve().parent.is_dir():
             raise SpecError("--trace-out", None, args.trace_out, "a file in an existing directory")
         spec = load(args.spec)
@@ -106,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                     max_states=args.max_states, time_limit=args.time_limit,
                     progress=None if args.quiet else _progress, trace_out=args.trace_out,
                     fingerprint=args.fingerprint, workers=args.workers,
-                    notice=None if args.quiet else _notice)
+                    notice=None if args.quiet else _notice, timed=not args.untimed,
+                    explain=args.explain)
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)

@@ -22,9 +22,11 @@ def itf_value(value):
     raise TypeError(f"cannot write {value!r} to ITF")
 
 
-def trace_to_itf(trace, variables, describe_action, meta: dict) -> dict:
+def trace_to_itf(trace, variables, describe_action, meta: dict, times=None) -> dict:
     """`variables(state)` gives the plain values of a state; `describe_action(before, action)`
-    the text of an action."""
+    the text of an action; `times`, for a timed trace, each step's timestamp (seconds since
+    the first action), written to the state's `#meta` as `time` (a number) and
+    `time_exact` (a fraction)."""
     states = [trace.initial] + [step.state for step in trace.steps]
     actions = [None] + [step.action for step in trace.steps]
     records = []
@@ -35,6 +37,9 @@ def trace_to_itf(trace, variables, describe_action, meta: dict) -> dict:
             record_meta["action_name"] = action.name
             record_meta["node"] = action.node
             record_meta["args"] = list(action.args)
+            if times is not None:
+                record_meta["time"] = float(times[index - 1])
+                record_meta["time_exact"] = str(times[index - 1])
         else:
             record_meta["action"] = "init"
         record = {"#meta": record_meta}

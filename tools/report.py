@@ -8,22 +8,36 @@ import json
 from hacheck import __version__
 from hacheck.checker import Verdict
 from hacheck.model.render import changes, describe_action
-from hacheck.tools.run import UNTIMED_CAVEAT, Run
+from hacheck.tools.run import TIMED_NOTE, UNTIMED_CAVEAT, Run
 
 
-def trace_lines(cfg, trace) -> list[dict]:
-    """One record per step: number, node, action (with its message) and what changed."""
+def trace_lines(cfg, trace, times=None) -> list[dict]:
+    """One record per step: number, time (timed mode), node, action (with its message)
+    and what changed."""
     lines = []
     before = trace.initial
     for number, step in enumerate(trace.steps, 1):
-        lines.append({
-            "step": number,
+        line = {"step": number}
+        if times is not None:
+            line["time"] = float(times[number - 1])
+            line["time_exact"] = str(times[number - 1])
+        line.update({
             "node": step.action.node,
             "action": describe_action(cfg, before, step.action),
             "changes": changes(cfg, before, step.state),
         })
+        lines.append(line)
         before = step.state
     return lines
+
+
+def _mode_lines(result, meta) -> list[str]:
+    if result.mode != "timed":
+        return ["mode: untimed (layer D of model.md: every timer may fire at any moment; "
+                "a counterexample may not be possible with real timers)"]
+    t = meta.get("timing", {})
+    return ["mode: timed (layer T of model.md: real runs only)",
+            "timing: " + ", ".join(f"{k} {v:g} s" for k, v in t.items())]
 
 
 def _configuration_line(meta: dict) -> str:
@@ -38,12 +52,12 @@ def render_text(run: Run) -> str:
     stats = result.statistics
     out = [f"hacheck {__version__}: {meta['name'] or meta['spec']} ({meta['spec']})",
            _configuration_line(meta),
-           "mode: untimed (layer D of model.md: every timer may fire at any moment)",
+           *_mode_lines(result, meta),
            "symmetry reduction: " + (f"on (group of {meta['symmetry_group_size']})"
                                      if result.symmetry else "off"),
            "partial-order reduction: " + (
                f"on ({stats.reduced_states:,} states expanded with an ample set)"
-               if result.reduction else "off"),
+               if result.reduction else "off" + (" (timed search)" if result.mode == "timed" else "")),
            ""]
     for prop in result.properties:
         out.append(f"{prop.name}  {prop.description}: {prop.verdict.value}")
@@ -60,26 +74,46 @@ def render_text(run: Run) -> str:
         if prop.trace is None:
             continue
         out += ["", f"shortest counterexample to {prop.name} ({len(prop.trace)} steps"
-                    + (", from an unreduced search" if result.reduction else "") + "):"]
-        for line in trace_lines(run.cfg, prop.trace):
+                    + (", from an unreduced search" if result.reduction else "")
+                    + ("; time in seconds since the first step" if prop.times else "") + "):"]
+        indent = " " * (14 + (10 if prop.times else 0))
+        for line in trace_lines(run.cfg, prop.trace, prop.times):
             node = "-" if line["node"] is None else f"n{line['node']}"
-            out.append(f"  {line['step']:>4}  {node:<4} {line['action']}")
+            when = f"{_seconds(line['time_exact']):>9} " if prop.times else ""
+            out.append(f"  {line['step']:>4}  {when}{node:<4} {line['action']}")
             for change in line["changes"]:
-                out.append(f"              {change}")
+                out.append(f"{indent}{change}")
         out.append(f"  violates {prop.name}: {prop.explanation}")
+        if prop.condition:
+            out.append(_wrap(prop.condition, "  when: "))
         if prop.name in run.trace_files:
             out.append(f"  trace written to {run.trace_files[prop.name]} (ITF)")
-        out += ["", _wrap(UNTIMED_CAVEAT, "note: ")]
-    out += ["",
-            f"statistics: {stats.distinct_states:,} distinct states, {stats.transitions:,} "
-            f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
-            f"{stats.states_per_second:,.0f} states/s, {stats.bytes_per_state:.0f} bytes/state, "
-            f"{stats.workers} worker{'s' if stats.workers != 1 else ''}",
+        out += ["", _wrap(TIMED_NOTE if prop.times else UNTIMED_CAVEAT, "note: ")]
+    out += ["", _statistics_line(result, stats),
             *_fingerprint_lines(stats),
             "search: " + ("complete (the whole reachable state space)" if stats.complete
                           else f"stopped early ({stats.stop_reason})"),
             f"result: {_overall(result)} (exit code {int(result.exit_code)})"]
     return "\n".join(out)
+
+
+def _statistics_line(result, stats) -> str:
+    if result.mode == "timed":
+        return (f"statistics: {stats.distinct_states:,} distinct symbolic states (a discrete "
+                f"state and a zone of clock values), {stats.transitions:,} transitions, "
+                f"maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
+                f"{stats.states_per_second:,.0f} states/s")
+    return (f"statistics: {stats.distinct_states:,} distinct states, {stats.transitions:,} "
+            f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
+            f"{stats.states_per_second:,.0f} states/s, {stats.bytes_per_state:.0f} bytes/state, "
+            f"{stats.workers} worker{'s' if stats.workers != 1 else ''}")
+
+
+def _seconds(exact: str) -> str:
+    """A timestamp as a person reads it: 10, 10.5, or 10.333 (the exact value is in JSON)."""
+    from fractions import Fraction
+    t = Fraction(exact)
+    return f"{float(t):.3f}".rstrip("0").rstrip(".") if t.denominator != 1 else str(t.numerator)
 
 
 def _fingerprint_lines(stats) -> list[str]:
@@ -134,9 +168,11 @@ def render_json(run: Run) -> str:
             {"name": p.name, "description": p.description, "kind": p.kind,
              "verdict": p.verdict.value, "violating_states": p.violating_states,
              "explanation": p.explanation,
-             "trace": trace_lines(run.cfg, p.trace) if p.trace is not None else None,
+             "trace": trace_lines(run.cfg, p.trace, p.times) if p.trace is not None else None,
              "trace_file": run.trace_files.get(p.name),
-             "caveat": UNTIMED_CAVEAT if p.trace is not None else None}
+             "condition": p.condition or None,
+             "caveat": (UNTIMED_CAVEAT if p.times is None else TIMED_NOTE)
+             if p.trace is not None else None}
             for p in result.properties
         ],
         "result": _overall(result),

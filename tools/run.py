@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hacheck.checker import CheckResult, explore
+from hacheck.checker import CheckResult, Verdict, explore
+from hacheck.checker.trace import Step, Trace
 from hacheck.model import HeartbeatModel
 from hacheck.model.heartbeat import SERIAL_BELOW, QueueCapacityExceeded
 from hacheck.model.render import describe_action, variables
@@ -63,22 +64,36 @@ def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPA
                        f"running again with room for {capacity}")
 
 
+TIMED_NOTE = (
+    "This run is real: its timestamps satisfy every timing rule of model.md section 7 "
+    "(keepalive, deadtime, RQSTDELAY, req_resource's timeout, message delays, script run "
+    "times); Z3 chose them, and an independent replay of the rules checked them."
+)
+
+
 def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=False,
           max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
-          workers=1, notice=None) -> Run:
-    """Check the spec's configuration for S1, and write the trace files."""
+          workers=1, notice=None, timed=False, explain=False) -> Run:
+    """Check the spec's configuration for S1, and write the trace files. `timed` checks
+    layer T (the command's default, `hacheck` passes it); otherwise layer D."""
     cfg = spec.config(nodes)
-    done = search(cfg, safety_properties(cfg), symmetry=symmetry, notice=notice,
-                  reduce=reduce, keep_going=keep_going, max_states=max_states,
-                  time_limit=time_limit, progress=progress, fingerprint=fingerprint,
-                  workers=workers)
-    result, model = done.result, done.model
-    result.mode = "untimed"
+    if timed:
+        result, model = timed_search(cfg, spec.timing, symmetry=symmetry, keep_going=keep_going,
+                                     max_states=max_states, time_limit=time_limit,
+                                     progress=progress, notice=notice, explain=explain)
+    else:
+        done = search(cfg, safety_properties(cfg), symmetry=symmetry, notice=notice,
+                      reduce=reduce, keep_going=keep_going, max_states=max_states,
+                      time_limit=time_limit, progress=progress, fingerprint=fingerprint,
+                      workers=workers)
+        result, model = done.result, done.model
+        result.mode = "untimed"
     result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
                    "nice_failback": cfg.nice_failback, "crashes": cfg.crashes,
                    "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
                    "symmetry_group_size": model.symmetry_group_size if symmetry else 1,
-                   "queue_capacity": model.capacity}
+                   "queue_capacity": model.capacity,
+                   **({"timing": spec.timing.as_dict()} if timed else {})}
     files, errors = {}, {}
     for prop in result.properties:
         if prop.trace is not None and trace_out is not False:
@@ -130,5 +145,55 @@ def itf_document(cfg, prop, result) -> dict:
             "verdict": prop.verdict.value, "mode": result.mode, "explanation": prop.explanation,
             "config": {k: result.meta[k] for k in ("nodes", "home", "nice_failback", "crashes",
                                                     "restarts", "link_toggles") if k in result.meta}}
+    if prop.times is not None:
+        meta["timing"] = result.meta.get("timing")
+        meta["condition"] = prop.condition
     return trace_to_itf(prop.trace, lambda s: variables(cfg, s),
-                        lambda before, a: describe_action(cfg, before, a), meta)
+                        lambda before, a: describe_action(cfg, before, a), meta, prop.times)
+
+
+def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=None,
+                 time_limit=None, progress=None, notice=None, explain=False,
+                 capacity=DEFAULT_CAPACITY):
+    """The timed search (layer T), then for each violation: timestamps from Z3, checked by
+    the independent replay (a trace that fails it is an internal error, never shown), and
+    with `explain` the condition on the parameters under which the run exists."""
+    from hacheck.checker.timed import explore_timed
+    from hacheck.model.timed_heartbeat import TimedHeartbeat
+    from hacheck.properties import timing
+    from hacheck.properties.timing_check import check_timed_run
+
+    while True:
+        model = TimedHeartbeat(cfg, params, capacity=capacity)
+        try:
+            compile_model(model.untimed, symmetry, notice)
+            result = explore_timed(model, safety_properties(cfg), symmetry=symmetry,
+                                   keep_going=keep_going, max_states=max_states,
+                                   time_limit=time_limit, progress=progress)
+            break
+        except QueueCapacityExceeded:
+            if capacity * 2 > MAX_CAPACITY:
+                raise
+            capacity *= 2
+    for prop in result.properties:
+        if prop.trace is None:
+            continue
+        steps = [(step.action, step.state) for step in prop.trace.steps]
+        constraints = timing.run_constraints(cfg, prop.trace.initial, steps)
+        times = timing.timestamps(constraints, len(steps), params)
+        plain = Trace(prop.trace.initial.state,
+                      tuple(Step(a, ts.state) for a, ts in steps))
+        problems = (["Z3 found no timestamps for a run the timed search reached"]
+                    if times is None else
+                    check_timed_run(cfg, params, plain.states, [a for a, _ in steps], times))
+        if problems:
+            prop.verdict = Verdict.ERROR
+            prop.explanation = ("internal error: the counterexample failed the independent "
+                                "timing check, so it is not shown: " + "; ".join(problems[:3]))
+            prop.trace = None
+            continue
+        prop.trace, prop.times = plain, times
+        if explain:
+            prop.condition = timing.condition_text(timing.condition(constraints, len(steps)))
+    result.mode = "timed"
+    return result, model

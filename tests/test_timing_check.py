@@ -1,0 +1,330 @@
+"""The independent layer-T checker (properties/timing_check.py) against model.md section 7.
+
+Every run here is a run of the real layer-D model (its states come from
+`HeartbeatModel.take`), for two nodes with one group each, and the default parameters of
+section 7: K = 2, D = 10, Q = R = 10, delays in [0, 0.5], scripts in [0, 1]. A real run
+passes; then one timestamp is moved out of one window (or the run is cut just after the
+moved step, so that nothing after it has to move too) and the checker must name the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import NamedTuple
+
+import pytest
+
+from hacheck.model import Config, HeartbeatModel
+from hacheck.model.actions import action_table
+from hacheck.model.timing import TimingParameters
+from hacheck.model.view import initial_state
+from hacheck.properties.timing_check import check_timed_run
+
+P = TimingParameters()                       # K=2, D=10, Q=10, R=10, [0, 1/2], smax=1
+CFG = Config(N=2, home=(0, 1))
+CRASHY = Config(N=2, home=(0, 1), crashes=1)
+LINKY = Config(N=2, home=(0, 1), link_toggles=1)
+FLAKY = Config(N=2, home=(0, 1), link_toggles=2)
+
+_MODELS: dict = {}
+
+
+class Run(NamedTuple):
+    cfg: Config
+    states: list
+    actions: list
+    times: list
+
+    def check(self, params=P) -> list[str]:
+        return check_timed_run(self.cfg, params, self.states, self.actions, self.times)
+
+    def moved(self, step: int, t) -> "Run":
+        """The same run with step `step` (1-based) at time t."""
+        times = list(self.times)
+        times[step - 1] = Fraction(t)
+        return self._replace(times=times)
+
+    def upto(self, step: int) -> "Run":
+        """The first `step` steps (a prefix of a real run is real)."""
+        return self._replace(states=self.states[:step + 1], actions=self.actions[:step],
+                             times=self.times[:step])
+
+
+def run(cfg: Config, text: str) -> Run:
+    """A run of the layer-D model from lines `ACTION(args) time  # comment`."""
+    model = _MODELS.setdefault(cfg, HeartbeatModel(cfg))
+    table = {(a.name, a.args): a for a in action_table(cfg)}
+    s = initial_state(cfg)
+    states, actions, times = [s], [], []
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        name, args, t = re.fullmatch(r"(\w+)\(([\d, ]*)\)\s+(\S+)", line).groups()
+        args = tuple(int(x) for x in args.split(",") if x.strip())
+        s = model.take(s, name, *args)
+        assert s is not None, f"{line}: not enabled in layer D"
+        states.append(s)
+        actions.append(table[(name, args)])
+        times.append(Fraction(t))
+    return Run(cfg, states, actions, times)
+
+
+def only(lines: list[str], *parts: str) -> str:
+    """The one reported line; it must contain every part."""
+    assert len(lines) == 1, lines
+    for part in parts:
+        assert part in lines[0], (part, lines[0])
+    return lines[0]
+
+
+def some(lines: list[str], *parts: str) -> str:
+    """A reported line containing every part."""
+    hits = [x for x in lines if all(p in x for p in parts)]
+    assert hits, (parts, lines)
+    return hits[0]
+
+
+# Both nodes start at 0, hear each other, exchange STARTING and resource messages, run
+# their req_our_resources children and force-take their groups: quiescent, each node
+# holding its own group. Every timestamp is inside its window, and no step passes a
+# pending deadline.
+STARTUP = """
+BOOT(0) 0
+BOOT(1) 0
+HEAR(0, 1) 1/4          # 1's start-up heartbeat, window [0, 1/2]: 0 is LINKSUP, sends STARTING
+SELF(0) 1/4             # own messages at the instant they are sent
+HEAR(1, 0) 1/2          # 1 is LINKSUP, sends STARTING
+SELF(1) 1/2
+DELIVER(0, 1) 1/2       # STARTING(0), sent at 1/4, due by 3/4: 1 BOTHSTARTING, replies
+SELF(1) 1/2             # 1 enters RSCRCVD
+DELIVER(1, 0) 1         # STARTING(1), sent at 1/2, due by 1
+SELF(0) 1               # 0 enters RSCRCVD
+DELIVER(1, 0) 1         # 1's reply: 0 STABLE, req_our_resources starts a child at 1
+SELF(0) 1
+DELIVER(0, 1) 3/2       # 0's reply, sent at 1: 1 STABLE, a child at 3/2
+SELF(1) 3/2
+DELIVER(0, 1) 3/2
+DELIVER(1, 0) 2
+CHILD(0) 2              # child started at 1, due by 2: IPREQ for group 0 at 2
+SELF(0) 2
+SELF(0) 2
+CHILD(1) 2              # child started at 3/2, due by 5/2: IPREQ for group 1 at 2
+SELF(1) 2
+SELF(1) 2
+DELIVER(0, 1) 5/2
+DELIVER(0, 1) 5/2
+DELIVER(1, 0) 5/2
+DELIVER(1, 0) 5/2
+FORCETAKE(0, 0) 12      # [R, R + smax] = [12, 13] after the IPREQ
+FORCETAKE(1, 1) 25/2
+"""
+
+# Node 1 crashes once both have heard each other; 0 declares it dead inside
+# [u - K + D, u + dmax + D] = [8.5, 11] from the crash at u = 1/2, runs mach_down and
+# its child, times out of RSCRCVD at [Q, Q + K] = [11, 13] after entering it at 1.
+CRASH_RUN = """
+BOOT(0) 0
+BOOT(1) 0
+HEAR(0, 1) 1/4
+SELF(0) 1/4
+HEAR(1, 0) 1/2
+SELF(1) 1/2
+CRASH(1) 1/2            # empties ch[0][1]; STARTING(1) stays on the wire
+DELIVER(1, 0) 1
+SELF(0) 1               # 0 enters RSCRCVD at 1
+DEAD(0, 1) 9
+SELF(0) 9
+MACHDOWN(0, 1) 19/2
+SELF(0) 19/2
+CHILD(0) 10
+SELF(0) 10
+SELF(0) 10
+RSCRCVD_TIMEOUT(0) 11
+FORCETAKE(0, 0) 20
+"""
+
+# Both nodes reach BOTHSTARTING at the same instant and each receives the other's
+# resource message before its own: both stay in RSCRCVD until RQSTDELAY times out.
+BOTH_RSCRCVD = """
+BOOT(0) 0
+BOOT(1) 0
+HEAR(0, 1) 0
+SELF(0) 0
+HEAR(1, 0) 0
+SELF(1) 0
+DELIVER(0, 1) 0         # 1 BOTHSTARTING
+DELIVER(1, 0) 0         # 0 BOTHSTARTING
+DELIVER(1, 0) 0         # 1's resource message: 0 enters RSCRCVD at 0
+SELF(0) 0
+DELIVER(0, 1) 0         # 1 enters RSCRCVD at 0
+SELF(1) 0
+RSCRCVD_TIMEOUT(0) 10   # [Q, Q + K] = [10, 12]
+"""
+
+
+# --- real runs pass ------------------------------------------------------------------------
+
+def test_a_startup_run_with_every_step_inside_its_window_is_real():
+    assert run(CFG, STARTUP).check() == []
+
+
+def test_a_crash_after_both_heard_each_other_then_dead_machdown_and_timeout_is_real():
+    assert run(CRASHY, CRASH_RUN).check() == []
+
+
+def test_an_rscrcvd_timeout_q_after_entry_is_real():
+    assert run(CFG, BOTH_RSCRCVD).check() == []
+
+
+def test_a_lone_node_declares_its_never_booted_peer_dead_exactly_d_after_booting():
+    assert run(CFG, "BOOT(0) 0\nDEAD(0, 1) 10").check() == []
+
+
+# --- each window kind ------------------------------------------------------------------------
+
+def test_hear_later_than_dmax_after_the_peers_boot_is_reported():
+    lines = run(CFG, STARTUP).upto(5).moved(5, "3/4").check()
+    only(lines, "step 5 HEAR(1, 0) at t=0.75", "HEAR window", "too late", "[0, 0.5]",
+         "BOOT(0) at step 1")
+
+
+def test_a_boot_at_the_same_instant_as_the_peers_is_not_later_so_hear_is_due_within_dmax():
+    # 1 boots after 0 in step order but at the same time: the anchor is 0's boot, [0, 1/2]
+    r = run(CFG, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 1/2\nSELF(0) 1/2\nHEAR(1, 0) 1")
+    only(r.check(), "step 5 HEAR(1, 0) at t=1", "HEAR window", "too late", "[0, 0.5]")
+
+
+def test_a_node_booting_strictly_after_its_peer_hears_it_within_k_plus_dmax_of_its_boot():
+    r = run(CFG, "BOOT(0) 0\nBOOT(1) 1/10\nHEAR(0, 1) 1/2\nSELF(0) 1/2\nHEAR(1, 0) 1")
+    assert r.check() == []                  # [0.1, 2.6] from 1's own boot
+    # (at 2.7, 0's STARTING, due by 1, is overrun as well)
+    some(r.moved(5, "27/10").check(), "HEAR window", "too late", "[0.1, 2.6]")
+
+
+def test_dead_earlier_than_d_minus_k_after_the_peers_crash_is_reported():
+    lines = run(CRASHY, CRASH_RUN).upto(10).moved(10, 8).check()
+    only(lines, "step 10 DEAD(0, 1) at t=8", "DEAD window", "too early", "[8.5, 11]",
+         "CRASH(1) at step 7")
+
+
+def test_dead_later_than_dmax_plus_d_after_the_peers_crash_is_reported():
+    lines = run(CRASHY, CRASH_RUN).upto(10).moved(10, "23/2").check()
+    only(lines, "step 10 DEAD(0, 1) at t=11.5", "DEAD window", "too late", "[8.5, 11]")
+
+
+@pytest.mark.parametrize("t, side", [("9", "too early"), ("21/2", "too late")])
+def test_dead_after_the_nodes_own_boot_must_be_exactly_d_after_it(t, side):
+    lines = run(CFG, "BOOT(0) 0\nDEAD(0, 1) 10").moved(2, t).check()
+    only(lines, "step 2 DEAD(0, 1)", "DEAD window", side, "[10, 10]", "exactly u + D")
+
+
+def test_a_peer_inaudible_when_the_node_boots_at_the_same_instant_is_dead_exactly_d_later():
+    # 1 crashed at 0 before 0 booted at 0 (step order): u is 0's boot, not the crash
+    only(run(CRASHY, "BOOT(1) 0\nCRASH(1) 0\nBOOT(0) 0\nDEAD(0, 1) 9").check(),
+         "step 4 DEAD(0, 1) at t=9", "DEAD window", "too early", "[10, 10]")
+    # 1 crashed at 0 after 0 booted at 0: u is the crash, [u - K + D, u + dmax + D]
+    r = run(CRASHY, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 0\nSELF(0) 0\nCRASH(1) 0\nDEAD(0, 1) 9")
+    assert r.check() == []
+
+
+def test_deliver_later_than_dmax_after_the_send_is_reported():
+    lines = run(CFG, STARTUP).upto(7).moved(7, 1).check()
+    only(lines, "step 7 DELIVER(0, 1) at t=1", "DELIVER window", "too late", "[0.25, 0.75]",
+         "HEAR(0, 1) at step 3")
+
+
+def test_a_message_held_by_a_cut_link_is_due_dmax_after_the_heal():
+    r = run(FLAKY, """
+        BOOT(0) 0
+        BOOT(1) 0
+        HEAR(0, 1) 0            # STARTING(0) sent at 0
+        SELF(0) 0
+        LINK(0, 1) 0            # cut: the message waits
+        LINK(0, 1) 5            # heal: [dmin, dmax] from here
+        DELIVER(0, 1) 21/4
+    """)
+    assert r.check() == []
+    only(r.moved(7, 6).check(), "step 7 DELIVER(0, 1) at t=6", "DELIVER window", "too late",
+         "[5, 5.5]", "LINK(0, 1) at step 6")
+
+
+def test_self_after_the_send_instant_is_reported():
+    lines = run(CFG, STARTUP).upto(4).moved(4, "1/2").check()
+    only(lines, "step 4 SELF(0) at t=0.5", "SELF window", "too late", "[0.25, 0.25]")
+
+
+def test_rscrcvd_timeout_before_q_after_entry_is_reported():
+    lines = run(CFG, BOTH_RSCRCVD).moved(13, 9).check()
+    only(lines, "step 13 RSCRCVD_TIMEOUT(0) at t=9", "RSCRCVD_TIMEOUT window", "too early",
+         "[10, 12]", "DELIVER(1, 0) at step 9")
+
+
+def test_forcetake_before_r_after_the_ipreq_is_reported():
+    lines = run(CFG, STARTUP).moved(27, 11).check()
+    only(lines, "step 27 FORCETAKE(0, 0) at t=11", "FORCETAKE window", "too early",
+         "[12, 13]", "CHILD(0) at step 17")
+
+
+def test_a_child_later_than_smax_after_its_req_our_resources_is_reported():
+    lines = run(CRASHY, CRASH_RUN).upto(14).moved(14, "21/2").check()
+    some(lines, "step 14 CHILD(0) at t=10.5", "CHILD window", "too late", "[9, 10]")
+
+
+def test_machdown_later_than_smax_after_dead_is_reported():
+    lines = run(CRASHY, CRASH_RUN).upto(12).moved(12, "21/2").check()
+    some(lines, "step 12 MACHDOWN(0, 1) at t=10.5", "MACHDOWN window", "too late", "[9, 10]")
+
+
+# --- urgency ----------------------------------------------------------------------------------
+
+def test_an_action_after_a_pending_hears_deadline_is_reported():
+    # 1 still owes HEAR(1, 0) (due by 1/2) when 0's STARTING reaches it at 3/4
+    r = run(CFG, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 1/4\nSELF(0) 1/4\nDELIVER(0, 1) 3/4")
+    only(r.check(), "step 5 DELIVER(0, 1) at t=0.75", "urgency", "HEAR(1, 0)",
+         "due by t=0.5")
+
+
+def test_a_link_cut_ending_hear_obligations_may_come_at_their_deadline_but_not_after():
+    assert run(LINKY, "BOOT(0) 0\nBOOT(1) 0\nLINK(0, 1) 1/2").check() == []
+    lines = run(LINKY, "BOOT(0) 0\nBOOT(1) 0\nLINK(0, 1) 1").check()
+    assert len(lines) == 2, lines
+    some(lines, "step 3 LINK(0, 1) at t=1", "urgency", "HEAR(0, 1)", "due by t=0.5")
+    some(lines, "step 3 LINK(0, 1) at t=1", "urgency", "HEAR(1, 0)", "due by t=0.5")
+
+
+def test_a_dead_obligation_pending_at_the_end_bounds_the_last_step():
+    # 0 booted alone at 0 owes DEAD(0, 1) at exactly 10; 1 may not boot after that
+    assert run(CFG, "BOOT(0) 0\nBOOT(1) 10").check() == []
+    only(run(CFG, "BOOT(0) 0\nBOOT(1) 11").check(), "step 2 BOOT(1) at t=11", "urgency",
+         "DEAD(0, 1)", "due by t=10")
+
+
+# --- time, crash restriction, layer D ------------------------------------------------------------
+
+def test_decreasing_timestamps_are_reported():
+    lines = run(CFG, STARTUP).upto(2).moved(1, 1).moved(2, "1/2").check()
+    only(lines, "step 2 BOOT(1) at t=0.5", "time", "never decrease", "t=1")
+
+
+def test_a_negative_timestamp_is_reported():
+    only(run(CFG, STARTUP).upto(1).moved(1, -1).check(), "step 1 BOOT(0)", "time", ">= 0")
+
+
+def test_a_crash_while_the_peer_owes_the_start_up_hear_is_reported():
+    r = run(CRASHY, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 1/4\nSELF(0) 1/4\nCRASH(0) 1/4")
+    only(r.check(), "step 5 CRASH(0) at t=0.25", "CRASH restriction", "HEAR(1, 0)",
+         "BOOT(0) at step 1")
+
+
+def test_a_crash_whose_peer_already_heard_it_is_allowed():
+    r = run(CRASHY, "BOOT(0) 0\nBOOT(1) 0\nHEAR(1, 0) 1/4\nSELF(1) 1/4\nCRASH(0) 1/4")
+    assert r.check() == []
+
+
+def test_a_state_that_does_not_follow_from_the_action_is_reported():
+    r = run(CFG, STARTUP).upto(3)
+    states = list(r.states)
+    states[3] = states[2]
+    only(r._replace(states=states).check(), "step 3 HEAR(0, 1)", "layer D")

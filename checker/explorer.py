@@ -35,7 +35,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from hacheck.checker.properties import ALWAYS, Property
+from hacheck.checker.liveness import EdgeLog, find_cycle, shortest_loop
+from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
 from hacheck.checker.trace import replay
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
@@ -99,10 +100,13 @@ def explore(
     otherwise the search stops at the first violation (of any property).
     """
     invariants = [p for p in properties if p.kind == ALWAYS]
-    reduce = reduce and model.supports_reduction and all(
+    settled = [p for p in properties if p.kind == AT_QUIESCENCE]
+    cycles = [p for p in properties if p.kind == TERMINATES]
+    reduce = reduce and model.supports_reduction and not (settled or cycles) and all(
         p.reads is not None and p.reads <= model.reduction_reads for p in invariants)
+    edges = EdgeLog() if cycles else None
     first_violation: dict[str, int] = {}
-    violating = {p.name: 0 for p in invariants}
+    violating = {p.name: 0 for p in invariants + settled}
     store = (FingerprintStore if fingerprint else ExactStore)(model.width)
     parents = _Parents()
     started = time.perf_counter()
@@ -141,6 +145,17 @@ def explore(
         succ = model.successors(rows, symmetry, reduce)
         counters["transitions"] += len(succ)
         ids, new = add(succ.buffer, succ.index, first_id + succ.source, level)
+        if settled or cycles:
+            protocol = ~model.is_environment(succ.action)
+            if edges is not None:
+                edges.extend(first_id + succ.source[protocol], ids[protocol])
+            busy = np.bincount(succ.source[protocol], minlength=len(rows))
+            for r in np.flatnonzero(busy == 0):    # quiescent: only faults or boots left
+                state = model.decode(rows[r])
+                for prop in settled:
+                    if not prop.holds(state):
+                        violating[prop.name] += 1
+                        first_violation.setdefault(prop.name, first_id + int(r))
         if not reduce or not succ.reduced.any():
             return
         counters["reduced"] += int(succ.reduced.sum())
@@ -206,7 +221,15 @@ def explore(
         workers=workers, reduced_states=counters["reduced"],
         full_expansions=counters["full_expansions"],
     )
+    if edges is not None:
+        stats.protocol_edges = edges.count
+        stats.bytes_per_edge = 8.0
     results = []
+    for prop in settled:
+        results.append(_settled_result(model, prop, first_violation, violating, stats,
+                                       parents, store, symmetry))
+    for prop in cycles:
+        results.append(_cycle_result(model, prop, stats, edges, parents, store, symmetry))
     for prop in invariants:
         if prop.name in first_violation:
             if reduce:   # the shortest trace, from an unreduced search
@@ -226,7 +249,54 @@ def explore(
             prop.name, prop.description, prop.kind, verdict,
             violating_states=violating[prop.name], trace=trace, explanation=explanation,
         ))
+    order = [p.name for p in properties]
+    results.sort(key=lambda r: order.index(r.name))
     return CheckResult(results, stats, symmetry=symmetry, reduction=reduce)
+
+
+def _settled_result(model, prop, first_violation, violating, stats, parents, store, symmetry):
+    if prop.name not in first_violation:
+        verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
+        return PropertyResult(prop.name, prop.description, prop.kind, verdict)
+    path = [store.identity(i) for i in parents.path(first_violation[prop.name])]
+    trace = replay(model, path, symmetry, store.identity_of)
+    return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
+                          violating_states=violating[prop.name], trace=trace,
+                          explanation=prop.explain(trace.final) if prop.explain else "")
+
+
+MAX_LOOP_TURNS = 840   # the largest order of a permutation of at most 8 nodes is 15; room
+
+
+def _cycle_result(model, prop, stats, edges, parents, store, symmetry):
+    if not stats.complete:
+        return PropertyResult(prop.name, prop.description, prop.kind, Verdict.INCOMPLETE)
+    src, dst = edges.edges()
+    start = find_cycle(len(store), src, dst)
+    if start is None:
+        return PropertyResult(prop.name, prop.description, prop.kind, Verdict.HOLDS)
+    prefix = parents.path(start)
+    loop = shortest_loop(len(store), src, dst, start)
+    trace, loop_index = lasso(model, [store.identity(i) for i in prefix],
+                              [store.identity(i) for i in loop[1:] + [start]], symmetry,
+                              store.identity_of)
+    return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
+                          trace=trace, loop=loop_index,
+                          explanation=f"a cycle of {len(trace) - loop_index} protocol steps "
+                                      "repeats forever")
+
+
+def lasso(model, prefix: list, loop: list, symmetry: bool, identity_of):
+    """A concrete lasso: the prefix, then the loop of (canonical) states repeated until the
+    concrete state repeats (with symmetry, one turn may end in a renaming of its start).
+    The trace and the index of the state its end returns to."""
+    loop_index = len(prefix) - 1
+    for turns in range(1, MAX_LOOP_TURNS + 1):
+        trace = replay(model, prefix + loop * turns, symmetry, identity_of)
+        states = trace.states
+        if states[-1] == states[loop_index]:
+            return trace, loop_index
+    raise RuntimeError("lasso: the loop does not close on a concrete state")
 
 
 def _violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:

@@ -75,6 +75,11 @@ class Model:
     def action(self, index: int) -> Any:
         raise NotImplementedError
 
+    def is_environment(self, actions: np.ndarray) -> np.ndarray:
+        """For action indices, whether each is an environment action (a fault or a boot)
+        rather than a protocol action; liveness is about the protocol's."""
+        return np.zeros(len(actions), dtype=np.bool_)
+
 
 class SimpleModel(Model):
     """A pure-Python model: `init_states()`, `actions(state)`, `next_state(state, action)`,
@@ -91,6 +96,13 @@ class SimpleModel(Model):
 
     def ample(self, state, actions: list) -> list:
         return actions
+
+    def environment(self, action) -> bool:
+        """Whether `action` is an environment action (default: none is)."""
+        return False
+
+    def is_environment(self, actions: np.ndarray) -> np.ndarray:
+        return np.array([self.environment(self.action(int(a))) for a in actions], dtype=np.bool_)
 
     def init_states(self) -> Sequence[Hashable]:
         raise NotImplementedError

@@ -1,5 +1,17 @@
-"""Properties the engine checks. Only `always` (an invariant over reachable states) for now;
-liveness kinds are added beside it."""
+"""Properties the engine checks.
+
+- `always(P)`: every reachable state satisfies P (an invariant).
+- `at_quiescence(P)`: every reachable *quiescent* state satisfies P. A state is quiescent
+  when no protocol action is enabled (only environment actions, the faults and boots, may
+  be): the system has settled. Under the fairness assumption "every enabled protocol
+  action eventually happens, and no fault happens after the last one", a run that
+  settles settles in such a state, so this is how "eventually P" is checked once the
+  protocol has finished.
+- `terminates()`: no infinite run of protocol actions (no cycle of them in the reachable
+  graph): under the same assumption, the protocol always finishes.
+
+Which actions are environment actions is the model's to say (`Model.is_environment`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +21,11 @@ from typing import Callable
 import numpy as np
 
 ALWAYS = "always"
+AT_QUIESCENCE = "at_quiescence"
+TERMINATES = "terminates"
+LIVENESS_KINDS = (AT_QUIESCENCE, TERMINATES)
+FAIRNESS = ("assuming every enabled protocol action eventually happens, and no fault "
+            "happens after the last one in the run")
 
 
 @dataclass(frozen=True)
@@ -36,3 +53,11 @@ def always(name: str, description: str, holds, explain=None, violated=None,
            reads=None) -> Property:
     return Property(name, description, ALWAYS, holds, explain, violated,
                     frozenset(reads) if reads is not None else None)
+
+
+def at_quiescence(name: str, description: str, holds, explain=None) -> Property:
+    return Property(name, description, AT_QUIESCENCE, holds, explain)
+
+
+def terminates(name: str, description: str) -> Property:
+    return Property(name, description, TERMINATES, lambda state: True)

@@ -13,14 +13,26 @@ Design:
   reaches it (the zone is non-empty), so a violating one is a real violation.
 - The trace of a violation is rebuilt from parent links by replaying from the initial
   state without symmetry: at each step, the first successor whose canonical form is the
-  recorded state (so actions are named in the concrete node numbering).
+  recorded state, or is covered by it (so actions are named in the concrete node
+  numbering).
+- Liveness (`checker.properties`): a state with no protocol successor, whose zone lets
+  time pass for ever (`model.time_can_pass`), is quiescent, and `at_quiescence`
+  properties are checked there. For `terminates`, protocol edges are kept (to the
+  state that covers a dropped successor): every infinite run of protocol actions maps to
+  a cycle of this finite graph, so no cycle proves the property. A cycle may be spurious
+  (inclusion and extrapolation over-approximate) or Zeno, so it is reported only if
+  `confirm_cycle(trace, loop)` finds a real, time-divergent repetition of it; otherwise
+  the property is INCOMPLETE, with the reason.
 """
 
 from __future__ import annotations
 
 import time
 
-from hacheck.checker.properties import ALWAYS, Property
+import numpy as np
+
+from hacheck.checker.liveness import find_cycle, shortest_loop
+from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.trace import Step, Trace
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
 from hacheck.checker.zones import included
@@ -31,25 +43,29 @@ VIOLATION_FOUND = "violation found"
 def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
                   keep_going: bool = False, max_states: int | None = None,
                   time_limit: float | None = None, progress=None,
-                  progress_interval: float = 2.0) -> CheckResult:
+                  progress_interval: float = 2.0, confirm_cycle=None) -> CheckResult:
     started = time.perf_counter()
     invariants = [p for p in properties if p.kind == ALWAYS]
+    settled = [p for p in properties if p.kind == AT_QUIESCENCE]
+    cycles = [p for p in properties if p.kind == TERMINATES]
+    edges = ([], []) if cycles else None     # protocol edges (source ids, target ids)
     states: list = []
     parents: list[int] = []
     depth_of: list[int] = []
     passed: dict[bytes, list[tuple]] = {}
     first_violation: dict[str, int] = {}
-    violating = {p.name: 0 for p in invariants}
+    violating = {p.name: 0 for p in invariants + settled}
     transitions = 0
     stop_reason = ""
 
-    def add(ts, parent: int, depth: int) -> bool:
+    def add(ts, parent: int, depth: int) -> tuple[int, bool]:
+        """(id of the state that holds ts, whether it is new)."""
         key = model.key(ts)
         zone = model.zone(ts)
         found = passed.setdefault(key, [])
-        for other, _ in found:
+        for other, other_id in found:
             if included(zone, other):
-                return False
+                return other_id, False
         found[:] = [(o, i) for o, i in found if not included(o, zone)]
         ident = len(states)
         found.append((zone, ident))
@@ -61,7 +77,17 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
             if not p.holds(view):
                 violating[p.name] += 1
                 first_violation.setdefault(p.name, ident)
-        return True
+        return ident, True
+
+    def settle(ident: int, busy: bool) -> None:
+        ts = states[ident]
+        if busy or not settled or not model.time_can_pass(ts):
+            return
+        view = model.view(ts)
+        for p in settled:
+            if not p.holds(view):
+                violating[p.name] += 1
+                first_violation.setdefault(p.name, ident)
 
     for ts in model.initial():
         add(model.canonical(ts) if symmetry else ts, -1, 0)
@@ -69,13 +95,21 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
     depth = 0
     last_report = started
     try:
-        while frontier and (keep_going or not first_violation):
+        while frontier and (keep_going or not any(p.name in first_violation for p in invariants)):
             following = []
             for ident in frontier:
-                for _, nxt in model.successors(states[ident], symmetry):
+                busy = False
+                for action, nxt in model.successors(states[ident], symmetry):
                     transitions += 1
-                    if add(nxt, ident, depth + 1):
-                        following.append(len(states) - 1)
+                    target, new = add(nxt, ident, depth + 1)
+                    if new:
+                        following.append(target)
+                    if not model.is_environment(action):
+                        busy = True
+                        if edges is not None:
+                            edges[0].append(ident)
+                            edges[1].append(target)
+                settle(ident, busy)
                 if max_states is not None and len(states) >= max_states:
                     raise _Stop(f"state budget of {max_states:,} reached")
                 now = time.perf_counter()
@@ -89,7 +123,7 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
             if following:
                 depth += 1
             frontier = following
-        if first_violation and frontier:
+        if frontier:
             stop_reason = VIOLATION_FOUND
     except _Stop as stop:
         stop_reason = stop.reason
@@ -98,7 +132,10 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
 
     complete = not stop_reason
     results = []
-    for p in invariants:
+    for p in cycles:
+        results.append(_cycle_result(model, p, complete, edges, states, parents, symmetry,
+                                     confirm_cycle))
+    for p in invariants + settled:
         if p.name in first_violation:
             trace = _replay(model, states, parents, first_violation[p.name], symmetry)
             view = model.view(trace.final)
@@ -111,8 +148,48 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
     stats = Statistics(distinct_states=len(states), transitions=transitions,
                        max_depth=max(depth_of, default=0),
                        wall_seconds=time.perf_counter() - started, complete=complete,
-                       stop_reason=stop_reason)
+                       stop_reason=stop_reason,
+                       protocol_edges=len(edges[0]) if edges is not None else 0,
+                       bytes_per_edge=8.0 if edges is not None else 0.0)
+    order = [p.name for p in properties]
+    results.sort(key=lambda r: order.index(r.name))
     return CheckResult(results, stats, symmetry=symmetry, reduction=False, mode="timed")
+
+
+def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confirm_cycle):
+    def result(verdict, **more):
+        return PropertyResult(prop.name, prop.description, prop.kind, verdict, **more)
+    if not complete:
+        return result(Verdict.INCOMPLETE)
+    src = np.array(edges[0], dtype=np.int32)
+    dst = np.array(edges[1], dtype=np.int32)
+    start = find_cycle(len(states), src, dst)
+    if start is None:
+        return result(Verdict.HOLDS)
+    loop = shortest_loop(len(states), src, dst, start) + [start]
+    prefix = []
+    ident = start
+    while ident >= 0:
+        prefix.append(ident)
+        ident = parents[ident]
+    prefix.reverse()
+    for turns in range(1, 61):
+        trace = _replay_path(model, states, prefix + loop[1:] * turns, symmetry)
+        loop_index = len(prefix) - 1
+        if model.key(trace.states[-1]) == model.key(trace.states[loop_index]):
+            break
+    else:
+        return result(Verdict.INCOMPLETE, explanation="a cycle of symbolic states does not "
+                      "close on a concrete state")
+    confirmed = confirm_cycle(trace, loop_index) if confirm_cycle is not None else None
+    if confirmed is None:
+        return result(Verdict.INCOMPLETE, explanation=(
+            "the symbolic graph has a cycle of protocol actions, but no real run repeating "
+            "it while time passes was found (it may be Zeno or an artefact of the zone "
+            "abstraction)"))
+    return result(Verdict.VIOLATED, trace=trace, loop=loop_index, times=confirmed,
+                  explanation=f"a cycle of {len(trace) - loop_index} protocol steps repeats "
+                              "forever, and time passes while it does")
 
 
 class _Stop(Exception):
@@ -126,9 +203,12 @@ def _replay(model, states, parents, ident, symmetry) -> Trace:
         path.append(ident)
         ident = parents[ident]
     path.reverse()
+    return _replay_path(model, states, path, symmetry)
 
+
+def _replay_path(model, states, path, symmetry) -> Trace:
     def same(a, b) -> bool:
-        return model.key(a) == model.key(b) and (model.zone(a) == model.zone(b)).all()
+        return model.key(a) == model.key(b) and included(model.zone(a), model.zone(b))
 
     current = next((ts for ts in model.initial()
                     if same(model.canonical(ts) if symmetry else ts, states[path[0]])), None)

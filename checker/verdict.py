@@ -38,6 +38,7 @@ class PropertyResult:
     explanation: str = ""          # why the last state of the trace violates it
     times: list | None = None      # timed mode: each step's timestamp (Fractions, seconds)
     condition: str = ""            # timed mode, --explain: when this run is possible
+    loop: int | None = None        # a lasso: the index of the state the trace's end returns to
 
 
 @dataclass
@@ -55,6 +56,9 @@ class Statistics:
     reduced_states: int = 0        # states expanded with an ample subset (partial-order reduction)
     full_expansions: int = 0       # of those, expanded fully again by the cycle proviso
     trace_search_states: int = 0   # states of the unreduced searches for shortest traces
+    liveness_states: int = 0       # states of the (unreduced) liveness search, if separate
+    protocol_edges: int = 0        # liveness: protocol transitions stored for the cycle check
+    bytes_per_edge: float = 0.0
 
     @property
     def states_per_second(self) -> float:

@@ -23,6 +23,9 @@ OUTPUT_BUDGET = 32 << 20   # bytes of successor rows per batch
 SERIAL_BELOW = 64          # rows: smaller batches are expanded on one thread
 
 
+ENVIRONMENT_ACTIONS = ("BOOT", "CRASH", "RESTART", "LINK")   # the rest is the protocol
+
+
 class QueueCapacityExceeded(ModelBoundError):
     """A queue would hold more messages than the rows have room for: not a bound of the
     model, of its encoding; a model with larger queues explores the same states."""
@@ -49,6 +52,8 @@ class HeartbeatModel(Model):
                     -1 if a.node is None else a.node) for a in self.table]
         self._kinds, self._arg_a, self._arg_b, self._actor = (
             np.array(c, dtype=np.int64) for c in zip(*columns))
+        self._environment = np.array([a.name in ENVIRONMENT_ACTIONS for a in self.table],
+                                     dtype=np.bool_)
         self.group = automorphisms(cfg)
         self.symmetry_group_size = len(self.group)
         self.cells = np.array([len(cfg.H(i)) for i in range(cfg.N)], dtype=np.int64)
@@ -94,6 +99,10 @@ class HeartbeatModel(Model):
 
     def action(self, index: int):
         return self.table[index]
+
+    def is_environment(self, actions: np.ndarray) -> np.ndarray:
+        """BOOT, CRASH, RESTART and LINK are the environment (model.md section 6)."""
+        return self._environment[actions]
 
     def _raise_bound(self, status: int):
         if status == BOUND_QUEUE:

@@ -18,7 +18,7 @@ import numpy as np
 
 from hacheck.checker import zones
 from hacheck.model import timed
-from hacheck.model.heartbeat import HeartbeatModel
+from hacheck.model.heartbeat import ENVIRONMENT_ACTIONS, HeartbeatModel
 from hacheck.model.state import DEFAULT_CAPACITY
 from hacheck.model.symmetry import image
 from hacheck.model.timing import TimingParameters
@@ -126,6 +126,13 @@ class TimedHeartbeat:
 
     def view(self, ts: TimedState) -> ClusterState:
         return ts.state
+
+    def is_environment(self, action) -> bool:
+        return action.name in ENVIRONMENT_ACTIONS
+
+    def time_can_pass(self, ts: TimedState) -> bool:
+        """No obligation bounds the clocks and no own message waits: time may pass for ever."""
+        return timed.time_may_pass(ts.state) and bool((ts.zone[1:, 0] >= zones.INF).all())
 
     # --- symmetry ----------------------------------------------------------------------------
 

@@ -38,8 +38,10 @@ class Constraint:
     rule: str
 
 
-def run_constraints(cfg, initial, steps) -> list[Constraint]:
-    """steps: (action, timed state) pairs; initial: the timed state before the first."""
+def run_constraints(cfg, initial, steps, anchors_log: list | None = None) -> list[Constraint]:
+    """steps: (action, timed state) pairs; initial: the timed state before the first.
+    `anchors_log`, if given, receives after each step the anchor (step number) of every
+    clock of the state it led to."""
     out: list[Constraint] = []
     anchors: dict = {}
     before = initial
@@ -75,8 +77,46 @@ def run_constraints(cfg, initial, steps) -> list[Constraint]:
                     src = timed.FRESH
             new_anchors[clock] = m if src is timed.FRESH else anchors[src]
         anchors = new_anchors
+        if anchors_log is not None:
+            anchors_log.append(anchors)
         before = after
     return out
+
+
+def periodic_times(cfg, initial, steps, loop_start: int, values: TimingParameters):
+    """Timestamps for a lasso repeated for ever with time passing, or None.
+
+    steps[loop_start:] is the loop; it must end in the discrete state (and flags) it
+    starts from. The run prefix + loop + loop is constrained, with the second turn taking
+    place exactly P > 0 seconds after the first, step by step. If the clocks of the state
+    after the second turn are anchored exactly one turn after those after the first, the
+    constraints of every later turn are those of the second, shifted by P, so the
+    periodic run satisfies all of them for ever and its time diverges. Returns the times
+    of prefix, first and second turn."""
+    loop = steps[loop_start:]
+    if not loop:
+        return None
+    run = steps + loop
+    anchors: list = []
+    constraints = run_constraints(cfg, initial, run, anchors)
+    first, second = anchors[len(steps) - 1], anchors[len(run) - 1]
+    if set(first) != set(second) or any(second[c] != first[c] + len(loop) for c in first):
+        return None
+    n = len(run)
+    t = {m: z3.Real(f"t{m}") for m in range(1, n + 1)}
+    period = z3.Real("period")
+    solver = z3.Solver()
+    _assert(solver, constraints, t, _concrete(values))
+    for m in range(1, n + 1):
+        solver.add(t[m] >= 0)
+    solver.add(period > 0)
+    for k in range(1, len(loop) + 1):
+        solver.add(t[loop_start + len(loop) + k] == t[loop_start + k] + period)
+    if solver.check() != z3.sat:
+        return None
+    model = solver.model()
+    return [Fraction(model.eval(t[m], model_completion=True).as_fraction())
+            for m in range(1, n + 1)]
 
 
 def _term(bound, params):

@@ -115,3 +115,37 @@ class Ignoring(SimpleModel):
 
     def decode_key(self, key):
         return tuple(key)
+
+
+class Graph(SimpleModel):
+    """A model given as a graph: `edges[state]` lists (action, next state); actions whose
+    name starts with "env" are environment actions (faults), the rest protocol actions."""
+
+    def __init__(self, edges: dict, initial=0):
+        self.edges, self.initial = edges, initial
+
+    def init_states(self):
+        return [self.initial]
+
+    def actions(self, state):
+        return [a for a, _ in self.edges.get(state, [])]
+
+    def next_state(self, state, action):
+        return dict(self.edges[state])[action]
+
+    def environment(self, action) -> bool:
+        return action.startswith("env")
+
+    def encode(self, state):
+        return state.to_bytes(2, "little")
+
+    def decode_key(self, key):
+        return int.from_bytes(key, "little")
+
+
+# 0 -> 1 -> 2 -> 3, and 1 -> 4: states 3 and 4 are quiescent; 4 is the bad one
+STUCK = {0: [("p", 1)], 1: [("q", 2), ("r", 4)], 2: [("s", 3)]}
+# 0 -> 1 -> 2 -> 3 -> 1: a cycle of protocol actions reached in one step
+CYCLE = {0: [("p", 1)], 1: [("q", 2)], 2: [("r", 3)], 3: [("s", 1)]}
+# a cycle through an environment action is not endless protocol activity
+FAULT_CYCLE = {0: [("p", 1)], 1: [("env_crash", 2)], 2: [("q", 0)]}

@@ -223,8 +223,13 @@ def test_json_output_parses_and_has_the_verdict_the_statistics_and_the_trace(cap
     assert code == 12
     report = json.loads(out)
     assert report["result"] == "VIOLATED" and report["exit_code"] == 12
-    [s1] = report["properties"]
+    s1, l0, l1 = report["properties"]
     assert (s1["name"], s1["kind"], s1["verdict"]) == ("S1", "always", "VIOLATED")
+    # the search stopped at S1's violation: liveness is reported as not checked
+    assert [(p["name"], p["verdict"]) for p in (l0, l1)] == [("L0", "INCOMPLETE"),
+                                                            ("L1", "INCOMPLETE")]
+    assert l1["explanation"].startswith("not checked")
+    assert report["assumption"].startswith("assuming every enabled protocol action")
     stats = report["statistics"]
     assert stats["distinct_states"] > 0 and stats["transitions"] >= stats["distinct_states"] - 1
     assert stats["complete"] is False and stats["stop_reason"] == "violation found"
@@ -261,16 +266,20 @@ def test_a_search_cut_by_the_state_budget_is_incomplete_never_holds(capsys, argv
     budget = int(argv[1])
     assert report["statistics"]["complete"] is False
     assert report["statistics"]["distinct_states"] == budget
-    assert [p["verdict"] for p in report["properties"]] == ["INCOMPLETE"]
+    assert [p["verdict"] for p in report["properties"]] == ["INCOMPLETE"] * 3   # S1, L0, L1
     assert report["result"] == "INCOMPLETE"
     assert "HOLDS" not in out
 
 
-def test_one_node_with_no_budget_holds_with_exit_code_0(capsys):
-    # The counterpart of the budgeted run above: the answer that a cut search must not give.
+def test_one_node_with_no_budget_holds_s1_and_never_takes_its_group(capsys):
+    # The counterpart of the budgeted run above: the answer that a cut search must not
+    # give. A lone node is linked up at boot (model.md section 2), so it never announces
+    # itself, never processes a message and never asks for its group: L1 fails (exit 13).
     code, out, _ = hacheck(capsys, "--nodes", "1", "-q")
-    assert code == 0
+    assert code == 13
     assert re.search(r"^S1 .*: HOLDS$", out, re.M)
+    assert re.search(r"^L0 .*: HOLDS$", out, re.M)
+    assert re.search(r"^L1 .*: VIOLATED$", out, re.M)
     assert "search: complete" in out
 
 
@@ -476,8 +485,8 @@ def test_partial_order_reduction_is_on_by_default_and_off_with_no_por(capsys, tm
     assert default["reduction"] and not off["reduction"]
     assert off["statistics"]["distinct_states"] == 165_598      # model.md 6a
     assert default["statistics"]["distinct_states"] == 87_747
-    assert [len(p["trace"]) for p in default["properties"]] == \
-        [len(p["trace"]) for p in off["properties"]]
+    assert [len(p["trace"] or ()) for p in default["properties"]] == \
+        [len(p["trace"] or ()) for p in off["properties"]]
 
 
 def test_the_text_report_says_whether_partial_order_reduction_was_used(capsys):

@@ -16,8 +16,11 @@ from hacheck.model.spec import DEFAULT_SPEC, SpecError, load, shipped_specs
 
 DESCRIPTION = """\
 Check heartbeat's nice_failback resource acquisition (heartbeat.c 1.51, June 2000) for
-S1: no resource group is ever held by two nodes at once. The protocol is explored
-breadth-first, so a violation is reported with a shortest run that reaches it.
+S1: no resource group is ever held by two nodes at once; L1: every resource group is
+eventually held once the protocol has settled; L0: the protocol always finishes (L0 and
+L1 assume every enabled protocol action eventually happens and no fault happens after
+the last one). The protocol is explored breadth-first, so a violation is reported with a
+shortest run that reaches it (an endless cycle, as a lasso).
 
 By default the check is timed (model.md layer T): only runs whose timestamps can satisfy
 heartbeat's timers (keepalive, deadtime, RQSTDELAY, req_resource's timeout) and the

@@ -7,6 +7,7 @@ import json
 
 from hacheck import __version__
 from hacheck.checker import Verdict
+from hacheck.checker.properties import FAIRNESS, LIVENESS_KINDS
 from hacheck.model.render import changes, describe_action
 from hacheck.tools.run import TIMED_NOTE, UNTIMED_CAVEAT, Run
 
@@ -63,24 +64,32 @@ def render_text(run: Run) -> str:
         out.append(f"{prop.name}  {prop.description}: {prop.verdict.value}")
         if prop.verdict is Verdict.VIOLATED:
             out.append(f"    {prop.explanation}")
-            if stats.complete:
-                out.append(f"    {prop.violating_states:,} of {stats.distinct_states:,} "
-                           "distinct states violate it"
-                           + (" (of the reduced graph)" if result.reduction else ""))
+            if stats.complete and prop.violating_states:
+                liveness_own = prop.kind != "always" and stats.liveness_states
+                total = stats.liveness_states if liveness_own else stats.distinct_states
+                out.append(f"    {prop.violating_states:,} of {total:,} distinct states "
+                           "violate it" + (" (of the reduced graph)"
+                                           if result.reduction and not liveness_own else ""))
         elif prop.verdict is Verdict.INCOMPLETE:
-            out.append(f"    not violated in the states explored, but the search stopped: "
-                       f"{stats.stop_reason}")
+            out.append(_wrap(prop.explanation or "not violated in the states explored, but "
+                             f"the search stopped: {stats.stop_reason}", "    "))
+    if any(p.kind in LIVENESS_KINDS for p in result.properties):
+        out.append(_wrap(f"L0 and L1 are checked {FAIRNESS}.", "    "))
     for prop in result.properties:
         if prop.trace is None:
             continue
-        out += ["", f"shortest counterexample to {prop.name} ({len(prop.trace)} steps"
-                    + (", from an unreduced search" if result.reduction else "")
+        kind = ("counterexample" if prop.loop is None
+                else f"lasso: steps {prop.loop + 1}-{len(prop.trace)} repeat for ever")
+        out += ["", f"{'shortest ' if prop.loop is None else ''}{kind} to {prop.name} "
+                    f"({len(prop.trace)} steps"
+                    + (", from an unreduced search" if result.reduction and prop.kind == "always" else "")
                     + ("; time in seconds since the first step" if prop.times else "") + "):"]
         indent = " " * (14 + (10 if prop.times else 0))
         for line in trace_lines(run.cfg, prop.trace, prop.times):
             node = "-" if line["node"] is None else f"n{line['node']}"
             when = f"{_seconds(line['time_exact']):>9} " if prop.times else ""
-            out.append(f"  {line['step']:>4}  {when}{node:<4} {line['action']}")
+            mark = "loop" if prop.loop is not None and line["step"] == prop.loop + 1 else ""
+            out.append(f"{mark:>4}{line['step']:>4}  {when}{node:<4} {line['action']}")
             for change in line["changes"]:
                 out.append(f"{indent}{change}")
         out.append(f"  violates {prop.name}: {prop.explanation}")
@@ -102,11 +111,16 @@ def _statistics_line(result, stats) -> str:
         return (f"statistics: {stats.distinct_states:,} distinct symbolic states (a discrete "
                 f"state and a zone of clock values), {stats.transitions:,} transitions, "
                 f"maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
-                f"{stats.states_per_second:,.0f} states/s")
+                f"{stats.states_per_second:,.0f} states/s"
+                + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"
+                   if stats.protocol_edges else ""))
     return (f"statistics: {stats.distinct_states:,} distinct states, {stats.transitions:,} "
             f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
             f"{stats.states_per_second:,.0f} states/s, {stats.bytes_per_state:.0f} bytes/state, "
-            f"{stats.workers} worker{'s' if stats.workers != 1 else ''}")
+            f"{stats.workers} worker{'s' if stats.workers != 1 else ''}"
+            + (f"; liveness (L0, L1) searched again without partial-order reduction: "
+               f"{stats.liveness_states:,} states, {stats.protocol_edges:,} protocol edges "
+               "(8 bytes each)" if stats.liveness_states else ""))
 
 
 def _seconds(exact: str) -> str:
@@ -171,10 +185,12 @@ def render_json(run: Run) -> str:
              "trace": trace_lines(run.cfg, p.trace, p.times) if p.trace is not None else None,
              "trace_file": run.trace_files.get(p.name),
              "condition": p.condition or None,
+             "loop": p.loop,
              "caveat": (UNTIMED_CAVEAT if p.times is None else TIMED_NOTE)
              if p.trace is not None else None}
             for p in result.properties
         ],
+        "assumption": FAIRNESS,
         "result": _overall(result),
         "exit_code": int(result.exit_code),
     }

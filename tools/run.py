@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hacheck.checker import CheckResult, Verdict, explore
+from hacheck.checker import CheckResult, PropertyResult, Verdict, explore
+from hacheck.checker.properties import FAIRNESS
 from hacheck.checker.trace import Step, Trace
 from hacheck.model import HeartbeatModel
 from hacheck.model.heartbeat import SERIAL_BELOW, QueueCapacityExceeded
 from hacheck.model.render import describe_action, variables
 from hacheck.model.state import DEFAULT_CAPACITY, MAX_CAPACITY
 from hacheck.model.spec import Spec
-from hacheck.properties import safety_properties
+from hacheck.properties import all_properties, liveness_properties, safety_properties
 from hacheck.tools.itf import trace_to_itf, write_itf
 
 UNTIMED_CAVEAT = (
@@ -82,11 +83,14 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
                                      max_states=max_states, time_limit=time_limit,
                                      progress=progress, notice=notice, explain=explain)
     else:
-        done = search(cfg, safety_properties(cfg), symmetry=symmetry, notice=notice,
-                      reduce=reduce, keep_going=keep_going, max_states=max_states,
-                      time_limit=time_limit, progress=progress, fingerprint=fingerprint,
-                      workers=workers)
+        options = dict(symmetry=symmetry, notice=notice, max_states=max_states,
+                       time_limit=time_limit, progress=progress, fingerprint=fingerprint,
+                       workers=workers)
+        first = safety_properties(cfg) if reduce else all_properties(cfg)
+        done = search(cfg, first, reduce=reduce, keep_going=keep_going, **options)
         result, model = done.result, done.model
+        if reduce:
+            _add_liveness(cfg, result, keep_going, options)
         result.mode = "untimed"
     result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
                    "nice_failback": cfg.nice_failback, "crashes": cfg.crashes,
@@ -95,9 +99,12 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
                    "queue_capacity": model.capacity,
                    **({"timing": spec.timing.as_dict()} if timed else {})}
     files, errors = {}, {}
-    for prop in result.properties:
-        if prop.trace is not None and trace_out is not False:
-            path = trace_out or default_trace_path(spec, cfg, prop.name)
+    traced = [p for p in result.properties if p.trace is not None]
+    for prop in traced:
+        if trace_out is not False:
+            path = default_trace_path(spec, cfg, prop.name)
+            if trace_out:      # the first trace there, the others beside it, named by property
+                path = trace_out if prop is traced[0] else _beside(trace_out, prop.name)
             try:
                 write_itf(path, itf_document(cfg, prop, result))
                 files[prop.name] = str(path)
@@ -134,6 +141,14 @@ def compile_model(model, symmetry: bool, notice) -> None:
             timer.cancel()
 
 
+def _beside(path: str, prop_name: str) -> str:
+    base = str(path)
+    for suffix in (".itf.json", ".json"):
+        if base.endswith(suffix):
+            return f"{base[:-len(suffix)]}-{prop_name}{suffix}"
+    return f"{base}-{prop_name}"
+
+
 def default_trace_path(spec: Spec, cfg, prop_name: str) -> str:
     stem = spec.path.rsplit("/", 1)[-1].removesuffix(".toml")
     return f"{stem}-n{cfg.N}-{prop_name}.itf.json"
@@ -148,8 +163,36 @@ def itf_document(cfg, prop, result) -> dict:
     if prop.times is not None:
         meta["timing"] = result.meta.get("timing")
         meta["condition"] = prop.condition
-    return trace_to_itf(prop.trace, lambda s: variables(cfg, s),
-                        lambda before, a: describe_action(cfg, before, a), meta, prop.times)
+    if prop.kind != "always":
+        meta["assumption"] = FAIRNESS
+    document = trace_to_itf(prop.trace, lambda s: variables(cfg, s),
+                            lambda before, a: describe_action(cfg, before, a), meta, prop.times)
+    if prop.loop is not None:
+        document["loop"] = prop.loop    # ITF: the index of the state the last one returns to
+    return document
+
+
+NOT_CHECKED = ("not checked: the search stopped at the first violation of S1; "
+               "--keep-going explores the whole space and checks it")
+
+
+def _add_liveness(cfg, result, keep_going, options) -> None:
+    """L0 and L1 need every interleaving, so partial-order reduction (which keeps S1's
+    verdict only) does not apply: they get a search of their own, over the whole space,
+    once S1's search has covered it too (or was asked to keep going)."""
+    liveness = liveness_properties(cfg)
+    if not (keep_going or result.statistics.complete):
+        result.properties += [PropertyResult(p.name, p.description, p.kind, Verdict.INCOMPLETE,
+                                             explanation=NOT_CHECKED) for p in liveness]
+        return
+    done = search(cfg, liveness, reduce=False, keep_going=True, **options)
+    result.properties += done.result.properties
+    result.statistics.liveness_states = done.result.statistics.distinct_states
+    result.statistics.protocol_edges = done.result.statistics.protocol_edges
+    result.statistics.bytes_per_edge = done.result.statistics.bytes_per_edge
+    if not done.result.statistics.complete:
+        result.statistics.stop_reason = result.statistics.stop_reason or (
+            "liveness search: " + done.result.statistics.stop_reason)
 
 
 def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=None,
@@ -163,13 +206,18 @@ def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=Non
     from hacheck.properties import timing
     from hacheck.properties.timing_check import check_timed_run
 
+    def confirm_cycle(trace, loop_index):
+        steps = [(step.action, step.state) for step in trace.steps]
+        return timing.periodic_times(cfg, trace.initial, steps, loop_index, params)
+
     while True:
         model = TimedHeartbeat(cfg, params, capacity=capacity)
         try:
             compile_model(model.untimed, symmetry, notice)
-            result = explore_timed(model, safety_properties(cfg), symmetry=symmetry,
+            result = explore_timed(model, all_properties(cfg), symmetry=symmetry,
                                    keep_going=keep_going, max_states=max_states,
-                                   time_limit=time_limit, progress=progress)
+                                   time_limit=time_limit, progress=progress,
+                                   confirm_cycle=confirm_cycle)
             break
         except QueueCapacityExceeded:
             if capacity * 2 > MAX_CAPACITY:
@@ -177,23 +225,31 @@ def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=Non
             capacity *= 2
     for prop in result.properties:
         if prop.trace is None:
+            if prop.kind != "always" and prop.verdict is Verdict.INCOMPLETE and not prop.explanation \
+                    and result.statistics.stop_reason == "violation found":
+                prop.explanation = NOT_CHECKED
             continue
         steps = [(step.action, step.state) for step in prop.trace.steps]
-        constraints = timing.run_constraints(cfg, prop.trace.initial, steps)
-        times = timing.timestamps(constraints, len(steps), params)
-        plain = Trace(prop.trace.initial.state,
-                      tuple(Step(a, ts.state) for a, ts in steps))
+        if prop.loop is not None:       # a lasso: its two turns were timed by periodic_times
+            run = steps + steps[prop.loop:]
+            times = prop.times
+        else:
+            run = steps
+            constraints = timing.run_constraints(cfg, prop.trace.initial, steps)
+            times = timing.timestamps(constraints, len(steps), params)
+        states = [prop.trace.initial.state] + [ts.state for _, ts in run]
         problems = (["Z3 found no timestamps for a run the timed search reached"]
                     if times is None else
-                    check_timed_run(cfg, params, plain.states, [a for a, _ in steps], times))
+                    check_timed_run(cfg, params, states, [a for a, _ in run], times))
         if problems:
             prop.verdict = Verdict.ERROR
             prop.explanation = ("internal error: the counterexample failed the independent "
                                 "timing check, so it is not shown: " + "; ".join(problems[:3]))
             prop.trace = None
             continue
-        prop.trace, prop.times = plain, times
-        if explain:
+        prop.trace = Trace(prop.trace.initial.state, tuple(Step(a, ts.state) for a, ts in steps))
+        prop.times = times[:len(steps)]
+        if explain and prop.loop is None:
             prop.condition = timing.condition_text(timing.condition(constraints, len(steps)))
     result.mode = "timed"
     return result, model

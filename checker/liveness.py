@@ -1,0 +1,135 @@
+"""The reachable graph for liveness: protocol edges kept as integer arrays, and the two
+questions asked of it.
+
+- Edges are stored compactly: two int32 arrays (source id, target id), one entry per
+  protocol transition (environment transitions are not needed: L0 is about cycles of
+  protocol actions, and quiescence is decided when a state is expanded). 8 bytes per
+  edge, no Python object per edge or per state.
+- `find_cycle`: is there a cycle of protocol edges? Kahn's algorithm peels off every state
+  with no incoming protocol edge until none is left; what remains lies on a cycle or
+  downstream of one, so walking backwards from any remaining state must repeat a state,
+  and that closes a cycle. Linear in states plus edges, compiled.
+- `shortest_loop`: from a state on a cycle, the shortest cycle through it (breadth-first
+  over protocol edges), so the lasso shown is as short as we can make it cheaply.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+class EdgeLog:
+    """Append-only protocol edges (source, target), grown by doubling."""
+
+    def __init__(self):
+        self.src = np.empty(1 << 16, dtype=np.int32)
+        self.dst = np.empty(1 << 16, dtype=np.int32)
+        self.count = 0
+
+    def extend(self, src: np.ndarray, dst: np.ndarray) -> None:
+        n = self.count + len(src)
+        if n > len(self.src):
+            size = max(n, 2 * len(self.src))
+            self.src = _grown(self.src, self.count, size)
+            self.dst = _grown(self.dst, self.count, size)
+        self.src[self.count:n] = src
+        self.dst[self.count:n] = dst
+        self.count = n
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.src[:self.count], self.dst[:self.count]
+
+    def bytes(self) -> int:
+        return 8 * self.count
+
+
+def _grown(a: np.ndarray, used: int, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=a.dtype)
+    out[:used] = a[:used]
+    return out
+
+
+def _csr(n: int, keys: np.ndarray, values: np.ndarray):
+    order = np.argsort(keys, kind="stable")
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=start[1:])
+    return start, values[order].astype(np.int32)
+
+
+@njit(cache=True)
+def _peel(n, src, dst):
+    """Kahn's algorithm over the edges; True for the states left (on or after a cycle)."""
+    indegree = np.zeros(n, dtype=np.int64)
+    for e in range(src.shape[0]):
+        indegree[dst[e]] += 1
+    out_start = np.zeros(n + 1, dtype=np.int64)
+    for e in range(src.shape[0]):
+        out_start[src[e] + 1] += 1
+    for v in range(n):
+        out_start[v + 1] += out_start[v]
+    fill = out_start[:-1].copy()
+    out_to = np.empty(src.shape[0], dtype=np.int32)
+    for e in range(src.shape[0]):
+        out_to[fill[src[e]]] = dst[e]
+        fill[src[e]] += 1
+    queue = np.empty(n, dtype=np.int64)
+    head = tail = 0
+    for v in range(n):
+        if indegree[v] == 0:
+            queue[tail] = v
+            tail += 1
+    while head < tail:
+        v = queue[head]
+        head += 1
+        for x in range(out_start[v], out_start[v + 1]):
+            w = out_to[x]
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                queue[tail] = w
+                tail += 1
+    left = indegree > 0
+    return left
+
+
+def find_cycle(n: int, src: np.ndarray, dst: np.ndarray) -> int | None:
+    """Some state on a cycle of the edges (the least id left by the peeling, walked back
+    to a repetition), or None if the edges form no cycle."""
+    if len(src) == 0:
+        return None
+    in_start, in_from = _csr(n, dst, src)
+    left = _peel(n, src, dst)
+    remaining = np.flatnonzero(left)
+    if len(remaining) == 0:
+        return None
+    seen: dict[int, int] = {}
+    v = int(remaining[0])
+    walk = []
+    while v not in seen:
+        seen[v] = len(walk)
+        walk.append(v)
+        preds = in_from[in_start[v]:in_start[v + 1]]
+        v = int(min(p for p in preds if left[p]))
+    return walk[seen[v]]
+
+
+def shortest_loop(n: int, src: np.ndarray, dst: np.ndarray, start: int) -> list[int]:
+    """The states of a shortest cycle through `start` (start first, not repeated)."""
+    out_start, out_to = _csr(n, src, dst)
+    parent = {start: -1}
+    frontier = [start]
+    while frontier:
+        following = []
+        for v in frontier:
+            for w in out_to[out_start[v]:out_start[v + 1]]:
+                w = int(w)
+                if w == start:
+                    path = [v]
+                    while parent[path[-1]] != -1:
+                        path.append(parent[path[-1]])
+                    return path[::-1]
+                if w not in parent:
+                    parent[w] = v
+                    following.append(w)
+        frontier = following
+    raise ValueError(f"state {start} is on no cycle")

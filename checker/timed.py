@@ -159,13 +159,11 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
 def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confirm_cycle):
     def result(verdict, **more):
         return PropertyResult(prop.name, prop.description, prop.kind, verdict, **more)
-    if not complete:
-        return result(Verdict.INCOMPLETE)
     src = np.array(edges[0], dtype=np.int32)
     dst = np.array(edges[1], dtype=np.int32)
     start = find_cycle(len(states), src, dst)
-    if start is None:
-        return result(Verdict.HOLDS)
+    if start is None:     # a cycle found in part of the graph would count; none does not
+        return result(Verdict.HOLDS if complete else Verdict.INCOMPLETE)
     loop = shortest_loop(len(states), src, dst, start) + [start]
     prefix = []
     ident = start

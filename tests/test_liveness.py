@@ -4,6 +4,7 @@ L0, no endless protocol activity; the engine on fixture graphs, then heartbeat."
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 import pytest
@@ -207,3 +208,25 @@ def test_a_timed_cycle_is_violated_only_when_a_real_repetition_is_confirmed():
     assert confirmed.properties[1].verdict is Verdict.HOLDS     # never quiescent
     acyclic = explore_timed(TwoLocations(False), props, keep_going=True)
     assert [p.verdict for p in acyclic.properties] == [Verdict.HOLDS, Verdict.HOLDS]
+
+
+def test_two_nodes_without_local_groups_announce_to_each_other_for_ever(tmp_path, capsys):
+    # heartbeat-2000.md P5: a node without local groups still claims `local` when it
+    # requests its resources, its child then announces `none`, which wipes the peer's
+    # bits and makes it request (and announce) again: an endless protocol cycle, found
+    # in part of the (infinite) layer-D space.
+    from hacheck.tools.cli import main
+    spec = tmp_path / "nogroups.toml"
+    spec.write_text('[cluster]\nnodes = 2\nhome = []\n')
+    out_file = tmp_path / "l0.itf.json"
+    code = main([str(spec), "--untimed", "--keep-going", "--max-states", "100000", "-q",
+                 "--trace-out", str(out_file)])
+    out = capsys.readouterr().out
+    assert code == 13
+    assert re.search(r"^L0 .*: VIOLATED$", out, re.M)
+    document = json.loads(out_file.read_text())     # the only trace, L0's
+    loop, states = document["loop"], document["states"]
+    strip = [{k: v for k, v in s.items() if k != "#meta"} for s in states]
+    assert strip[-1] == strip[loop]                     # the lasso closes
+    actions = [s["#meta"]["action_name"] for s in states[loop + 1:]]
+    assert "CHILD" in actions and not {"BOOT", "CRASH", "RESTART", "LINK"} & set(actions)

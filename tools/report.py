@@ -78,10 +78,10 @@ def render_text(run: Run) -> str:
     for prop in result.properties:
         if prop.trace is None:
             continue
-        kind = ("counterexample" if prop.loop is None
-                else f"lasso: steps {prop.loop + 1}-{len(prop.trace)} repeat for ever")
-        out += ["", f"{'shortest ' if prop.loop is None else ''}{kind} to {prop.name} "
-                    f"({len(prop.trace)} steps"
+        kind = ("shortest counterexample" if prop.loop is None else "lasso counterexample")
+        repeat = ("" if prop.loop is None
+                  else f", steps {prop.loop + 1}-{len(prop.trace)} repeat for ever")
+        out += ["", f"{kind} to {prop.name} ({len(prop.trace)} steps{repeat}"
                     + (", from an unreduced search" if result.reduction and prop.kind == "always" else "")
                     + ("; time in seconds since the first step" if prop.times else "") + "):"]
         indent = " " * (14 + (10 if prop.times else 0))

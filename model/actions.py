@@ -13,10 +13,10 @@ from typing import NamedTuple
 from numba import njit
 
 from hacheck.model.helpers import commup_check, mark_node_dead, process_resources, send
-from hacheck.model.helpers import req_our_resources
+from hacheck.model.helpers import req_our_resources, version_165
 from hacheck.model.state import DEAD as DEAD_SET   # the field; DEAD is the action
 from hacheck.model.state import (
-    CHLD, COMM, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, DOWN, F, HEARD,
+    CHLD, COMM, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, DOWN, F, HEARD, IH,
     IPRESP, IPREQ, K_HOME, K_N, K_NICE, L, MD, NODE_FIELDS, NONE, OWN, PH, PRE, R_RSCRCVD,
     R_STABLE, RES, RESTARTS_LEFT, RQ, RS, ST_ABSENT, TOGGLES_LEFT, UP, ch, clear, ipresp_fields,
     is_ipreq, is_res, is_starting, linked, local_groups, node, pop, selfq, M_IPREQ,
@@ -192,7 +192,10 @@ def CHILD(k, s, t, i):
             send(k, t, i, IPREQ(g))
             t[RQ] |= bit
     if k[K_NICE]:
-        send(k, t, i, RES(L if mine else NONE, 1, 0))
+        if version_165(k):   # 1.65, "king of nothing": always local; 1.56: not stable
+            send(k, t, i, RES(L, 0, 0))
+        else:
+            send(k, t, i, RES(L if mine else NONE, 1, 0))
     return True
 
 
@@ -219,6 +222,8 @@ def RSCRCVD_TIMEOUT(k, s, t, i):
     t[:] = s
     t[n + RS] = R_STABLE
     req_our_resources(k, t, i, 1)
+    if version_165(k):       # 1.56: announce the outcome, stable
+        send(k, t, i, RES(t[n + IH], 1, 0))
     return True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from hacheck.model.state import MAX_GROUPS, MAX_NODES
+from hacheck.model.state import MAX_GROUPS, MAX_NODES, VERSIONS
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Config:
     crashes: int = 0
     restarts: int = 0
     link_toggles: int = 0
+    version: str = "1.51"      # heartbeat.c revision: "1.51", or "1.65" (the 1.56-1.65 fixes)
 
     def __post_init__(self):
         if not 1 <= self.N <= MAX_NODES:
@@ -28,6 +29,8 @@ class Config:
             raise ValueError("every home must be a node 0..N-1")
         if min(self.crashes, self.restarts, self.link_toggles) < 0:
             raise ValueError("fault budgets must be >= 0")
+        if self.version not in VERSIONS:
+            raise ValueError(f"version must be one of {', '.join(VERSIONS)}")
 
     @classmethod
     def one_group_per_node(cls, N: int, **kw) -> "Config":

@@ -3,6 +3,9 @@
 Each changes the row `t` (the state being built) for node `i`; `k` is the configuration's
 geometry (`state.geometry`). Names and order of effects follow heartbeat.c 1.51
 (`req_our_resources`, `mark_node_dead`, `process_resources`) and the scripts it calls.
+`version_165(k)` switches on the 1.56-1.65 fixes (model/README.md, "Version 1.65"): no
+interim announcement, mark_node_dead claims FOREIGN and trusts the other side, a peer's
+message makes a node STABLE only once the peer is stable, and no "fudging".
 A model bound (a full queue, a fourth child) is recorded in `t[STATUS]`, and the explorer
 stops with a model-bound error, never a verdict.
 """
@@ -13,10 +16,16 @@ from numba import njit
 
 from hacheck.model.state import (
     BOUND_CHILDREN, CHLD, COMM, COMM_LINKSUP, COMM_STARTING, DEAD, F, HEARD, IH, K_N, K_NICE,
+    K_VERSION,
     L, MAX_CHILDREN, MD, NONE, OH, OS, PH, R_BOTHSTARTING, R_INIT, R_RSCRCVD, R_STABLE,
     R_STARTING, RES, RRY, RS, ST_ABSENT, STARTING, STATUS, TIP, UP, UPD, ch, is_res,
     is_starting, node, peers, push, res_fields, selfq,
 )
+
+
+@njit(cache=True)
+def version_165(k):
+    return k[K_VERSION] == 165
 
 
 @njit(cache=True)
@@ -34,13 +43,15 @@ def send(k, t, i, m):
 
 @njit(cache=True)
 def req_our_resources(k, t, i, stable):
-    """model.md §3, req_our_resources: claim LOCAL, announce it (interim), fork the child."""
+    """model.md §3, req_our_resources: claim LOCAL, announce it (interim; not in 1.65),
+    fork the child."""
     n = node(k, i)
     if k[K_NICE]:
         if t[n + OH] & F or t[n + IH] & L:
             return
         t[n + IH] |= L
-        send(k, t, i, RES(t[n + IH], stable, 0))
+        if not version_165(k):
+            send(k, t, i, RES(t[n + IH], stable, 0))
     if t[n + CHLD] >= MAX_CHILDREN:
         t[STATUS] = BOUND_CHILDREN
         return
@@ -75,8 +86,12 @@ def mark_node_dead(k, t, i, j):
     t[n + MD] |= bit
     if k[K_NICE]:
         t[n + OH] = NONE
-        t[n + OS] = 0
         t[n + TIP] = 1
+        if version_165(k):   # 1.56: "we now hold the dead node's groups", and trust that
+            t[n + OS] = 1
+            t[n + IH] |= F
+        else:
+            t[n + OS] = 0
         req_our_resources(k, t, i, 1)
     commup_check(k, t, i)
 
@@ -97,8 +112,8 @@ def process_resources(k, t, i, sender, m):
         if old == R_STARTING:
             new = R_BOTHSTARTING
         t[n + OS] = 0
-        if t[n + TIP] and not t[n + IH] & F:
-            t[n + IH] |= F   # "Fudging i_hold_resources"
+        if t[n + TIP] and not t[n + IH] & F and not version_165(k):
+            t[n + IH] |= F   # "Fudging i_hold_resources" (removed in 1.56)
         send(k, t, i, RES(t[n + IH], 1 if new == R_STABLE else 0, 0))
     elif is_res(m):
         claim, st, md = res_fields(m)
@@ -110,7 +125,12 @@ def process_resources(k, t, i, sender, m):
             if st != ST_ABSENT:
                 t[n + OS] = st
             t[n + OH] = UPD(t[n + OH], claim)
-            if old != R_BOTHSTARTING:
+            if version_165(k):
+                if old != R_STABLE and t[n + OS]:   # 1.56: only once the other is stable
+                    req_our_resources(k, t, i, 1)
+                    new = R_STABLE
+                    send(k, t, i, RES(t[n + IH], 1, 0))
+            elif old != R_BOTHSTARTING:
                 new = R_STABLE   # "I wonder if there's a timing hole here?"
                 req_our_resources(k, t, i, 1)
         else:

@@ -7,6 +7,7 @@
     home = "one-per-node"      # or [0, 0, 1]: home[g] is the node owning group g
     [protocol]
     nice_failback = true
+    version = "1.51"           # heartbeat.c revision; "1.65": the 1.56-1.65 race fixes
     [faults]
     crashes = 0                # CRASH actions allowed in one run
     restarts = 0
@@ -35,6 +36,7 @@ from pathlib import Path
 from fractions import Fraction
 
 from hacheck.model.config import MAX_GROUPS, MAX_NODES, Config
+from hacheck.model.state import VERSIONS
 from hacheck.model.timing import TIMING_KEYS, TimingParameters
 
 ONE_PER_NODE = "one-per-node"
@@ -73,6 +75,7 @@ class Spec:
     restarts: int
     link_toggles: int
     timing: TimingParameters = TimingParameters()
+    version: str = "1.51"
 
     def config(self, nodes: int | None = None) -> Config:
         """The Config, with the node count overridden by `nodes` (the `--nodes` option)."""
@@ -87,14 +90,15 @@ class Spec:
             if bad:
                 raise SpecError(self.path, "cluster.home", list(home),
                                 f"node indices below the node count {N}")
-        return Config(N=N, home=home, nice_failback=self.nice_failback, crashes=self.crashes,
+        return Config(N=N, home=home, nice_failback=self.nice_failback, version=self.version,
+                      crashes=self.crashes,
                       restarts=self.restarts, link_toggles=self.link_toggles)
 
 
 _SCHEMA = {
     "": {"name", "description", "cluster", "protocol", "faults", "timing"},
     "cluster": {"nodes", "home"},
-    "protocol": {"nice_failback"},
+    "protocol": {"nice_failback", "version"},
     "faults": {"crashes", "restarts", "link_toggles"},
     "timing": set(TIMING_KEYS),
 }
@@ -161,10 +165,16 @@ def parse(data: dict, where: str) -> Spec:
     nice = protocol.get("nice_failback", True)
     if type(nice) is not bool:
         raise SpecError(where, "protocol.nice_failback", nice, "true or false")
+    version = protocol.get("version", "1.51")
+    if version not in VERSIONS:
+        raise SpecError(where, "protocol.version", version,
+                        " or ".join(f'"{v}"' for v in VERSIONS)
+                        + " (heartbeat.c's revision)")
     budgets = {k: _integer(faults, f"faults.{k}", 0, 0, MAX_BUDGET, where)
                for k in ("crashes", "restarts", "link_toggles")}
     timing = _timing(data.get("timing", {}), where)
-    return Spec(where, name, description, nodes, home, nice, **budgets, timing=timing)
+    return Spec(where, name, description, nodes, home, nice, **budgets, timing=timing,
+                version=version)
 
 
 MAX_SECONDS = 3600

@@ -83,7 +83,9 @@ K_HOME = 8                        # k[K_HOME + g] = home[g]
 K_LOCAL = K_HOME + MAX_GROUPS     # k[K_LOCAL + i] = mask of H(i)
 K_RANK = K_LOCAL + MAX_NODES      # k[K_RANK + g] = position of g in H(home[g])
 K_LIST = K_RANK + MAX_GROUPS      # k[K_LIST + 8i + r] = the r-th group of H(i)
-K_SIZE = K_LIST + MAX_NODES * MAX_GROUPS
+K_VERSION = K_LIST + MAX_NODES * MAX_GROUPS   # 151 or 165: heartbeat.c's revision
+K_SIZE = K_VERSION + 1
+VERSIONS = {"1.51": 151, "1.65": 165}
 
 
 def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
@@ -91,6 +93,7 @@ def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
     N, G = cfg.N, cfg.G
     k = np.zeros(K_SIZE, dtype=np.int64)
     k[K_N], k[K_G], k[K_NICE], k[K_CAPACITY] = N, G, int(cfg.nice_failback), capacity
+    k[K_VERSION] = VERSIONS[cfg.version]
     k[K_NODES] = CONN + N
     k[K_QUEUES] = k[K_NODES] + N * NODE_FIELDS
     k[K_QSTRIDE] = 1 + capacity

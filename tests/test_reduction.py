@@ -31,7 +31,8 @@ def test_verdict_and_shortest_trace_are_the_same_with_and_without_por_and_symmet
         run = check(spec, nodes=nodes, symmetry=symmetry, reduce=reduce, trace_out=False)
         prop = run.result.properties[0]
         results[symmetry, reduce] = (prop.verdict, None if prop.trace is None else len(prop.trace))
-        assert run.result.reduction == reduce
+        # partial-order reduction is argued for 1.51's rules; other revisions run without
+        assert run.result.reduction == (reduce and spec.version == "1.51")
     assert len(set(results.values())) == 1, results
 
 

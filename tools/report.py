@@ -43,7 +43,8 @@ def _mode_lines(result, meta) -> list[str]:
 
 def _configuration_line(meta: dict) -> str:
     return (f"cluster: {meta['nodes']} node{'s' if meta['nodes'] != 1 else ''}, "
-            f"home {meta['home']}, nice_failback {'on' if meta['nice_failback'] else 'off'}; "
+            f"home {meta['home']}, heartbeat.c {meta.get('version', '1.51')}, "
+            f"nice_failback {'on' if meta['nice_failback'] else 'off'}; "
             f"faults: crashes {meta['crashes']}, restarts {meta['restarts']}, "
             f"link_toggles {meta['link_toggles']}")
 
@@ -58,7 +59,7 @@ def render_text(run: Run) -> str:
                                      if result.symmetry else "off"),
            "partial-order reduction: " + (
                f"on ({stats.reduced_states:,} states expanded with an ample set)"
-               if result.reduction else "off" + (" (timed search)" if result.mode == "timed" else "")),
+               if result.reduction else "off" + _why_no_reduction(result, meta)),
            ""]
     for prop in result.properties:
         out.append(f"{prop.name}  {prop.description}: {prop.verdict.value}")
@@ -104,6 +105,14 @@ def render_text(run: Run) -> str:
                           else f"stopped early ({stats.stop_reason})"),
             f"result: {_overall(result)} (exit code {int(result.exit_code)})"]
     return "\n".join(out)
+
+
+def _why_no_reduction(result, meta) -> str:
+    if result.mode == "timed":
+        return " (timed search)"
+    if meta.get("version", "1.51") != "1.51":
+        return " (argued for heartbeat.c 1.51 only, docs/reduction.md)"
+    return ""
 
 
 def _statistics_line(result, stats) -> str:

@@ -1,0 +1,72 @@
+"""Protocol variants (heartbeat-2000.md section 1.2): each failure scenario found in the
+version where it exists, and shown gone in the version that fixed it."""
+
+from __future__ import annotations
+
+import pytest
+
+from hacheck.checker import Verdict, always
+from hacheck.model import Config
+from hacheck.model.spec import load, parse
+from hacheck.model.state import NONE, R_STABLE, UP
+from hacheck.properties import all_properties
+from hacheck.tools.run import search
+
+
+def settles_claiming_nothing(state) -> bool:
+    """P5's symptom: a node runs a group, has processed all it sent, has no script
+    pending, is STABLE, and claims to hold nothing (i_hold_resources = none)."""
+    return any(n.ph == UP and state.own[i] and n.ih == NONE and n.rs == R_STABLE
+               and not n.selfq and n.chld == 0 and n.md == 0
+               for i, n in enumerate(state.nodes))
+
+
+P5_SYMPTOM = always("P5", "a node running a group claims it",
+                    lambda s: not settles_claiming_nothing(s))
+
+
+def test_in_1_51_a_lone_passive_node_runs_the_group_while_claiming_none():
+    # heartbeat-2000.md P5: B (node 1, no local groups) boots alone, declares A dead;
+    # mach_down takes a, but the child's `none` wipes B's claim.
+    result = search(Config(N=2, home=(0,)), [P5_SYMPTOM], symmetry=False).result
+    p5 = result.properties[0]
+    assert p5.verdict is Verdict.VIOLATED
+    names = [s.action.name for s in p5.trace.steps]
+    assert names[:2] == ["BOOT", "DEAD"] and "MACHDOWN" in names and "CHILD" in names
+    assert p5.trace.final.own[1] == 1 and p5.trace.final.nodes[1].ih == NONE
+
+
+def test_in_1_65_the_child_announces_local_and_the_claim_survives():
+    cfg = Config(N=2, home=(0,), version="1.65")
+    result = search(cfg, [P5_SYMPTOM], symmetry=False, keep_going=True).result
+    assert result.properties[0].verdict is Verdict.HOLDS and result.statistics.complete
+
+
+@pytest.mark.parametrize("version, verdict", [("1.51", Verdict.VIOLATED),
+                                              ("1.65", Verdict.HOLDS)])
+def test_nodes_without_local_groups_announce_for_ever_only_before_1_65(version, verdict):
+    # 1.51: `none` from the child wipes the peer's bits, which requests and announces
+    # again, for ever (an L0 lasso in part of an infinite space). 1.65: finite and quiet.
+    cfg = Config(N=2, home=(), version=version)
+    result = search(cfg, all_properties(cfg), keep_going=True, max_states=200_000).result
+    l0 = next(p for p in result.properties if p.name == "L0")
+    assert l0.verdict is verdict
+    if verdict is Verdict.HOLDS:
+        assert result.statistics.complete
+
+
+def test_1_65_changes_the_reachable_space_exactly_as_its_rules_say():
+    # pinned counts of layer D without reductions (as model.md 6a pins 1.51's 165,598)
+    counts = {}
+    for version in ("1.51", "1.65"):
+        cfg = Config(N=2, home=(0, 1), version=version)
+        result = search(cfg, [], symmetry=False, keep_going=True).result
+        counts[version] = result.statistics.distinct_states
+    assert counts == {"1.51": 165_598, "1.65": 146_762}
+
+
+def test_the_1_65_spec_is_shipped_and_a_bad_version_is_refused():
+    spec = load("heartbeat-1.65")
+    assert spec.config().version == "1.65"
+    with pytest.raises(ValueError, match=r'protocol.version: expected "1.51" or "1.65"'):
+        parse({"protocol": {"version": "1.99"}}, "v.toml")

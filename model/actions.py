@@ -19,6 +19,7 @@ from hacheck.model.state import (
     CHLD, COMM, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, DOWN, F, HEARD, IH,
     IPRESP, IPREQ, K_HOME, K_N, K_NICE, L, MD, NODE_FIELDS, NONE, OWN, PH, PRE, R_RSCRCVD,
     R_STABLE, RES, RESTARTS_LEFT, RQ, RS, ST_ABSENT, TOGGLES_LEFT, UP, ch, clear, ipresp_fields,
+    BOUND_QUEUE, K_CAPACITY, K_UNSEQUENCED, LOSSES_LEFT, STATUS,
     is_ipreq, is_res, is_starting, linked, local_groups, node, pop, selfq, M_IPREQ,
 )
 
@@ -84,6 +85,47 @@ def LINK(k, s, t, i, j):
     t[CONN + i] ^= 1 << j
     t[CONN + j] ^= 1 << i
     t[TOGGLES_LEFT] -= 1
+    return True
+
+
+@njit(cache=True)
+def unsequenced_head(k, s, i, j):
+    """The head of ch[i][j] is a `starting` or `resource` message on the unsequenced
+    transport, and the loss budget is not spent: the network may lose or repeat it."""
+    q = ch(k, i, j)
+    return (k[K_UNSEQUENCED] == 1 and s[LOSSES_LEFT] > 0 and s[q] > 0
+            and (is_starting(s[q + 1]) or is_res(s[q + 1])))
+
+
+@njit(cache=True)
+def LOSE(k, s, t, i, j):
+    """Environment, unsequenced transport (heartbeat-2000.md P7): the head of ch[i][j] is
+    lost; without sequence numbers nobody asks for it again."""
+    if not unsequenced_head(k, s, i, j):
+        return False
+    t[:] = s
+    pop(k, t, ch(k, i, j))
+    t[LOSSES_LEFT] -= 1
+    return True
+
+
+@njit(cache=True)
+def DUPLICATE(k, s, t, i, j):
+    """Environment, unsequenced transport (P8): the head of ch[i][j] arrives twice; the
+    copy follows it at once."""
+    if not unsequenced_head(k, s, i, j):
+        return False
+    t[:] = s
+    q = ch(k, i, j)
+    n = t[q]
+    if n == k[K_CAPACITY]:
+        t[STATUS] = BOUND_QUEUE
+        return True
+    for x in range(q + n, q + 1, -1):
+        t[x + 1] = t[x]
+    t[q + 2] = t[q + 1]
+    t[q] = n + 1
+    t[LOSSES_LEFT] -= 1
     return True
 
 
@@ -230,10 +272,10 @@ def RSCRCVD_TIMEOUT(k, s, t, i):
 # --- Next: every action of a configuration ---------------------------------------------
 
 (A_BOOT, A_CRASH, A_RESTART, A_LINK, A_DELIVER, A_SELF, A_HEAR, A_DEAD, A_MACHDOWN,
- A_CHILD, A_FORCETAKE, A_RSCRCVD_TIMEOUT) = range(12)
+ A_CHILD, A_FORCETAKE, A_RSCRCVD_TIMEOUT, A_LOSE, A_DUPLICATE) = range(14)
 ACTION_NAMES = ("BOOT", "CRASH", "RESTART", "LINK", "DELIVER", "SELF", "HEAR", "DEAD",
-                "MACHDOWN", "CHILD", "FORCETAKE", "RSCRCVD_TIMEOUT")
-ENVIRONMENT = (A_BOOT, A_CRASH, A_RESTART, A_LINK)
+                "MACHDOWN", "CHILD", "FORCETAKE", "RSCRCVD_TIMEOUT", "LOSE", "DUPLICATE")
+ENVIRONMENT = (A_BOOT, A_CRASH, A_RESTART, A_LINK, A_LOSE, A_DUPLICATE)
 
 
 @njit(cache=True)
@@ -256,6 +298,10 @@ def take(k, kind, a, b, s, t):
         return FORCETAKE(k, s, t, a, b)
     if kind == A_RSCRCVD_TIMEOUT:
         return RSCRCVD_TIMEOUT(k, s, t, a)
+    if kind == A_LOSE:
+        return LOSE(k, s, t, a, b)
+    if kind == A_DUPLICATE:
+        return DUPLICATE(k, s, t, a, b)
     if kind == A_BOOT:
         return BOOT(k, s, t, a)
     if kind == A_CRASH:
@@ -293,4 +339,7 @@ def action_table(cfg) -> list[Action]:
     table += [Action("CHILD", i, (i,)) for i in nodes]
     table += [Action("FORCETAKE", cfg.home[g], (cfg.home[g], g)) for g in range(cfg.G)]
     table += [Action("RSCRCVD_TIMEOUT", i, (i,)) for i in nodes]
+    if cfg.transport == "unsequenced":
+        table += [Action("LOSE", None, (i, j)) for i, j in pairs]
+        table += [Action("DUPLICATE", None, (i, j)) for i, j in pairs]
     return table

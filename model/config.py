@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from hacheck.model.state import MAX_GROUPS, MAX_NODES, VERSIONS
+from hacheck.model.state import MAX_GROUPS, MAX_NODES, TRANSPORTS, VERSIONS
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Config:
     restarts: int = 0
     link_toggles: int = 0
     version: str = "1.51"      # heartbeat.c revision: "1.51", or "1.65" (the 1.56-1.65 fixes)
+    transport: str = "sequenced"   # or "unsequenced": 1.40-style, messages lost or duplicated
+    losses: int = 0            # how many LOSE or DUPLICATE actions may happen in one run
 
     def __post_init__(self):
         if not 1 <= self.N <= MAX_NODES:
@@ -29,6 +31,10 @@ class Config:
             raise ValueError("every home must be a node 0..N-1")
         if min(self.crashes, self.restarts, self.link_toggles) < 0:
             raise ValueError("fault budgets must be >= 0")
+        if self.transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
+        if self.losses < 0 or (self.losses and self.transport == "sequenced"):
+            raise ValueError("losses need the unsequenced transport")
         if self.version not in VERSIONS:
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}")
 

@@ -23,7 +23,8 @@ OUTPUT_BUDGET = 32 << 20   # bytes of successor rows per batch
 SERIAL_BELOW = 64          # rows: smaller batches are expanded on one thread
 
 
-ENVIRONMENT_ACTIONS = ("BOOT", "CRASH", "RESTART", "LINK")   # the rest is the protocol
+# the environment: faults, boots and the network's losses; the rest is the protocol
+ENVIRONMENT_ACTIONS = ("BOOT", "CRASH", "RESTART", "LINK", "LOSE", "DUPLICATE")
 
 
 class QueueCapacityExceeded(ModelBoundError):
@@ -58,7 +59,7 @@ class HeartbeatModel(Model):
         self.symmetry_group_size = len(self.group)
         # docs/reduction.md argues the ample sets for 1.51's rules; other revisions are
         # explored without them until that argument is made for them too
-        self.supports_reduction = cfg.version == "1.51"
+        self.supports_reduction = cfg.version == "1.51" and cfg.transport == "sequenced"
         self.cells = np.array([len(cfg.H(i)) for i in range(cfg.N)], dtype=np.int64)
         self.exhaustive = exhaustive_symmetry
         self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (len(self.table) * self.width)))

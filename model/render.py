@@ -68,6 +68,7 @@ def variables(cfg, s) -> dict:
         "crashes_left": s.crashes_left,
         "restarts_left": s.restarts_left,
         "toggles_left": s.toggles_left,
+        **({"losses_left": s.losses_left} if cfg.transport == "unsequenced" else {}),
     }
 
 

@@ -8,10 +8,12 @@
     [protocol]
     nice_failback = true
     version = "1.51"           # heartbeat.c revision; "1.65": the 1.56-1.65 race fixes
+    transport = "sequenced"    # or "unsequenced": starting/resource may be lost, repeated
     [faults]
     crashes = 0                # CRASH actions allowed in one run
     restarts = 0
     link_toggles = 0
+    losses = 0                 # LOSE or DUPLICATE actions (unsequenced transport only)
     [timing]                   # layer T (model.md section 7), seconds; defaults shown
     keepalive = 2
     deadtime = 10
@@ -36,7 +38,7 @@ from pathlib import Path
 from fractions import Fraction
 
 from hacheck.model.config import MAX_GROUPS, MAX_NODES, Config
-from hacheck.model.state import VERSIONS
+from hacheck.model.state import TRANSPORTS, VERSIONS
 from hacheck.model.timing import TIMING_KEYS, TimingParameters
 
 ONE_PER_NODE = "one-per-node"
@@ -76,6 +78,8 @@ class Spec:
     link_toggles: int
     timing: TimingParameters = TimingParameters()
     version: str = "1.51"
+    transport: str = "sequenced"
+    losses: int = 0
 
     def config(self, nodes: int | None = None) -> Config:
         """The Config, with the node count overridden by `nodes` (the `--nodes` option)."""
@@ -91,6 +95,7 @@ class Spec:
                 raise SpecError(self.path, "cluster.home", list(home),
                                 f"node indices below the node count {N}")
         return Config(N=N, home=home, nice_failback=self.nice_failback, version=self.version,
+                      transport=self.transport, losses=self.losses,
                       crashes=self.crashes,
                       restarts=self.restarts, link_toggles=self.link_toggles)
 
@@ -98,8 +103,8 @@ class Spec:
 _SCHEMA = {
     "": {"name", "description", "cluster", "protocol", "faults", "timing"},
     "cluster": {"nodes", "home"},
-    "protocol": {"nice_failback", "version"},
-    "faults": {"crashes", "restarts", "link_toggles"},
+    "protocol": {"nice_failback", "version", "transport"},
+    "faults": {"crashes", "restarts", "link_toggles", "losses"},
     "timing": set(TIMING_KEYS),
 }
 
@@ -172,9 +177,17 @@ def parse(data: dict, where: str) -> Spec:
                         + " (heartbeat.c's revision)")
     budgets = {k: _integer(faults, f"faults.{k}", 0, 0, MAX_BUDGET, where)
                for k in ("crashes", "restarts", "link_toggles")}
+    transport = protocol.get("transport", "sequenced")
+    if transport not in TRANSPORTS:
+        raise SpecError(where, "protocol.transport", transport,
+                        " or ".join(f'"{t}"' for t in TRANSPORTS))
+    losses = _integer(faults, "faults.losses", 0, 0, MAX_BUDGET, where)
+    if losses and transport == "sequenced":
+        raise SpecError(where, "faults.losses", losses, '0 with the sequenced transport '
+                        '(1.51 retransmits lost messages); set protocol.transport = "unsequenced"')
     timing = _timing(data.get("timing", {}), where)
     return Spec(where, name, description, nodes, home, nice, **budgets, timing=timing,
-                version=version)
+                version=version, transport=transport, losses=losses)
 
 
 MAX_SECONDS = 3600

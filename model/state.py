@@ -6,7 +6,7 @@ them. Its layout (offsets below) is fixed per configuration; `geometry(cfg, capa
 gives the vector `k` that every compiled function takes to find its way in a row.
 
     STATUS                 0, or the model bound a step ran into (never 0 in a stored state)
-    CRASHES_LEFT, RESTARTS_LEFT, TOGGLES_LEFT     the fault budgets left
+    CRASHES_LEFT, RESTARTS_LEFT, TOGGLES_LEFT, LOSSES_LEFT     the fault budgets left
     RQ                     mask over groups: rq[g] = pending (each g belongs to home[g])
     CONN + i               mask of the nodes whose link with i is up (conn[i][j])
     node(i) + field        per-node variables, NODE_FIELDS below
@@ -64,8 +64,8 @@ MAX_CAPACITY = 64
 
 # --- the row -------------------------------------------------------------------------------
 
-STATUS, CRASHES_LEFT, RESTARTS_LEFT, TOGGLES_LEFT, RQ = range(5)
-CONN = 5
+STATUS, CRASHES_LEFT, RESTARTS_LEFT, TOGGLES_LEFT, RQ, LOSSES_LEFT = range(6)
+CONN = 6
 
 # model bounds a step may run into (the STATUS byte)
 BOUND_QUEUE, BOUND_CHILDREN = 1, 2
@@ -84,7 +84,9 @@ K_LOCAL = K_HOME + MAX_GROUPS     # k[K_LOCAL + i] = mask of H(i)
 K_RANK = K_LOCAL + MAX_NODES      # k[K_RANK + g] = position of g in H(home[g])
 K_LIST = K_RANK + MAX_GROUPS      # k[K_LIST + 8i + r] = the r-th group of H(i)
 K_VERSION = K_LIST + MAX_NODES * MAX_GROUPS   # 151 or 165: heartbeat.c's revision
-K_SIZE = K_VERSION + 1
+K_UNSEQUENCED = K_VERSION + 1    # 1: `starting` and `resource` may be lost or duplicated
+K_SIZE = K_UNSEQUENCED + 1
+TRANSPORTS = ("sequenced", "unsequenced")
 VERSIONS = {"1.51": 151, "1.65": 165}
 
 
@@ -94,6 +96,7 @@ def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
     k = np.zeros(K_SIZE, dtype=np.int64)
     k[K_N], k[K_G], k[K_NICE], k[K_CAPACITY] = N, G, int(cfg.nice_failback), capacity
     k[K_VERSION] = VERSIONS[cfg.version]
+    k[K_UNSEQUENCED] = int(cfg.transport == "unsequenced")
     k[K_NODES] = CONN + N
     k[K_QUEUES] = k[K_NODES] + N * NODE_FIELDS
     k[K_QSTRIDE] = 1 + capacity

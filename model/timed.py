@@ -237,8 +237,12 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
         if kind == MSG:
             _, i, j, p = clock
             healed = not s.conn & pair_bit(i, j, N)
-            popped = 1 if name == "DELIVER" and args == (i, j) else 0
             old_len = len(s.ch[i * N + j])
+            if name == "DUPLICATE" and args == (i, j) and not healed:
+                # the copy was sent when the original was: it shares its clock
+                origin[clock] = (MSG, i, j, max(p - 1, 0))
+                continue
+            popped = 1 if name in ("DELIVER", "LOSE") and args == (i, j) else 0
             origin[clock] = FRESH if healed or p + popped >= old_len else (MSG, i, j, p + popped)
         elif kind == RS:
             i = clock[1]

@@ -15,7 +15,7 @@ from hacheck.checker import ModelBoundError
 from hacheck.model.state import (
     BOUND_QUEUE, BOUND_TEXT, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, K_CAPACITY,
     K_N, K_NODES, K_QSTRIDE, K_QUEUES, K_WIDTH, M_IPREQ, M_IPRESP, M_RES, M_STARTING,
-    NODE_FIELDS, NONE, OWN, PRE, R_INIT, RESTARTS_LEFT, RQ, TOGGLES_LEFT,
+    LOSSES_LEFT, NODE_FIELDS, NONE, OWN, PRE, R_INIT, RESTARTS_LEFT, RQ, TOGGLES_LEFT,
 )
 
 T_STARTING = "starting"
@@ -98,6 +98,7 @@ class ClusterState(NamedTuple):
     crashes_left: int
     restarts_left: int
     toggles_left: int
+    losses_left: int = 0   # the unsequenced transport's LOSE/DUPLICATE budget
 
 
 def boot_values(N: int) -> NodeState:
@@ -123,6 +124,7 @@ def initial_state(cfg) -> ClusterState:
     return ClusterState(
         nodes=(pre,) * N, own=(0,) * N, rq=0, ch=((),) * (N * N), conn=all_links_up(N),
         crashes_left=cfg.crashes, restarts_left=cfg.restarts, toggles_left=cfg.link_toggles,
+        losses_left=cfg.losses,
     )
 
 
@@ -138,8 +140,8 @@ def pack(k: np.ndarray, s: ClusterState) -> np.ndarray:
     """The row of a readable state."""
     N = int(k[K_N])
     row = np.zeros(int(k[K_WIDTH]), dtype=np.uint8)
-    row[CRASHES_LEFT], row[RESTARTS_LEFT], row[TOGGLES_LEFT] = \
-        s.crashes_left, s.restarts_left, s.toggles_left
+    row[CRASHES_LEFT], row[RESTARTS_LEFT], row[TOGGLES_LEFT], row[LOSSES_LEFT] = \
+        s.crashes_left, s.restarts_left, s.toggles_left, s.losses_left
     row[RQ] = s.rq
     for i in range(N):
         row[CONN + i] = sum(1 << j for j in range(N) if j != i and s.conn & pair_bit(i, j, N))
@@ -185,4 +187,5 @@ def unpack(k: np.ndarray, row: np.ndarray) -> ClusterState:
     conn = sum(pair_bit(i, j, N) for i in range(N) for j in range(i + 1, N)
                if row[CONN + i] >> j & 1)
     return ClusterState(tuple(nodes), tuple(own), row[RQ], tuple(ch), conn,
-                        row[CRASHES_LEFT], row[RESTARTS_LEFT], row[TOGGLES_LEFT])
+                        row[CRASHES_LEFT], row[RESTARTS_LEFT], row[TOGGLES_LEFT],
+                        row[LOSSES_LEFT])

@@ -472,8 +472,9 @@ def advance(cfg, h: History, before: ClusterState, after: ClusterState, action, 
             if i != j:
                 h.channel[(i, j)] = _queue(h, h.channel[(i, j)], before.ch[i * N + j],
                                            after.ch[i * N + j], ev,
-                                           popped=(name == "DELIVER" and args == (i, j)),
-                                           wiped=(name == "CRASH" and args == (j,)))
+                                           popped=(name in ("DELIVER", "LOSE") and args == (i, j)),
+                                           wiped=(name == "CRASH" and args == (j,)),
+                                           duplicated=(name == "DUPLICATE" and args == (i, j)))
         h.selfq[i] = _queue(h, h.selfq[i], before.nodes[i].selfq, after.nodes[i].selfq, ev,
                             popped=(name == "SELF" and args == (i,)),
                             wiped=(name == "CRASH" and args == (i,)))
@@ -504,7 +505,9 @@ def advance(cfg, h: History, before: ClusterState, after: ClusterState, action, 
 
 
 def _queue(h: History, times: list, before: tuple, after: tuple, ev: Event, popped: bool,
-           wiped: bool) -> list:
+           wiped: bool, duplicated: bool = False) -> list:
+    if duplicated and times:   # the unsequenced network repeats the head: same send time
+        times, before = times[:1] + times, before[:1] + before
     if wiped:
         times, before = [], ()
     elif popped:

@@ -70,3 +70,78 @@ def test_the_1_65_spec_is_shipped_and_a_bad_version_is_refused():
     assert spec.config().version == "1.65"
     with pytest.raises(ValueError, match=r'protocol.version: expected "1.51" or "1.65"'):
         parse({"protocol": {"version": "1.99"}}, "v.toml")
+
+
+# --- the unsequenced transport (1.40-style NS_ messages) ---------------------------------
+
+def test_the_unsequenced_network_loses_or_repeats_only_starting_and_resource_messages():
+    from hacheck.model import HeartbeatModel
+    from hacheck.model.view import STARTING, initial_state
+    cfg = Config(N=2, home=(0, 1), transport="unsequenced", losses=2)
+    model = HeartbeatModel(cfg)
+    s = initial_state(cfg)
+    for step in (("BOOT", 0), ("BOOT", 1), ("HEAR", 0, 1)):
+        s = model.take(s, *step)
+    assert s.ch[1] == (STARTING(0),)                        # ch[0][1]
+    twice = model.take(s, "DUPLICATE", 0, 1)
+    assert twice.ch[1] == (STARTING(0), STARTING(0)) and twice.losses_left == 1
+    lost = model.take(twice, "LOSE", 0, 1)
+    assert lost.ch[1] == (STARTING(0),) and lost.losses_left == 0
+    assert model.take(lost, "LOSE", 0, 1) is None           # the budget is spent
+    sequenced = HeartbeatModel(Config(N=2, home=(0, 1)))
+    assert all(a.name not in ("LOSE", "DUPLICATE") for a in sequenced.table)
+
+
+@pytest.mark.parametrize("transport, losses, verdict", [
+    ("unsequenced", 2, Verdict.VIOLATED), ("sequenced", 0, Verdict.HOLDS)])
+def test_lost_start_messages_leave_both_nodes_waiting_for_ever(transport, losses, verdict):
+    # heartbeat-2000.md P7: there is no timer out of R_STARTING; only sequence numbers
+    # (1.51) make sure a `starting` arrives.
+    from hacheck.model.state import R_STARTING
+    from hacheck.properties import liveness_properties
+    cfg = Config(N=2, home=(0, 1), transport=transport, losses=losses)
+    result = search(cfg, liveness_properties(cfg), max_states=150_000).result
+    l1 = next(p for p in result.properties if p.name == "L1")
+    assert l1.verdict is verdict
+    if verdict is Verdict.VIOLATED:
+        names = [s.action.name for s in l1.trace.steps]
+        assert names.count("LOSE") == 2 and len(names) == 8
+        assert all(n.rs == R_STARTING for n in l1.trace.final.nodes)
+        assert "group g0 (home node 0), group g1 (home node 1)" in l1.explanation
+
+
+def test_losses_need_the_unsequenced_transport():
+    with pytest.raises(ValueError, match=r"faults.losses: expected 0 with the sequenced"):
+        parse({"faults": {"losses": 1}}, "l.toml")
+    with pytest.raises(ValueError, match=r'protocol.transport: expected "sequenced" or'):
+        parse({"protocol": {"transport": "udp"}}, "l.toml")
+    assert load("unsequenced").config().losses == 2
+
+
+def test_a_repeated_message_keeps_its_send_time_in_timed_runs():
+    # The copy DUPLICATE makes was sent when the original was: it must be delivered within
+    # dmax of that send, which both the timed model and the independent check know.
+    from fractions import Fraction
+    from hacheck.model.timed_heartbeat import TimedHeartbeat
+    from hacheck.model.timing import TimingParameters
+    from hacheck.properties import timing
+    from hacheck.properties.timing_check import check_timed_run
+    cfg = Config(N=2, home=(0, 1), transport="unsequenced", losses=1)
+    params = TimingParameters(dmin=Fraction(1, 10))
+    model = TimedHeartbeat(cfg, params)
+    ts = model.initial()[0]
+    steps = []
+    for name in ("BOOT(0)", "BOOT(1)", "HEAR(0, 1)", "SELF(0)", "DUPLICATE(0, 1)",
+                 "DELIVER(0, 1)", "DELIVER(0, 1)"):
+        action, ts = next((a, t) for a, t in model.successors(ts, False) if str(a) == name)
+        steps.append((action, ts))
+    initial = model.initial()[0]
+    times = timing.timestamps(timing.run_constraints(cfg, initial, steps), len(steps), params)
+    assert times is not None
+    send, copy = times[2], times[6]           # HEAR(0, 1) links node 0 up and sends STARTING
+    assert Fraction(1, 10) <= copy - send <= Fraction(1, 2)
+    states = [initial.state] + [t.state for _, t in steps]
+    actions = [a for a, _ in steps]
+    assert check_timed_run(cfg, params, states, actions, times) == []
+    late = times[:6] + [send + 1]             # the copy a second after its send: not real
+    assert check_timed_run(cfg, params, states, actions, late)

@@ -46,7 +46,9 @@ def _configuration_line(meta: dict) -> str:
             f"home {meta['home']}, heartbeat.c {meta.get('version', '1.51')}, "
             f"nice_failback {'on' if meta['nice_failback'] else 'off'}; "
             f"faults: crashes {meta['crashes']}, restarts {meta['restarts']}, "
-            f"link_toggles {meta['link_toggles']}")
+            f"link_toggles {meta['link_toggles']}"
+            + (f"; unsequenced transport, losses {meta['losses']}"
+               if meta.get("transport") == "unsequenced" else ""))
 
 
 def render_text(run: Run) -> str:

@@ -94,6 +94,7 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
         result.mode = "untimed"
     result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
                    "nice_failback": cfg.nice_failback, "version": cfg.version,
+                   "transport": cfg.transport, "losses": cfg.losses,
                    "crashes": cfg.crashes,
                    "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
                    "symmetry_group_size": model.symmetry_group_size if symmetry else 1,
@@ -159,8 +160,10 @@ def itf_document(cfg, prop, result) -> dict:
     meta = {"source": result.meta.get("spec", ""), "property": prop.name,
             "description": f"hacheck counterexample to {prop.name}: {prop.description}",
             "verdict": prop.verdict.value, "mode": result.mode, "explanation": prop.explanation,
-            "config": {k: result.meta[k] for k in ("nodes", "home", "nice_failback", "version", "crashes",
-                                                    "restarts", "link_toggles") if k in result.meta}}
+            "config": {k: result.meta[k] for k in ("nodes", "home", "nice_failback", "version",
+                                                    "transport", "crashes", "restarts",
+                                                    "link_toggles", "losses")
+                       if k in result.meta}}
     if prop.times is not None:
         meta["timing"] = result.meta.get("timing")
         meta["condition"] = prop.condition

@@ -145,3 +145,36 @@ def test_a_repeated_message_keeps_its_send_time_in_timed_runs():
     assert check_timed_run(cfg, params, states, actions, times) == []
     late = times[:6] + [send + 1]             # the copy a second after its send: not real
     assert check_timed_run(cfg, params, states, actions, late)
+
+
+# --- with real timers ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("version, verdict", [("1.51", Verdict.VIOLATED),
+                                              ("1.65", Verdict.HOLDS)])
+def test_the_late_boot_forced_take_is_real_in_1_51_and_gone_in_1_65(version, verdict):
+    # P3 with real timers: node 0 declares node 1 dead just as node 1 boots. In 1.51 node
+    # 0's announcements do not claim node 1's group until its mach_down has run, so node 1
+    # asks for it while mach_down takes it, and req_resource's forced take makes two
+    # holders. In 1.65 mark_node_dead claims FOREIGN at once, and node 1 stays passive.
+    from hacheck.model.timing import TimingParameters
+    from hacheck.tools.run import timed_search
+    cfg = Config(N=2, home=(0, 1), version=version)
+    result, _ = timed_search(cfg, TimingParameters())
+    s1 = result.properties[0]
+    assert s1.verdict is verdict
+    if verdict is Verdict.VIOLATED:
+        assert s1.trace.steps[-1].action.name == "FORCETAKE"
+    else:
+        assert result.statistics.complete
+
+
+def test_three_nodes_still_double_take_a_dead_node_s_group_in_1_65():
+    # P4: no heartbeat version fixed it (two-node assumption A4); recorded as such.
+    from hacheck.model.timing import TimingParameters
+    from hacheck.tools.run import timed_search
+    cfg = Config(N=3, home=(0, 1, 2), version="1.65")
+    result, _ = timed_search(cfg, TimingParameters())
+    s1 = result.properties[0]
+    assert s1.verdict is Verdict.VIOLATED
+    machdowns = [s.action.args for s in s1.trace.steps if s.action.name == "MACHDOWN"]
+    assert len(machdowns) == 2 and machdowns[0][1] == machdowns[1][1]   # the same dead node

@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from hacheck.checker.liveness import EdgeLog, find_cycle, shortest_loop
+from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_loop
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
 from hacheck.checker.trace import replay
@@ -265,9 +265,6 @@ def _settled_result(model, prop, first_violation, violating, stats, parents, sto
                           explanation=prop.explain(trace.final) if prop.explain else "")
 
 
-MAX_LOOP_TURNS = 840   # the largest order of a permutation of at most 8 nodes is 15; room
-
-
 def _cycle_result(model, prop, stats, edges, parents, store, symmetry):
     """A cycle among the edges recorded is real even if the search was cut short (every
     edge joins two reachable states), so only HOLDS needs a complete search."""
@@ -276,28 +273,18 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry):
     if start is None:
         verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
         return PropertyResult(prop.name, prop.description, prop.kind, verdict)
-    prefix = parents.path(start)
     loop = shortest_loop(len(store), src, dst, start)
-    trace, loop_index = lasso(model, [store.identity(i) for i in prefix],
-                              [store.identity(i) for i in loop[1:] + [start]], symmetry,
-                              store.identity_of)
+    closed = close_lasso(
+        lambda ids: replay(model, [store.identity(i) for i in ids], symmetry,
+                           store.identity_of),
+        parents.path(start), loop[1:] + [start], lambda a, b: a == b)
+    if closed is None:
+        raise RuntimeError("lasso: the loop does not close on a concrete state")
+    trace, loop_index = closed
     return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
                           trace=trace, loop=loop_index,
                           explanation=f"a cycle of {len(trace) - loop_index} protocol steps "
                                       "repeats forever")
-
-
-def lasso(model, prefix: list, loop: list, symmetry: bool, identity_of):
-    """A concrete lasso: the prefix, then the loop of (canonical) states repeated until the
-    concrete state repeats (with symmetry, one turn may end in a renaming of its start).
-    The trace and the index of the state its end returns to."""
-    loop_index = len(prefix) - 1
-    for turns in range(1, MAX_LOOP_TURNS + 1):
-        trace = replay(model, prefix + loop * turns, symmetry, identity_of)
-        states = trace.states
-        if states[-1] == states[loop_index]:
-            return trace, loop_index
-    raise RuntimeError("lasso: the loop does not close on a concrete state")
 
 
 def _violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:

@@ -113,6 +113,25 @@ def find_cycle(n: int, src: np.ndarray, dst: np.ndarray) -> int | None:
     return walk[seen[v]]
 
 
+MAX_LOOP_TURNS = 840   # the largest order of a permutation of at most 8 nodes is 15; room
+
+
+def close_lasso(replay_path, prefix: list, loop: list, same):
+    """A concrete lasso from a path of stored states: `prefix` (ending on the cycle), then
+    `loop` (the rest of the cycle, back to its start) repeated until the concrete state
+    recurs; with symmetry, one turn may end in a renaming of its start. `replay_path(ids)`
+    gives a concrete trace through those stored states, `same(a, b)` says whether two
+    concrete states are the same. The trace and the index of the state its end returns
+    to, or None if no number of turns closes it."""
+    loop_index = len(prefix) - 1
+    for turns in range(1, MAX_LOOP_TURNS + 1):
+        trace = replay_path(prefix + loop * turns)
+        states = trace.states
+        if same(states[-1], states[loop_index]):
+            return trace, loop_index
+    return None
+
+
 def shortest_loop(n: int, src: np.ndarray, dst: np.ndarray, start: int) -> list[int]:
     """The states of a shortest cycle through `start` (start first, not repeated)."""
     out_start, out_to = _csr(n, src, dst)

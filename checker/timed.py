@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-from hacheck.checker.liveness import find_cycle, shortest_loop
+from hacheck.checker.liveness import close_lasso, find_cycle, shortest_loop
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.trace import Step, Trace
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
@@ -164,21 +164,14 @@ def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confi
     start = find_cycle(len(states), src, dst)
     if start is None:     # a cycle found in part of the graph would count; none does not
         return result(Verdict.HOLDS if complete else Verdict.INCOMPLETE)
-    loop = shortest_loop(len(states), src, dst, start) + [start]
-    prefix = []
-    ident = start
-    while ident >= 0:
-        prefix.append(ident)
-        ident = parents[ident]
-    prefix.reverse()
-    for turns in range(1, 61):
-        trace = _replay_path(model, states, prefix + loop[1:] * turns, symmetry)
-        loop_index = len(prefix) - 1
-        if model.key(trace.states[-1]) == model.key(trace.states[loop_index]):
-            break
-    else:
+    loop = shortest_loop(len(states), src, dst, start)
+    closed = close_lasso(lambda ids: _replay_path(model, states, ids, symmetry),
+                         _path(parents, start), loop[1:] + [start],
+                         lambda a, b: model.key(a) == model.key(b))
+    if closed is None:
         return result(Verdict.INCOMPLETE, explanation="a cycle of symbolic states does not "
                       "close on a concrete state")
+    trace, loop_index = closed
     confirmed = confirm_cycle(trace, loop_index) if confirm_cycle is not None else None
     if confirmed is None:
         return result(Verdict.INCOMPLETE, explanation=(
@@ -195,13 +188,17 @@ class _Stop(Exception):
         self.reason = reason
 
 
-def _replay(model, states, parents, ident, symmetry) -> Trace:
+def _path(parents: list[int], ident: int) -> list[int]:
+    """The ids from an initial state to `ident`, along parent links."""
     path = []
     while ident >= 0:
         path.append(ident)
         ident = parents[ident]
-    path.reverse()
-    return _replay_path(model, states, path, symmetry)
+    return path[::-1]
+
+
+def _replay(model, states, parents, ident, symmetry) -> Trace:
+    return _replay_path(model, states, _path(parents, ident), symmetry)
 
 
 def _replay_path(model, states, path, symmetry) -> Trace:

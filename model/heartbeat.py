@@ -11,7 +11,7 @@ import numpy as np
 
 from hacheck.checker import Model, ModelBoundError, Successors
 from hacheck.model import kernel
-from hacheck.model.actions import ACTION_NAMES, action_table
+from hacheck.model.actions import ACTION_NAMES, ENVIRONMENT, action_table
 from hacheck.model.actions import take as take_action
 from hacheck.model.state import (
     BOUND_QUEUE, BOUND_TEXT, DEFAULT_CAPACITY, K_WIDTH, geometry,
@@ -24,7 +24,7 @@ SERIAL_BELOW = 64          # rows: smaller batches are expanded on one thread
 
 
 # the environment: faults, boots and the network's losses; the rest is the protocol
-ENVIRONMENT_ACTIONS = ("BOOT", "CRASH", "RESTART", "LINK", "LOSE", "DUPLICATE")
+ENVIRONMENT_ACTIONS = tuple(ACTION_NAMES[kind] for kind in ENVIRONMENT)
 
 
 class QueueCapacityExceeded(ModelBoundError):

@@ -35,7 +35,7 @@ import numpy as np
 from numba import njit, prange
 
 from hacheck.model.actions import (
-    A_BOOT, A_CHILD, A_CRASH, A_DELIVER, A_DUPLICATE, A_LINK, A_LOSE, A_RESTART, A_SELF, take,
+    A_CHILD, A_DELIVER, A_SELF, ENVIRONMENT, take,
 )
 from hacheck.model.state import (
     CRASHES_LEFT, HEARD, K_N, K_WIDTH, M_IPRESP, OWN, PH, STARTING, STATUS, TOGGLES_LEFT, UP, ch,
@@ -46,8 +46,7 @@ from hacheck.model.symmetry import canonicalize, canonicalize_exhaustive
 
 @njit(cache=True)
 def is_environment(kind):
-    return (kind == A_BOOT or kind == A_CRASH or kind == A_RESTART or kind == A_LINK
-            or kind == A_LOSE or kind == A_DUPLICATE)
+    return kind in ENVIRONMENT
 
 
 @njit(cache=True)

@@ -112,22 +112,23 @@ def render_text(run: Run) -> str:
 def _why_no_reduction(result, meta) -> str:
     if result.mode == "timed":
         return " (timed search)"
-    if meta.get("version", "1.51") != "1.51":
-        return " (argued for heartbeat.c 1.51 only, docs/reduction.md)"
+    if meta.get("version", "1.51") != "1.51" or meta.get("transport") == "unsequenced":
+        return (" (argued for heartbeat.c 1.51 on the sequenced transport only, "
+                "docs/reduction.md)")
     return ""
 
 
 def _statistics_line(result, stats) -> str:
-    if result.mode == "timed":
-        return (f"statistics: {stats.distinct_states:,} distinct symbolic states (a discrete "
-                f"state and a zone of clock values), {stats.transitions:,} transitions, "
-                f"maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
-                f"{stats.states_per_second:,.0f} states/s"
-                + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"
-                   if stats.protocol_edges else ""))
-    return (f"statistics: {stats.distinct_states:,} distinct states, {stats.transitions:,} "
+    timed = result.mode == "timed"
+    states = ("distinct symbolic states (a discrete state and a zone of clock values)"
+              if timed else "distinct states")
+    line = (f"statistics: {stats.distinct_states:,} {states}, {stats.transitions:,} "
             f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
-            f"{stats.states_per_second:,.0f} states/s, {stats.bytes_per_state:.0f} bytes/state, "
+            f"{stats.states_per_second:,.0f} states/s")
+    if timed:
+        return line + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"
+                       if stats.protocol_edges else "")
+    return (line + f", {stats.bytes_per_state:.0f} bytes/state, "
             f"{stats.workers} worker{'s' if stats.workers != 1 else ''}"
             + (f"; liveness (L0, L1) searched again without partial-order reduction: "
                f"{stats.liveness_states:,} states, {stats.protocol_edges:,} protocol edges "

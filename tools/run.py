@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hacheck.checker import CheckResult, PropertyResult, Verdict, explore
-from hacheck.checker.properties import FAIRNESS
+from hacheck.checker.properties import ALWAYS, FAIRNESS
 from hacheck.checker.trace import Step, Trace
 from hacheck.model import HeartbeatModel
 from hacheck.model.heartbeat import SERIAL_BELOW, QueueCapacityExceeded
@@ -43,19 +43,13 @@ class Search:
     compile_seconds: float   # compiling (or loading) the model's code before the search
 
 
-def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPACITY,
-           **options) -> Search:
-    """Compile the model, then explore it (`checker.explore` with `options`). A run whose
-    queues overflow the rows (`capacity` messages each) is run again with twice the room
-    (`notice` is told): the encoding, not the model, ran out of room."""
+def with_room(attempt, notice, capacity=DEFAULT_CAPACITY):
+    """attempt(capacity), run again with twice the room while its queues overflow the rows
+    (`capacity` messages each; `notice` is told): the encoding, not the model, ran out of
+    room."""
     while True:
-        model = HeartbeatModel(cfg, capacity=capacity)
-        started = time.perf_counter()
         try:
-            compile_model(model, symmetry, notice)   # its warm-up search may overflow too
-            compiled = time.perf_counter() - started
-            return Search(explore(model, properties, symmetry=symmetry, **options), model,
-                          compiled)
+            return attempt(capacity)
         except QueueCapacityExceeded:
             if capacity * 2 > MAX_CAPACITY:
                 raise
@@ -63,6 +57,20 @@ def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPA
             if notice is not None:
                 notice(f"queues need more than {capacity // 2} messages; "
                        f"running again with room for {capacity}")
+
+
+def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPACITY,
+           **options) -> Search:
+    """Compile the model, then explore it (`checker.explore` with `options`), with room
+    enough in the rows (`with_room`)."""
+    def attempt(room):
+        model = HeartbeatModel(cfg, capacity=room)
+        started = time.perf_counter()
+        compile_model(model, symmetry, notice)   # its warm-up search may overflow too
+        compiled = time.perf_counter() - started
+        return Search(explore(model, properties, symmetry=symmetry, **options), model,
+                      compiled)
+    return with_room(attempt, notice, capacity)
 
 
 TIMED_NOTE = (
@@ -167,7 +175,7 @@ def itf_document(cfg, prop, result) -> dict:
     if prop.times is not None:
         meta["timing"] = result.meta.get("timing")
         meta["condition"] = prop.condition
-    if prop.kind != "always":
+    if prop.kind != ALWAYS:
         meta["assumption"] = FAIRNESS
     document = trace_to_itf(prop.trace, lambda s: variables(cfg, s),
                             lambda before, a: describe_action(cfg, before, a), meta, prop.times)
@@ -205,7 +213,7 @@ def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=Non
     """The timed search (layer T), then for each violation: timestamps from Z3, checked by
     the independent replay (a trace that fails it is an internal error, never shown), and
     with `explain` the condition on the parameters under which the run exists."""
-    from hacheck.checker.timed import explore_timed
+    from hacheck.checker.timed import VIOLATION_FOUND, explore_timed
     from hacheck.model.timed_heartbeat import TimedHeartbeat
     from hacheck.properties import timing
     from hacheck.properties.timing_check import check_timed_run
@@ -214,23 +222,18 @@ def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=Non
         steps = [(step.action, step.state) for step in trace.steps]
         return timing.periodic_times(cfg, trace.initial, steps, loop_index, params)
 
-    while True:
-        model = TimedHeartbeat(cfg, params, capacity=capacity)
-        try:
-            compile_model(model.untimed, symmetry, notice)
-            result = explore_timed(model, all_properties(cfg), symmetry=symmetry,
-                                   keep_going=keep_going, max_states=max_states,
-                                   time_limit=time_limit, progress=progress,
-                                   confirm_cycle=confirm_cycle)
-            break
-        except QueueCapacityExceeded:
-            if capacity * 2 > MAX_CAPACITY:
-                raise
-            capacity *= 2
+    def attempt(room):
+        model = TimedHeartbeat(cfg, params, capacity=room)
+        compile_model(model.untimed, symmetry, notice)
+        return model, explore_timed(model, all_properties(cfg), symmetry=symmetry,
+                                    keep_going=keep_going, max_states=max_states,
+                                    time_limit=time_limit, progress=progress,
+                                    confirm_cycle=confirm_cycle)
+    model, result = with_room(attempt, notice, capacity)
     for prop in result.properties:
         if prop.trace is None:
-            if prop.kind != "always" and prop.verdict is Verdict.INCOMPLETE and not prop.explanation \
-                    and result.statistics.stop_reason == "violation found":
+            if (prop.kind != ALWAYS and prop.verdict is Verdict.INCOMPLETE
+                    and not prop.explanation and result.statistics.stop_reason == VIOLATION_FOUND):
                 prop.explanation = NOT_CHECKED
             continue
         steps = [(step.action, step.state) for step in prop.trace.steps]

@@ -13,7 +13,8 @@ from typing import NamedTuple
 from numba import njit
 
 from hacheck.model.helpers import commup_check, mark_node_dead, process_resources, send
-from hacheck.model.helpers import req_our_resources, version_165
+from hacheck.model.helpers import STONITH_GATED, req_our_resources, takeover_from_node
+from hacheck.model.helpers import version_165
 from hacheck.model.state import DEAD as DEAD_SET   # the field; DEAD is the action
 from hacheck.model.state import (
     CHLD, COMM, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, DOWN, F, HEARD, IH,
@@ -21,19 +22,40 @@ from hacheck.model.state import (
     R_STABLE, RES, RESTARTS_LEFT, RQ, RS, ST_ABSENT, TOGGLES_LEFT, UP, ch, clear, ipresp_fields,
     BOUND_QUEUE, K_CAPACITY, K_UNSEQUENCED, LOSSES_LEFT, STATUS,
     is_ipreq, is_res, is_starting, linked, local_groups, node, pop, selfq, M_IPREQ,
+    FW, GS, HEAL_PENDING, K_EMAIL_TIMER, K_HEAL, K_REPEATS, K_STONITH, REPEATS_MASK,
+    REPEATS_SHIFT, SHOT_PENDING, STARTING, TIMER_ARMED, VAR, WINDOW_CLOSED,
 )
+
+EMAIL_TIMER_SPLIT = 2
 
 
 @njit(cache=True)
 def reset(k, t, i, ph):
     """Give every per-node variable of i its boot value and empty i's selfq (model.md
-    section 2: a single node is linked up at once); `ph` is its new phase."""
+    section 2: a single node is linked up at once); `ph` is its new phase. A reset asked
+    of the fencing device is not the node's to forget, and no peer has heard the new
+    incarnation's generation yet (heal)."""
     n = node(k, i)
+    shot = t[n + VAR] & SHOT_PENDING
     for x in range(n, n + NODE_FIELDS):
         t[x] = 0
     t[n + PH] = ph
     t[n + COMM] = COMM_LINKSUP if k[K_N] == 1 else COMM_STARTING
+    t[n + VAR] = shot
+    for j in range(k[K_N]):
+        t[node(k, j) + GS] &= ~(1 << i)
     clear(k, t, selfq(k, i))
+
+
+@njit(cache=True)
+def stop(k, t, i):
+    """Fail-stop: i is down, with its groups, its pending scripts and its inbound
+    messages; messages it already sent stay on the wire."""
+    reset(k, t, i, DOWN)            # own[i][*] := 0 too: `own` is a node field of the row
+    t[RQ] &= ~local_groups(k, i)    # i's req_resource sleepers die with it
+    for j in range(k[K_N]):
+        if j != i:
+            clear(k, t, ch(k, j, i))
 
 
 # --- Environment: faults and boots ---------------------------------------------------
@@ -55,11 +77,7 @@ def CRASH(k, s, t, i):
     if s[node(k, i) + PH] != UP or s[CRASHES_LEFT] == 0:
         return False
     t[:] = s
-    reset(k, t, i, DOWN)            # own[i][*] := 0 too: `own` is a node field of the row
-    t[RQ] &= ~local_groups(k, i)    # i's req_resource sleepers die with it
-    for j in range(k[K_N]):
-        if j != i:
-            clear(k, t, ch(k, j, i))
+    stop(k, t, i)
     t[CRASHES_LEFT] -= 1
     return True
 
@@ -174,13 +192,20 @@ def SELF(k, s, t, i):
 @njit(cache=True)
 def HEAR(k, s, t, i, j):
     """model.md §4 Network. A status heartbeat from j reaches i (heartbeats are not kept
-    in the channels)."""
+    in the channels). With `heal`, every heartbeat of a generation i has not heard yet
+    counts too, and one of the generation i declared dead heals a partition (1.89's
+    should_drop_message): i will give up everything and restart (HEALRUN)."""
     n = node(k, i)
     bit = 1 << j
+    new_generation = k[K_HEAL] and not s[n + GS] & bit
     if (s[n + PH] != UP or s[node(k, j) + PH] != UP or not linked(s, i, j)
-            or (s[n + HEARD] & bit and not s[n + DEAD_SET] & bit)):
+            or (s[n + HEARD] & bit and not s[n + DEAD_SET] & bit and not new_generation)):
         return False
     t[:] = s
+    if k[K_HEAL]:
+        if s[n + DEAD_SET] & bit and not new_generation:
+            t[n + VAR] |= HEAL_PENDING   # "Cluster node j returning after partition"
+        t[n + GS] |= bit
     t[n + HEARD] |= bit
     t[n + DEAD_SET] &= ~bit
     commup_check(k, t, i)
@@ -269,12 +294,110 @@ def RSCRCVD_TIMEOUT(k, s, t, i):
     return True
 
 
+# --- Variants: the email's timer, STONITH, healed partitions (model/README.md) ----------
+
+@njit(cache=True)
+def CLOSE_WINDOW(k, s, t, i):
+    """email_timer: RQSTDELAY has passed since i started ((now - starttime) < RQSTDELAY
+    turns false): no more repeated `starting`, and in the combined form no more ticks of
+    resources_timer."""
+    n = node(k, i)
+    if not k[K_EMAIL_TIMER] or s[n + PH] != UP or s[n + VAR] & WINDOW_CLOSED:
+        return False
+    t[:] = s
+    t[n + VAR] |= WINDOW_CLOSED
+    return True
+
+
+@njit(cache=True)
+def RESEND_STARTING(k, s, t, i):
+    """email_timer: a keepalive in the start window with the link up: send_starting_now
+    sends `starting` again (at most `starting_repeats` times in the model)."""
+    n = node(k, i)
+    var = s[n + VAR]
+    repeats = (var & REPEATS_MASK) >> REPEATS_SHIFT
+    if (not k[K_EMAIL_TIMER] or s[n + PH] != UP or s[n + COMM] != COMM_LINKSUP
+            or var & WINDOW_CLOSED or repeats >= k[K_REPEATS]):
+        return False
+    t[:] = s
+    t[n + VAR] = var & ~REPEATS_MASK | (repeats + 1) << REPEATS_SHIFT
+    send(k, t, i, STARTING)
+    return True
+
+
+@njit(cache=True)
+def RT_EXPIRE(k, s, t, i):
+    """email_timer: resources_timer has counted down to 0. Combined form (the bug): it
+    counts only inside the start window, so once the window is over it never reaches 0."""
+    n = node(k, i)
+    var = s[n + VAR]
+    if (not k[K_EMAIL_TIMER] or s[n + PH] != UP or not var & TIMER_ARMED
+            or (k[K_EMAIL_TIMER] != EMAIL_TIMER_SPLIT and var & WINDOW_CLOSED)):
+        return False
+    t[:] = s
+    t[n + VAR] = var & ~TIMER_ARMED
+    return True
+
+
+@njit(cache=True)
+def FENCE(k, s, t, j):
+    """stonith: the fencing device resets j (power cycle): an up j stops as in a crash,
+    outside the crash budget; it comes back only through RESTART."""
+    n = node(k, j)
+    if not k[K_STONITH] or not s[n + VAR] & SHOT_PENDING:
+        return False
+    t[:] = s
+    t[n + VAR] &= ~SHOT_PENDING
+    if s[n + PH] == UP:
+        stop(k, t, j)
+    return True
+
+
+@njit(cache=True)
+def TAKEOVER(k, s, t, i, j):
+    """stonith gated (1.170, StonithProcessDied): the reset of j that i asked for is done;
+    i now takes over from j."""
+    n = node(k, i)
+    bit = 1 << j
+    if (k[K_STONITH] != STONITH_GATED or s[n + PH] != UP or not s[n + FW] & bit
+            or s[node(k, j) + VAR] & SHOT_PENDING):
+        return False
+    t[:] = s
+    t[n + FW] &= ~bit
+    takeover_from_node(k, t, i, j)
+    commup_check(k, t, i)
+    return True
+
+
+@njit(cache=True)
+def HEALRUN(k, s, t, i):
+    """heal (1.89, healed_cluster_partition): giveup_resources (every group, then
+    `resource none, stable`), then restart_heartbeat: a fresh start with a new generation;
+    messages on their way to the old incarnation are lost."""
+    n = node(k, i)
+    if not k[K_HEAL] or s[n + PH] != UP or not s[n + VAR] & HEAL_PENDING:
+        return False
+    t[:] = s
+    t[n + OWN] = 0
+    if k[K_NICE]:
+        send(k, t, i, RES(NONE, 1, 0))
+    reset(k, t, i, UP)
+    t[RQ] &= ~local_groups(k, i)    # the restart kills i's req_resource sleepers
+    for j in range(k[K_N]):
+        if j != i:
+            clear(k, t, ch(k, j, i))
+    return True
+
+
 # --- Next: every action of a configuration ---------------------------------------------
 
 (A_BOOT, A_CRASH, A_RESTART, A_LINK, A_DELIVER, A_SELF, A_HEAR, A_DEAD, A_MACHDOWN,
- A_CHILD, A_FORCETAKE, A_RSCRCVD_TIMEOUT, A_LOSE, A_DUPLICATE) = range(14)
+ A_CHILD, A_FORCETAKE, A_RSCRCVD_TIMEOUT, A_LOSE, A_DUPLICATE, A_CLOSE_WINDOW,
+ A_RESEND_STARTING, A_RT_EXPIRE, A_FENCE, A_TAKEOVER, A_HEALRUN) = range(20)
 ACTION_NAMES = ("BOOT", "CRASH", "RESTART", "LINK", "DELIVER", "SELF", "HEAR", "DEAD",
-                "MACHDOWN", "CHILD", "FORCETAKE", "RSCRCVD_TIMEOUT", "LOSE", "DUPLICATE")
+                "MACHDOWN", "CHILD", "FORCETAKE", "RSCRCVD_TIMEOUT", "LOSE", "DUPLICATE",
+                "CLOSE_WINDOW", "RESEND_STARTING", "RT_EXPIRE", "FENCE", "TAKEOVER",
+                "HEALRUN")
 ENVIRONMENT = (A_BOOT, A_CRASH, A_RESTART, A_LINK, A_LOSE, A_DUPLICATE)
 
 
@@ -302,6 +425,18 @@ def take(k, kind, a, b, s, t):
         return LOSE(k, s, t, a, b)
     if kind == A_DUPLICATE:
         return DUPLICATE(k, s, t, a, b)
+    if kind == A_CLOSE_WINDOW:
+        return CLOSE_WINDOW(k, s, t, a)
+    if kind == A_RESEND_STARTING:
+        return RESEND_STARTING(k, s, t, a)
+    if kind == A_RT_EXPIRE:
+        return RT_EXPIRE(k, s, t, a)
+    if kind == A_FENCE:
+        return FENCE(k, s, t, a)
+    if kind == A_TAKEOVER:
+        return TAKEOVER(k, s, t, a, b)
+    if kind == A_HEALRUN:
+        return HEALRUN(k, s, t, a)
     if kind == A_BOOT:
         return BOOT(k, s, t, a)
     if kind == A_CRASH:
@@ -342,4 +477,14 @@ def action_table(cfg) -> list[Action]:
     if cfg.transport == "unsequenced":
         table += [Action("LOSE", None, (i, j)) for i, j in pairs]
         table += [Action("DUPLICATE", None, (i, j)) for i, j in pairs]
+    if cfg.email_timer != "off":
+        table += [Action("CLOSE_WINDOW", i, (i,)) for i in nodes]
+        table += [Action("RESEND_STARTING", i, (i,)) for i in nodes]
+        table += [Action("RT_EXPIRE", i, (i,)) for i in nodes]
+    if cfg.stonith != "off":
+        table += [Action("FENCE", j, (j,)) for j in nodes]
+    if cfg.stonith == "gated":
+        table += [Action("TAKEOVER", i, (i, j)) for i, j in pairs]
+    if cfg.heal:
+        table += [Action("HEALRUN", i, (i,)) for i in nodes]
     return table

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from hacheck.model.state import MAX_GROUPS, MAX_NODES, TRANSPORTS, VERSIONS
+from hacheck.model.state import (
+    EMAIL_TIMERS, MAX_GROUPS, MAX_NODES, MAX_REPEATS, STONITH_MODES, TRANSPORTS, VERSIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,10 @@ class Config:
     version: str = "1.51"      # heartbeat.c revision: "1.51", or "1.65" (the 1.56-1.65 fixes)
     transport: str = "sequenced"   # or "unsequenced": 1.40-style, messages lost or duplicated
     losses: int = 0            # how many LOSE or DUPLICATE actions may happen in one run
+    email_timer: str = "off"   # the May 2000 patch's resources_timer: "combined" or "split"
+    starting_repeats: int = 0  # email_timer: how often `starting` may be repeated in the window
+    stonith: str = "off"       # "race" (1.70: shoot while taking over) or "gated" (1.170)
+    heal: bool = False         # 1.89: a node that hears a peer it declared dead restarts
 
     def __post_init__(self):
         if not 1 <= self.N <= MAX_NODES:
@@ -37,6 +43,19 @@ class Config:
             raise ValueError("losses need the unsequenced transport")
         if self.version not in VERSIONS:
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}")
+        if self.email_timer not in EMAIL_TIMERS:
+            raise ValueError(f"email_timer must be one of {', '.join(EMAIL_TIMERS)}")
+        if self.email_timer != "off" and not self.nice_failback:
+            raise ValueError("email_timer needs nice_failback")
+        if not 0 <= self.starting_repeats <= MAX_REPEATS:
+            raise ValueError(f"starting_repeats must be between 0 and {MAX_REPEATS}")
+        if self.stonith not in STONITH_MODES:
+            raise ValueError(f"stonith must be one of {', '.join(STONITH_MODES)}")
+
+    @property
+    def variants(self) -> bool:
+        """Any of the later variants (email_timer, stonith, heal) is on."""
+        return self.email_timer != "off" or self.stonith != "off" or self.heal
 
     @classmethod
     def one_group_per_node(cls, N: int, **kw) -> "Config":

@@ -57,9 +57,10 @@ class HeartbeatModel(Model):
                                      dtype=np.bool_)
         self.group = automorphisms(cfg)
         self.symmetry_group_size = len(self.group)
-        # docs/reduction.md argues the ample sets for 1.51's rules; other revisions are
-        # explored without them until that argument is made for them too
-        self.supports_reduction = cfg.version == "1.51" and cfg.transport == "sequenced"
+        # docs/reduction.md argues the ample sets for 1.51's rules; other revisions and the
+        # variants are explored without them until that argument is made for them too
+        self.supports_reduction = (cfg.version == "1.51" and cfg.transport == "sequenced"
+                                   and not cfg.variants)
         self.cells = np.array([len(cfg.H(i)) for i in range(cfg.N)], dtype=np.int64)
         self.exhaustive = exhaustive_symmetry
         self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (len(self.table) * self.width)))

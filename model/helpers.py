@@ -6,6 +6,10 @@ geometry (`state.geometry`). Names and order of effects follow heartbeat.c 1.51
 `version_165(k)` switches on the 1.56-1.65 fixes (model/README.md, "Version 1.65"): no
 interim announcement, mark_node_dead claims FOREIGN and trusts the other side, a peer's
 message makes a node STABLE only once the peer is stable, and no "fudging".
+The variants (model/README.md, "Variants") add the May 2000 patch's `resources_timer`
+gate to req_our_resources (`email_timer`), and STONITH to mark_node_dead: 1.70 shoots
+while it takes over (`race`), 1.170 shoots first and takes over when the reset is done
+(`gated`, the rest of mark_node_dead is then `takeover_from_node`).
 A model bound (a full queue, a fourth child) is recorded in `t[STATUS]`, and the explorer
 stops with a model-bound error, never a verdict.
 """
@@ -16,7 +20,7 @@ from numba import njit
 
 from hacheck.model.state import (
     BOUND_CHILDREN, CHLD, COMM, COMM_LINKSUP, COMM_STARTING, DEAD, F, HEARD, IH, K_N, K_NICE,
-    K_VERSION,
+    K_VERSION, K_EMAIL_TIMER, K_STONITH, SHOT_PENDING, TIMER_ARMED, VAR, FW,
     L, MAX_CHILDREN, MD, NONE, OH, OS, PH, R_BOTHSTARTING, R_INIT, R_RSCRCVD, R_STABLE,
     R_STARTING, RES, RRY, RS, ST_ABSENT, STARTING, STATUS, TIP, UP, UPD, ch, is_res,
     is_starting, node, peers, push, res_fields, selfq,
@@ -26,6 +30,9 @@ from hacheck.model.state import (
 @njit(cache=True)
 def version_165(k):
     return k[K_VERSION] == 165
+
+
+STONITH_RACE, STONITH_GATED = 1, 2
 
 
 @njit(cache=True)
@@ -44,9 +51,14 @@ def send(k, t, i, m):
 @njit(cache=True)
 def req_our_resources(k, t, i, stable):
     """model.md §3, req_our_resources: claim LOCAL, announce it (interim; not in 1.65),
-    fork the child."""
+    fork the child. With the email's timer, a call while resources_timer runs is dropped,
+    and any other call starts it, before the guards (heartbeat-2000.md P9)."""
     n = node(k, i)
     if k[K_NICE]:
+        if k[K_EMAIL_TIMER]:
+            if t[n + VAR] & TIMER_ARMED:
+                return   # "Used to avoid multiple resource requests"
+            t[n + VAR] |= TIMER_ARMED
         if t[n + OH] & F or t[n + IH] & L:
             return
         t[n + IH] |= L
@@ -76,14 +88,37 @@ def commup_check(k, t, i):
 
 @njit(cache=True)
 def mark_node_dead(k, t, i, j):
-    """model.md §3, mark_node_dead: j is dead; mach_down is started; with nice_failback,
-    forget what the other claimed and re-request our own groups (the dead node may have
-    held them)."""
+    """model.md §3, mark_node_dead: j is dead. With STONITH gated (1.170), only ask the
+    fencing device to reset j (Initiate_Reset) and wait for it; otherwise take over at once,
+    and with STONITH race (1.70) also ask for the reset, which races the takeover."""
     n = node(k, i)
     bit = 1 << j
     t[n + DEAD] |= bit
     t[n + HEARD] |= bit
-    t[n + MD] |= bit
+    if k[K_STONITH] == STONITH_GATED:
+        Initiate_Reset(k, t, j)
+        t[n + FW] |= bit
+    else:
+        takeover_from_node(k, t, i, j)
+        if k[K_STONITH] == STONITH_RACE:
+            Initiate_Reset(k, t, j)
+    commup_check(k, t, i)
+
+
+@njit(cache=True)
+def Initiate_Reset(k, t, j):
+    """STONITH: the reset of j is asked of the fencing device (one request per victim:
+    the device resets it once, whoever asked)."""
+    t[node(k, j) + VAR] |= SHOT_PENDING
+
+
+@njit(cache=True)
+def takeover_from_node(k, t, i, j):
+    """The takeover part of mark_node_dead (1.170's name): mach_down is started; with
+    nice_failback, forget what the other claimed and re-request our own groups (the dead
+    node may have held them)."""
+    n = node(k, i)
+    t[n + MD] |= 1 << j
     if k[K_NICE]:
         t[n + OH] = NONE
         t[n + TIP] = 1
@@ -93,7 +128,6 @@ def mark_node_dead(k, t, i, j):
         else:
             t[n + OS] = 0
         req_our_resources(k, t, i, 1)
-    commup_check(k, t, i)
 
 
 @njit(cache=True)

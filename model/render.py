@@ -69,7 +69,26 @@ def variables(cfg, s) -> dict:
         "restarts_left": s.restarts_left,
         "toggles_left": s.toggles_left,
         **({"losses_left": s.losses_left} if cfg.transport == "unsequenced" else {}),
+        **_variant_variables(cfg, s),
     }
+
+
+def _variant_variables(cfg, s) -> dict:
+    """The variants' variables (model/README.md, "Variants"), only when they are on."""
+    nodes, N = s.nodes, cfg.N
+    out = {}
+    if cfg.email_timer != "off":
+        out["wc"] = [n.wc for n in nodes]
+        out["rt"] = [n.rt for n in nodes]
+        out["ss"] = [n.ss for n in nodes]
+    if cfg.stonith != "off":
+        out["stn"] = [n.stn for n in nodes]
+    if cfg.stonith == "gated":
+        out["fw"] = [_members(n.fw, N) for n in nodes]
+    if cfg.heal:
+        out["gs"] = [_members(n.gs, N) for n in nodes]
+        out["hl"] = [n.hl for n in nodes]
+    return out
 
 
 def _flat_text(cfg, s) -> dict[str, str]:

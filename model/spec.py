@@ -9,6 +9,10 @@
     nice_failback = true
     version = "1.51"           # heartbeat.c revision; "1.65": the 1.56-1.65 race fixes
     transport = "sequenced"    # or "unsequenced": starting/resource may be lost, repeated
+    email_timer = "off"        # "combined" | "split": the May 2000 patch's resources_timer
+    starting_repeats = 0       # email_timer: `starting` repeats in the window (0..3)
+    stonith = false            # true (= "gated", 1.170: reset before takeover) | "race" (1.70)
+    heal = false               # true: 1.89's healed-partition give-up-and-restart
     [faults]
     crashes = 0                # CRASH actions allowed in one run
     restarts = 0
@@ -22,6 +26,7 @@
     dmin = 0
     dmax = 0.5
     smax = 1
+    stonith = 10               # the longest a STONITH reset takes
 
 Unknown keys are rejected. Every error names the file, the dotted key, the bad value and
 what was expected, in one line (SpecError).
@@ -38,7 +43,7 @@ from pathlib import Path
 from fractions import Fraction
 
 from hacheck.model.config import MAX_GROUPS, MAX_NODES, Config
-from hacheck.model.state import TRANSPORTS, VERSIONS
+from hacheck.model.state import EMAIL_TIMERS, MAX_REPEATS, TRANSPORTS, VERSIONS
 from hacheck.model.timing import TIMING_KEYS, TimingParameters
 
 ONE_PER_NODE = "one-per-node"
@@ -80,6 +85,10 @@ class Spec:
     version: str = "1.51"
     transport: str = "sequenced"
     losses: int = 0
+    email_timer: str = "off"
+    starting_repeats: int = 0
+    stonith: str = "off"
+    heal: bool = False
 
     def config(self, nodes: int | None = None) -> Config:
         """The Config, with the node count overridden by `nodes` (the `--nodes` option)."""
@@ -96,6 +105,8 @@ class Spec:
                                 f"node indices below the node count {N}")
         return Config(N=N, home=home, nice_failback=self.nice_failback, version=self.version,
                       transport=self.transport, losses=self.losses,
+                      email_timer=self.email_timer, starting_repeats=self.starting_repeats,
+                      stonith=self.stonith, heal=self.heal,
                       crashes=self.crashes,
                       restarts=self.restarts, link_toggles=self.link_toggles)
 
@@ -103,7 +114,8 @@ class Spec:
 _SCHEMA = {
     "": {"name", "description", "cluster", "protocol", "faults", "timing"},
     "cluster": {"nodes", "home"},
-    "protocol": {"nice_failback", "version", "transport"},
+    "protocol": {"nice_failback", "version", "transport", "email_timer", "starting_repeats",
+                 "stonith", "heal"},
     "faults": {"crashes", "restarts", "link_toggles", "losses"},
     "timing": set(TIMING_KEYS),
 }
@@ -185,9 +197,33 @@ def parse(data: dict, where: str) -> Spec:
     if losses and transport == "sequenced":
         raise SpecError(where, "faults.losses", losses, '0 with the sequenced transport '
                         '(1.51 retransmits lost messages); set protocol.transport = "unsequenced"')
+    variants = _variants(protocol, nice, where)
     timing = _timing(data.get("timing", {}), where)
     return Spec(where, name, description, nodes, home, nice, **budgets, timing=timing,
-                version=version, transport=transport, losses=losses)
+                version=version, transport=transport, losses=losses, **variants)
+
+
+def _variants(protocol: dict, nice: bool, where: str) -> dict:
+    """email_timer, starting_repeats, stonith and heal (model/README.md, "Variants")."""
+    email_timer = protocol.get("email_timer", "off")
+    if email_timer not in EMAIL_TIMERS:
+        raise SpecError(where, "protocol.email_timer", email_timer,
+                        " or ".join(f'"{v}"' for v in EMAIL_TIMERS)
+                        + " (the May 2000 patch's resources_timer)")
+    if email_timer != "off" and not nice:
+        raise SpecError(where, "protocol.email_timer", email_timer,
+                        '"off" with nice_failback = false (the timer is nice_failback\'s)')
+    repeats = _integer(protocol, "protocol.starting_repeats", 0, 0, MAX_REPEATS, where)
+    stonith = protocol.get("stonith", False)
+    modes = {False: "off", True: "gated", "off": "off", "race": "race", "gated": "gated"}
+    if type(stonith) not in (bool, str) or stonith not in modes:
+        raise SpecError(where, "protocol.stonith", stonith,
+                        'true (reset before takeover, 1.170), "race" (1.70) or false')
+    heal = protocol.get("heal", False)
+    if type(heal) is not bool:
+        raise SpecError(where, "protocol.heal", heal, "true or false")
+    return dict(email_timer=email_timer, starting_repeats=repeats, stonith=modes[stonith],
+                heal=heal)
 
 
 MAX_SECONDS = 3600

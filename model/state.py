@@ -13,8 +13,10 @@ gives the vector `k` that every compiled function takes to find its way in a row
     queue                  length byte, then `capacity` message slots (0 past the length):
                            selfq(i), then ch(i, j) for every i != j
 
-Per-node sets over peers (`heard`, `dead`, `md`) are masks over node indices, the node's
-own bit always 0; `own` is a mask over groups (ground truth, model.md `own[i][*]`).
+Per-node sets over peers (`heard`, `dead`, `md`, and the variants' `fw`, `gs`) are masks
+over node indices, the node's own bit always 0; `own` is a mask over groups (ground
+truth, model.md `own[i][*]`). The variants' single-bit variables share one byte, VAR
+(model/README.md, "Variants").
 
 A message is one byte; its sender is implicit in the queue it sits in (only node i ever
 appends to `selfq(i)` and `ch(i, *)`):
@@ -72,9 +74,19 @@ BOUND_QUEUE, BOUND_CHILDREN = 1, 2
 BOUND_TEXT = {BOUND_QUEUE: "a channel or status pipe would hold more messages than its capacity",
               BOUND_CHILDREN: f"a node would have more than {MAX_CHILDREN} pending children"}
 
-# fields of a node, at node(i) + field
-(PH, COMM, HEARD, DEAD, RS, IH, OH, OS, TIP, RRY, CHLD, MD, OWN) = range(13)
-NODE_FIELDS = 13
+# fields of a node, at node(i) + field; VAR, FW and GS belong to the variants (all 0
+# without them, so the base model's states and counts are unchanged)
+(PH, COMM, HEARD, DEAD, RS, IH, OH, OS, TIP, RRY, CHLD, MD, OWN, VAR, FW, GS) = range(16)
+NODE_FIELDS = 16
+
+# the bits of a node's VAR byte
+WINDOW_CLOSED = 1    # email_timer: RQSTDELAY has passed since the node (re)started
+TIMER_ARMED = 2      # email_timer: resources_timer > 0
+HEAL_PENDING = 4     # heal: healed_cluster_partition is under way (give up, restart)
+SHOT_PENDING = 8     # stonith: a reset of this node has been asked of the fencing device
+REPEATS_SHIFT = 4    # email_timer: bits 4-5, how many times `starting` has been repeated
+REPEATS_MASK = 3 << REPEATS_SHIFT
+MAX_REPEATS = 3
 
 # --- the geometry vector k ---------------------------------------------------------------------
 
@@ -85,9 +97,15 @@ K_RANK = K_LOCAL + MAX_NODES      # k[K_RANK + g] = position of g in H(home[g])
 K_LIST = K_RANK + MAX_GROUPS      # k[K_LIST + 8i + r] = the r-th group of H(i)
 K_VERSION = K_LIST + MAX_NODES * MAX_GROUPS   # 151 or 165: heartbeat.c's revision
 K_UNSEQUENCED = K_VERSION + 1    # 1: `starting` and `resource` may be lost or duplicated
-K_SIZE = K_UNSEQUENCED + 1
+K_EMAIL_TIMER = K_UNSEQUENCED + 1   # 0 off, 1 combined, 2 split (the May 2000 patch)
+K_REPEATS = K_EMAIL_TIMER + 1     # email_timer: how often `starting` may be repeated
+K_STONITH = K_REPEATS + 1         # 0 off, 1 race (1.70), 2 gated (1.170)
+K_HEAL = K_STONITH + 1            # 1: 1.89's healed-partition restart
+K_SIZE = K_HEAL + 1
 TRANSPORTS = ("sequenced", "unsequenced")
 VERSIONS = {"1.51": 151, "1.65": 165}
+EMAIL_TIMERS = {"off": 0, "combined": 1, "split": 2}
+STONITH_MODES = {"off": 0, "race": 1, "gated": 2}
 
 
 def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
@@ -97,6 +115,10 @@ def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
     k[K_N], k[K_G], k[K_NICE], k[K_CAPACITY] = N, G, int(cfg.nice_failback), capacity
     k[K_VERSION] = VERSIONS[cfg.version]
     k[K_UNSEQUENCED] = int(cfg.transport == "unsequenced")
+    k[K_EMAIL_TIMER] = EMAIL_TIMERS[cfg.email_timer]
+    k[K_REPEATS] = cfg.starting_repeats
+    k[K_STONITH] = STONITH_MODES[cfg.stonith]
+    k[K_HEAL] = int(cfg.heal)
     k[K_NODES] = CONN + N
     k[K_QUEUES] = k[K_NODES] + N * NODE_FIELDS
     k[K_QSTRIDE] = 1 + capacity

@@ -40,6 +40,7 @@ from numba import njit
 from hacheck.model.state import (
     CHLD, COMM, CONN, DEAD, HEARD, IH, K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK,
     K_WIDTH, M_IPREQ, M_IPRESP, MD, NODE_FIELDS, OH, OS, OWN, PH, RQ, RRY, RS, TIP, ch,
+    FW, GS, VAR,
     ipresp_fields, local_groups, node, selfq,
 )
 
@@ -122,6 +123,8 @@ def image(k, s, t, order, pi):
         t[b + HEARD] = node_set_image(s[a + HEARD], pi)
         t[b + DEAD] = node_set_image(s[a + DEAD], pi)
         t[b + MD] = node_set_image(s[a + MD], pi)
+        t[b + FW] = node_set_image(s[a + FW], pi)
+        t[b + GS] = node_set_image(s[a + GS], pi)
         t[b + OWN] = group_set_image(k, s[a + OWN], pi)
         queue_image(k, s, selfq(k, i), t, selfq(k, p), pi)
     for p in range(N):
@@ -215,6 +218,10 @@ def signatures(k, s, sig, scratch):
         h = mix(h, popcount(local_groups(k, i)))
         for f in (PH, COMM, RS, IH, OH, OS, TIP, RRY, CHLD):
             h = mix(h, s[n + f])
+        if s[n + VAR] | s[n + FW] | s[n + GS]:   # the variants' (none: the base's hashes)
+            h = mix(h, s[n + VAR])
+            h = mix(h, popcount(s[n + FW]))
+            h = mix(h, popcount(s[n + GS]))
         h = mix(h, popcount(s[n + HEARD]))
         h = mix(h, popcount(s[n + DEAD]))
         h = mix(h, popcount(s[n + MD]))
@@ -235,6 +242,9 @@ def signatures(k, s, sig, scratch):
                 r = mix(sig[j], s[n + HEARD] >> j & 1)
                 r = mix(r, s[n + DEAD] >> j & 1)
                 r = mix(r, s[n + MD] >> j & 1)
+                if s[n + FW] | s[n + GS]:
+                    r = mix(r, s[n + FW] >> j & 1)
+                    r = mix(r, s[n + GS] >> j & 1)
                 r = mix(r, s[CONN + i] >> j & 1)
                 r = mix(r, own_split(k, s, i, j))
                 r = mix(r, own_split(k, s, j, i))

@@ -14,6 +14,14 @@ a zone over its clocks (`checker.zones`):
 | `child(i, c)` | c < chld | the req_our_resources call | CHILD: 0 | smax |
 | `md(i, j)` | md_i[j] = 1 | the DEAD(i, j) that set it | MACHDOWN: 0 | smax |
 | `rq(g)` | rq[g] = pending | the IPREQ's send | FORCETAKE: R | R + smax |
+| `win(i)` | email_timer, i up, start window open | i's start (boot, restart, heal restart) | CLOSE_WINDOW: Q | Q |
+| `rt(i)` | email_timer, resources_timer armed and counting | the call that armed it | RT_EXPIRE: Q - K | Q |
+| `stn(j)` | stonith, a reset of j asked | the DEAD that asked it | FENCE: 0 | T |
+| `tk(i, j)` | stonith gated, i waits for j's reset and it is done | the FENCE of j | TAKEOVER: 0 | smax |
+| `hl(i)` | heal, i up and its heal under way | the HEAR that found the heal | HEALRUN: 0 | smax |
+
+RESEND_STARTING has no window: a repeat may come at any instant of the start window
+(the real one comes at a keepalive tick; an over-approximation, model/README.md).
 
 Own messages (SELF) are processed at the instant they are sent: no time passes while any
 `selfq` is non-empty. CRASH(j) is refused while an up, connected peer still owes the
@@ -41,6 +49,8 @@ from dataclasses import dataclass
 from hacheck.model.state import R_RSCRCVD, UP
 from hacheck.model.view import ClusterState, pair_bit
 
+RESTARTING = ("HEALRUN",)   # actions after which their node is a fresh incarnation, still up
+
 # what started the current period of an ordered pair (i, j), as i sees it
 TIGHT = 1    # audible since j's boot or restart: HEAR within [dmin, dmax]
 LOOSE = 2    # audible since a heal or since i's own boot: HEAR within [dmin, K + dmax]
@@ -53,8 +63,8 @@ FLAG_NAMES = {TIGHT: "j's boot", LOOSE: "heal", EXACT: "own boot", NORMAL: "cras
 STARTUP = (TIGHT, LATE_BOOT)   # the current audible period began with j's boot or restart
 
 # clock kinds, in the order clocks are listed
-PAIR, MSG, RS, CHILD, MD, RQ = range(6)
-KIND_NAMES = ("pair", "msg", "rs", "child", "md", "rq")
+PAIR, MSG, RS, CHILD, MD, RQ, WIN, RT, STN, TK, HL = range(11)
+KIND_NAMES = ("pair", "msg", "rs", "child", "md", "rq", "win", "rt", "stn", "tk", "hl")
 
 # a bound is a linear combination of parameters: ((name, coefficient), ...)
 ZERO = ()
@@ -63,9 +73,13 @@ K_PLUS_DMAX = (("K", 1), ("dmax", 1))
 D_MINUS_K, D_EXACT, D_PLUS_DMAX = (("D", 1), ("K", -1)), (("D", 1),), (("D", 1), ("dmax", 1))
 Q_LO, Q_HI = (("Q", 1),), (("Q", 1), ("K", 1))
 R_LO, R_HI = (("R", 1),), (("R", 1), ("smax", 1))
+Q_EXACT, Q_MINUS_K, T_HI = (("Q", 1),), (("Q", 1), ("K", -1)), (("T", 1),)
 
 # the largest constant each kind of clock is ever compared with (for extrapolation)
-CEILING = {PAIR: D_PLUS_DMAX, MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI}
+CEILING = {PAIR: D_PLUS_DMAX, MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI,
+           WIN: Q_EXACT, RT: Q_EXACT, STN: T_HI, TK: SMAX, HL: SMAX}
+UPPER = {MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI, WIN: Q_EXACT, RT: Q_EXACT,
+         STN: T_HI, TK: SMAX, HL: SMAX}
 
 
 def value(bound, params: dict) -> int:
@@ -87,9 +101,10 @@ def audible(s: ClusterState, N: int, i: int, j: int) -> bool:
     return s.nodes[j].ph == UP and bool(s.conn & pair_bit(i, j, N))
 
 
-def hear_enabled(s, N, i, j) -> bool:
+def hear_enabled(s, N, i, j, heal=False) -> bool:
     n = s.nodes[i]
-    return n.ph == UP and audible(s, N, i, j) and (not n.heard >> j & 1 or bool(n.dead >> j & 1))
+    return n.ph == UP and audible(s, N, i, j) and (
+        not n.heard >> j & 1 or bool(n.dead >> j & 1) or (heal and not n.gs >> j & 1))
 
 
 def dead_enabled(s, N, i, j) -> bool:
@@ -97,10 +112,15 @@ def dead_enabled(s, N, i, j) -> bool:
     return n.ph == UP and not n.dead >> j & 1 and not audible(s, N, i, j)
 
 
-def pair_active(s, N, i, j, flag) -> bool:
+def pair_active(s, N, i, j, flag, heal=False) -> bool:
     if s.nodes[i].ph == UP:
-        return hear_enabled(s, N, i, j) or dead_enabled(s, N, i, j)
+        return hear_enabled(s, N, i, j, heal) or dead_enabled(s, N, i, j)
     return flag in STARTUP and audible(s, N, i, j)
+
+
+def rt_counting(cfg, n) -> bool:
+    """resources_timer is armed and counts down (combined form: only in the window)."""
+    return n.ph == UP and bool(n.rt) and (cfg.email_timer == "split" or not n.wc)
 
 
 def clocks(cfg, s: ClusterState, flags: tuple) -> list[tuple]:
@@ -123,6 +143,15 @@ def clocks(cfg, s: ClusterState, flags: tuple) -> list[tuple]:
     for i, n in enumerate(s.nodes):
         out += [(MD, i, j) for j in range(N) if n.md >> j & 1]
     out += [(RQ, g) for g in range(cfg.G) if s.rq >> g & 1]
+    if cfg.email_timer != "off":
+        out += [(WIN, i) for i, n in enumerate(s.nodes) if n.ph == UP and not n.wc]
+        out += [(RT, i) for i, n in enumerate(s.nodes) if rt_counting(cfg, n)]
+    if cfg.stonith != "off":
+        out += [(STN, j) for j, n in enumerate(s.nodes) if n.stn]
+        out += [(TK, i, j) for i, n in enumerate(s.nodes) for j in range(N)
+                if n.ph == UP and n.fw >> j & 1 and not s.nodes[j].stn]
+    if cfg.heal:
+        out += [(HL, i) for i, n in enumerate(s.nodes) if n.ph == UP and n.hl]
     return out
 
 
@@ -135,7 +164,7 @@ def obligation(cfg, s: ClusterState, flags: tuple, clock: tuple):
             return None   # kept only to tell a tie at i's boot
         return {TIGHT: DMAX, LOOSE: K_PLUS_DMAX, LATE_BOOT: K_PLUS_DMAX, EXACT: D_EXACT,
                 NORMAL: D_PLUS_DMAX}[flags[i * cfg.N + j]]
-    return {MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI}[kind]
+    return UPPER[kind]
 
 
 def time_may_pass(s: ClusterState) -> bool:
@@ -168,6 +197,16 @@ def window(cfg, s: ClusterState, flags: tuple, action) -> Window | None:
         return Window((CHILD, args[0], 0), ZERO, "CHILD")
     if name == "MACHDOWN":
         return Window((MD, *args), ZERO, "MACHDOWN")
+    if name == "CLOSE_WINDOW":
+        return Window((WIN, args[0]), Q_EXACT, "CLOSE_WINDOW: RQSTDELAY after the node's start")
+    if name == "RT_EXPIRE":
+        return Window((RT, args[0]), Q_MINUS_K, "RT_EXPIRE: resources_timer's ticks after it was armed")
+    if name == "FENCE":
+        return Window((STN, args[0]), ZERO, "FENCE")
+    if name == "TAKEOVER":
+        return Window((TK, *args), ZERO, "TAKEOVER")
+    if name == "HEALRUN":
+        return Window((HL, args[0]), ZERO, "HEALRUN")
     return None
 
 
@@ -177,7 +216,7 @@ def crash_allowed(cfg, s: ClusterState, flags: tuple, action) -> bool:
     if action.name != "CRASH":
         return True
     j, N = action.args[0], cfg.N
-    return not any(i != j and flags[i * N + j] in STARTUP and hear_enabled(s, N, i, j)
+    return not any(i != j and flags[i * N + j] in STARTUP and hear_enabled(s, N, i, j, cfg.heal)
                    for i in range(N))
 
 
@@ -202,7 +241,10 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
                 continue
             x = i * N + j
             before, after = audible(s, N, i, j), audible(t, N, i, j)
-            booted = s.nodes[i].ph != UP and t.nodes[i].ph == UP
+            restarted = name in RESTARTING and args[0] in (i, j)
+            if restarted and args[0] == j:
+                before = False   # j's new incarnation: a new audible period
+            booted = (s.nodes[i].ph != UP or restarted) and t.nodes[i].ph == UP
             if booted:
                 if not after:
                     flag, src = EXACT, FRESH
@@ -214,13 +256,13 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
                     flag, src = LOOSE, FRESH
             elif before != after:
                 if after:
-                    flag = TIGHT if s.nodes[j].ph != UP else LOOSE
+                    flag = TIGHT if s.nodes[j].ph != UP or restarted else LOOSE
                 else:
                     flag = NORMAL
                 src = FRESH
             else:
                 flag, src = flags[x], ((PAIR, i, j) if flags[x] else FRESH)
-            if not pair_active(t, N, i, j, flag):
+            if not pair_active(t, N, i, j, flag, cfg.heal):
                 flag = 0
             elif not booted and before == after and not flags[x]:
                 # section 7 anchors every HEAR and DEAD window at a period's start or a
@@ -230,6 +272,11 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
             if flag:
                 origin[(PAIR, i, j)] = src
     new_flags = tuple(new_flags)
+    # the variants' clocks: kept while their condition holds, fresh when it starts to
+    # (a restart ends every one of its node's: the condition is false right after it)
+    restarted_node = args[0] if name in RESTARTING else None
+    old_clocks = {c for c in clocks(cfg, s, flags)
+                  if c[0] in (WIN, RT, HL, TK) and c[1] != restarted_node or c[0] == STN}
     for clock in clocks(cfg, t, new_flags):
         kind = clock[0]
         if kind == PAIR:
@@ -256,8 +303,10 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
         elif kind == MD:
             _, i, j = clock
             origin[clock] = clock if s.nodes[i].md >> j & 1 else FRESH
-        else:
+        elif kind == RQ:
             origin[clock] = clock if s.rq >> clock[1] & 1 else FRESH
+        else:
+            origin[clock] = clock if clock in old_clocks else FRESH
     return new_flags, origin
 
 
@@ -267,7 +316,7 @@ def clock_image(clock: tuple, pi, sigma) -> tuple:
     kind = clock[0]
     if kind == RQ:
         return (RQ, sigma[clock[1]])
-    if kind in (PAIR, MD):
+    if kind in (PAIR, MD, TK):
         return (kind, pi[clock[1]], pi[clock[2]])
     if kind == MSG:
         return (MSG, pi[clock[1]], pi[clock[2]], clock[3])

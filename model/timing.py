@@ -20,6 +20,7 @@ TIMING_KEYS = {
     "dmin": ("dmin", "the least message delay"),
     "dmax": ("dmax", "the largest message delay"),
     "smax": ("smax", "the longest run of a script (req_our_resources child, mach_down)"),
+    "stonith": ("T", "the longest a STONITH reset takes (stonith variant)"),
 }
 
 
@@ -32,6 +33,7 @@ class TimingParameters:
     dmin: Fraction = Fraction(0)
     dmax: Fraction = Fraction(1, 2)
     smax: Fraction = Fraction(1)
+    T: Fraction = Fraction(10)
 
     def problems(self) -> list[tuple[str, str]]:
         """(spec key, what was expected) for each rule of section 7 these values break."""

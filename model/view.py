@@ -15,7 +15,9 @@ from hacheck.checker import ModelBoundError
 from hacheck.model.state import (
     BOUND_QUEUE, BOUND_TEXT, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, K_CAPACITY,
     K_N, K_NODES, K_QSTRIDE, K_QUEUES, K_WIDTH, M_IPREQ, M_IPRESP, M_RES, M_STARTING,
-    LOSSES_LEFT, NODE_FIELDS, NONE, OWN, PRE, R_INIT, RESTARTS_LEFT, RQ, TOGGLES_LEFT,
+    LOSSES_LEFT, NONE, OWN, PRE, R_INIT, RESTARTS_LEFT, RQ, TOGGLES_LEFT,
+    FW, GS, HEAL_PENDING, NODE_FIELDS, REPEATS_MASK, REPEATS_SHIFT, SHOT_PENDING, TIMER_ARMED,
+    VAR, WINDOW_CLOSED,
 )
 
 T_STARTING = "starting"
@@ -86,6 +88,14 @@ class NodeState(NamedTuple):
     rry: int = 0           # resources_requested_yet (nice_failback off)
     chld: int = 0          # req_our_resources children not yet run
     md: int = 0            # a `mach_down j` script is pending (mask)
+    # the variants' variables (model/README.md, "Variants"); 0 when they are off
+    wc: int = 0            # email_timer: the start window (RQSTDELAY after start) is over
+    rt: int = 0            # email_timer: resources_timer > 0
+    ss: int = 0            # email_timer: how many times `starting` has been repeated
+    hl: int = 0            # heal: healed_cluster_partition under way
+    stn: int = 0           # stonith: a reset of this node has been asked of the device
+    fw: int = 0            # stonith (gated): waiting for the reset of the peer (mask)
+    gs: int = 0            # heal: heard a heartbeat of the peer's current generation (mask)
     selfq: tuple = ()      # own messages not yet processed by this node
 
 
@@ -161,6 +171,9 @@ def pack(k: np.ndarray, s: ClusterState) -> np.ndarray:
         b = int(k[K_NODES]) + i * NODE_FIELDS
         row[b:b + OWN] = n[:OWN]
         row[b + OWN] = s.own[i]
+        row[b + VAR] = (WINDOW_CLOSED * n.wc | TIMER_ARMED * n.rt | n.ss << REPEATS_SHIFT
+                        | HEAL_PENDING * n.hl | SHOT_PENDING * n.stn)
+        row[b + FW], row[b + GS] = n.fw, n.gs
         put(selfqs[i], n.selfq, i)
     for (i, j), q in chans.items():
         put(q, s.ch[i * N + j], i)
@@ -179,7 +192,12 @@ def unpack(k: np.ndarray, row: np.ndarray) -> ClusterState:
     nodes, own = [], []
     for i in range(N):
         b = int(k[K_NODES]) + i * NODE_FIELDS
-        nodes.append(NodeState(*row[b:b + OWN], selfq=get(selfqs[i], i)))
+        var = row[b + VAR]
+        nodes.append(NodeState(
+            *row[b:b + OWN], wc=int(bool(var & WINDOW_CLOSED)), rt=int(bool(var & TIMER_ARMED)),
+            ss=(var & REPEATS_MASK) >> REPEATS_SHIFT, hl=int(bool(var & HEAL_PENDING)),
+            stn=int(bool(var & SHOT_PENDING)), fw=row[b + FW], gs=row[b + GS],
+            selfq=get(selfqs[i], i)))
         own.append(row[b + OWN])
     ch = [()] * (N * N)
     for (i, j), q in chans.items():

@@ -36,7 +36,8 @@ def _mode_lines(result, meta) -> list[str]:
     if result.mode != "timed":
         return ["mode: untimed (layer D of model.md: every timer may fire at any moment; "
                 "a counterexample may not be possible with real timers)"]
-    t = meta.get("timing", {})
+    t = {k: v for k, v in meta.get("timing", {}).items()
+         if k != "stonith" or meta.get("stonith", "off") != "off"}
     return ["mode: timed (layer T of model.md: real runs only)",
             "timing: " + ", ".join(f"{k} {v:g} s" for k, v in t.items())]
 
@@ -48,7 +49,20 @@ def _configuration_line(meta: dict) -> str:
             f"faults: crashes {meta['crashes']}, restarts {meta['restarts']}, "
             f"link_toggles {meta['link_toggles']}"
             + (f"; unsequenced transport, losses {meta['losses']}"
-               if meta.get("transport") == "unsequenced" else ""))
+               if meta.get("transport") == "unsequenced" else "")
+            + _variants_text(meta))
+
+
+def _variants_text(meta: dict) -> str:
+    parts = []
+    if meta.get("email_timer", "off") != "off":
+        parts.append(f"email_timer {meta['email_timer']} "
+                     f"(starting repeats {meta.get('starting_repeats', 0)})")
+    if meta.get("stonith", "off") != "off":
+        parts.append(f"stonith {meta['stonith']}")
+    if meta.get("heal"):
+        parts.append("heal")
+    return "; variants: " + ", ".join(parts) if parts else ""
 
 
 def render_text(run: Run) -> str:
@@ -112,9 +126,10 @@ def render_text(run: Run) -> str:
 def _why_no_reduction(result, meta) -> str:
     if result.mode == "timed":
         return " (timed search)"
-    if meta.get("version", "1.51") != "1.51" or meta.get("transport") == "unsequenced":
-        return (" (argued for heartbeat.c 1.51 on the sequenced transport only, "
-                "docs/reduction.md)")
+    if (meta.get("version", "1.51") != "1.51" or meta.get("transport") == "unsequenced"
+            or _variants_text(meta)):
+        return (" (argued for heartbeat.c 1.51 on the sequenced transport without variants "
+                "only, docs/reduction.md)")
     return ""
 
 

@@ -103,6 +103,8 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
     result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
                    "nice_failback": cfg.nice_failback, "version": cfg.version,
                    "transport": cfg.transport, "losses": cfg.losses,
+                   "email_timer": cfg.email_timer, "starting_repeats": cfg.starting_repeats,
+                   "stonith": cfg.stonith, "heal": cfg.heal,
                    "crashes": cfg.crashes,
                    "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
                    "symmetry_group_size": model.symmetry_group_size if symmetry else 1,
@@ -170,7 +172,9 @@ def itf_document(cfg, prop, result) -> dict:
             "verdict": prop.verdict.value, "mode": result.mode, "explanation": prop.explanation,
             "config": {k: result.meta[k] for k in ("nodes", "home", "nice_failback", "version",
                                                     "transport", "crashes", "restarts",
-                                                    "link_toggles", "losses")
+                                                    "link_toggles", "losses",
+                                                    "email_timer", "starting_repeats",
+                                                    "stonith", "heal")
                        if k in result.meta}}
     if prop.times is not None:
         meta["timing"] = result.meta.get("timing")

@@ -20,7 +20,23 @@ The rules checked, each reported under its own name:
   timestamp until the obliged action has happened or its guard became false.
 - ``CRASH restriction``: no CRASH(j) while an up, connected peer still owes HEAR(i, j)
   for an audible period that began with j's boot or restart.
-- BOOT, RESTART and LINK may happen at any time (they are only subject to urgency).
+- BOOT, RESTART, LINK and RESEND_STARTING may happen at any time (they are only
+  subject to urgency).
+
+The variants (model/README.md, "Variants") add these windows, with the same urgency:
+
+- ``CLOSE_WINDOW window`` (email_timer): exactly Q after i's start (its last BOOT,
+  RESTART or HEALRUN), owed while i is up and ``wc = 0``.
+- ``RT_EXPIRE window`` (email_timer): [Q - K, Q] after the step at which ``rt`` of i went
+  from 0 to 1 (the req_our_resources call that armed the timer), owed while i is up,
+  ``rt = 1`` and (split, or ``wc = 0``).
+- ``FENCE window`` (stonith): [0, T] after the step at which ``stn`` of j went from 0 to 1
+  (the DEAD that asked for the reset), owed while ``stn = 1``, whether j is up or not.
+- ``TAKEOVER window`` (stonith gated): [0, smax] after the step at which its guard (i up,
+  ``fw_i[j] = 1``, ``stn[j] = 0``) became true, which in layer D is the FENCE(j) that
+  did the reset; owed while that guard holds.
+- ``HEALRUN window`` (heal): [0, smax] after the step at which ``hl`` of i went from 0 to 1
+  (the HEAR that found the heal), owed while i is up and ``hl = 1``.
 
 Readings chosen where section 7 leaves room (the literal one each time):
 
@@ -70,7 +86,19 @@ Readings chosen where section 7 leaves room (the literal one each time):
    a later DEAD(i, j) that finds it already 1 does not move the anchor.
    **RSCRCVD_TIMEOUT(i)**: the step at which ``rs_i`` changed into RSCRCVD (staying in
    RSCRCVD is not a new entry; a crash and a later entry is).
-9. **Origin.** Timestamps are seconds since the first action; a run whose first
+9. **Variants.** A HEALRUN(i) is a restart of i that leaves it up: it is i's start for
+   CLOSE_WINDOW and for i's own HEAR and DEAD anchors (as RESTART(i) is), and for every
+   peer k to which i is audible after it, i's audible period for k begins anew at the
+   HEALRUN, "by i's restart" (HEAR(k, i) in [dmin, dmax], and the CRASH restriction
+   applies to it); a peer to which i stays inaudible (link cut) keeps its inaudible
+   period. With heal, HEAR(i, j) is also owed while ``gs_i[j] = 0``, with the same anchor.
+   A FENCE of an up j starts an inaudible period of j exactly as a CRASH(j) does (and
+   empties j's inbound channels and status pipe), but is not subject to the CRASH
+   restriction. Anchors of the new windows are the 0 -> 1 steps only: a second DEAD
+   that finds ``stn[j]`` already 1, a second heal HEAR that finds ``hl`` already 1, or a
+   req_our_resources dropped by an armed timer, moves nothing. In the combined form an
+   ``rt`` left at 1 after the window closed is owed nothing (its guard is false).
+10. **Origin.** Timestamps are seconds since the first action; a run whose first
    timestamp is above 0 is still accepted, since every rule is relative to an earlier
    event of the run and shifting all timestamps changes none of them.
 
@@ -133,7 +161,7 @@ class History:
     """What the states of a run do not say: when things happened. Updated after every
     step from the difference between the states before and after it."""
     N: int
-    started: list = field(default_factory=list)      # node -> Event of its last BOOT/RESTART
+    started: list = field(default_factory=list)      # node -> its last BOOT/RESTART/HEALRUN
     audible: dict = field(default_factory=dict)      # (i, j) -> (Event, by j's start?)
     inaudible: dict = field(default_factory=dict)    # (i, j) -> Event: current inaudible period
     healed: dict = field(default_factory=dict)       # (i, j), i < j -> Event: last time conn became 1
@@ -143,6 +171,10 @@ class History:
     rq: dict = field(default_factory=dict)           # g -> Event at which rq[g] became pending
     children: list = field(default_factory=list)     # node -> [(Event, uid)] of pending children
     md: dict = field(default_factory=dict)           # (i, j) -> Event at which md_i[j] became 1
+    rt: list = field(default_factory=list)           # node -> Event at which rt went 0 -> 1
+    hl: list = field(default_factory=list)           # node -> Event at which hl went 0 -> 1
+    stn: list = field(default_factory=list)          # node j -> Event at which stn[j] went 0 -> 1
+    tk: dict = field(default_factory=dict)           # (i, j) -> Event: TAKEOVER's guard became true
     uids: count = field(default_factory=count)
 
     @classmethod
@@ -156,6 +188,9 @@ class History:
         h.selfq = [[] for _ in range(N)]
         h.rscrcvd = [None] * N
         h.children = [[] for _ in range(N)]
+        h.rt = [None] * N
+        h.hl = [None] * N
+        h.stn = [None] * N
         return h
 
 
@@ -189,11 +224,23 @@ def _audible(s: ClusterState, N: int, i: int, j: int) -> bool:
     return _up(s, j) and _linked(s, N, i, j)
 
 
-def _owes_hear(s: ClusterState, N: int, i: int, j: int) -> bool:
+def _owes_hear(s: ClusterState, N: int, i: int, j: int, heal: bool = False) -> bool:
+    """HEAR(i, j)'s guard; with heal, a generation of j that i has not heard counts too."""
     n = s.nodes[i]
     bit = 1 << j
     return (_up(s, i) and _audible(s, N, i, j)
-            and (not n.heard & bit or bool(n.dead & bit)))
+            and (not n.heard & bit or bool(n.dead & bit) or (heal and not n.gs & bit)))
+
+
+def _owes_rt_expire(cfg, s: ClusterState, i: int) -> bool:
+    n = s.nodes[i]
+    return (cfg.email_timer != "off" and _up(s, i) and n.rt == 1
+            and (cfg.email_timer == "split" or n.wc == 0))
+
+
+def _owes_takeover(cfg, s: ClusterState, i: int, j: int) -> bool:
+    return (cfg.stonith == "gated" and _up(s, i) and bool(s.nodes[i].fw >> j & 1)
+            and s.nodes[j].stn == 0)
 
 
 def _may_declare_dead(s: ClusterState, N: int, i: int, j: int) -> bool:
@@ -298,6 +345,51 @@ def machdown_window(p, h: History, s: ClusterState, i: int, j: int) -> Window | 
                   p.smax, f"{i} declared {j} dead, [0, smax]")
 
 
+def close_window_window(p, h: History, s: ClusterState, i: int) -> Window | None:
+    """CLOSE_WINDOW(i): exactly Q after i's start (BOOT, RESTART or HEALRUN)."""
+    start = h.started[i]
+    if start is None:
+        return None
+    return Window(("CLOSE_WINDOW", i, start.step), f"CLOSE_WINDOW({i})", start, p.Q, p.Q,
+                  f"{i}'s start window is RQSTDELAY long: exactly Q")
+
+
+def rt_expire_window(p, h: History, s: ClusterState, i: int) -> Window | None:
+    """RT_EXPIRE(i): [Q - K, Q] from the call that armed resources_timer."""
+    armed = h.rt[i]
+    if armed is None:
+        return None
+    return Window(("RT_EXPIRE", i, armed.step), f"RT_EXPIRE({i})", armed, p.Q - p.K, p.Q,
+                  f"{i}'s resources_timer was armed, [Q - K, Q]")
+
+
+def fence_window(p, h: History, s: ClusterState, j: int) -> Window | None:
+    """FENCE(j): [0, T] from the DEAD that asked for the reset of j."""
+    asked = h.stn[j]
+    if asked is None:
+        return None
+    return Window(("FENCE", j, asked.step), f"FENCE({j})", asked, Fraction(0), p.T,
+                  f"a reset of {j} was asked, [0, T]")
+
+
+def takeover_window(p, h: History, s: ClusterState, i: int, j: int) -> Window | None:
+    """TAKEOVER(i, j): [0, smax] from the FENCE(j) that did the reset i waits for."""
+    fenced = h.tk.get((i, j))
+    if fenced is None:
+        return None
+    return Window(("TAKEOVER", i, j, fenced.step), f"TAKEOVER({i}, {j})", fenced,
+                  Fraction(0), p.smax, f"{j} was reset while {i} waited for it, [0, smax]")
+
+
+def healrun_window(p, h: History, s: ClusterState, i: int) -> Window | None:
+    """HEALRUN(i): [0, smax] from the HEAR that found the heal."""
+    found = h.hl[i]
+    if found is None:
+        return None
+    return Window(("HEALRUN", i, found.step), f"HEALRUN({i})", found, Fraction(0), p.smax,
+                  f"{i} heard a peer it had declared dead, [0, smax]")
+
+
 def pending_obligations(cfg, p, h: History, s: ClusterState) -> list[Window]:
     """Every obligation whose obliged action's guard holds in s (section 4 guards)."""
     N = cfg.N
@@ -307,6 +399,9 @@ def pending_obligations(cfg, p, h: History, s: ClusterState) -> list[Window]:
         if w is not None:
             out.append(w)
 
+    for j in range(N):
+        if cfg.stonith != "off" and s.nodes[j].stn:   # the device owes it, up or not
+            add(fence_window(p, h, s, j))
     for i in range(N):
         if not _up(s, i):
             continue   # a node's obligations end with its crash (section 7)
@@ -318,12 +413,14 @@ def pending_obligations(cfg, p, h: History, s: ClusterState) -> list[Window]:
                 continue
             if s.ch[j * N + i] and _linked(s, N, j, i):   # forced while the link stays up
                 add(deliver_window(p, h, s, j, i))
-            if _owes_hear(s, N, i, j):
+            if _owes_hear(s, N, i, j, cfg.heal):
                 add(hear_window(p, h, s, i, j))
             if _may_declare_dead(s, N, i, j):
                 add(dead_window(p, h, s, i, j))
             if n.md >> j & 1:
                 add(machdown_window(p, h, s, i, j))
+            if _owes_takeover(cfg, s, i, j):
+                add(takeover_window(p, h, s, i, j))
         if n.chld:
             out += child_windows(p, h, s, i)
         if cfg.nice_failback and n.rs == R_RSCRCVD:
@@ -331,12 +428,19 @@ def pending_obligations(cfg, p, h: History, s: ClusterState) -> list[Window]:
         for g in cfg.H(i):
             if s.rq >> g & 1:
                 add(forcetake_window(p, h, s, i, g))
+        if cfg.email_timer != "off" and n.wc == 0:
+            add(close_window_window(p, h, s, i))
+        if _owes_rt_expire(cfg, s, i):
+            add(rt_expire_window(p, h, s, i))
+        if cfg.heal and n.hl:
+            add(healrun_window(p, h, s, i))
     return out
 
 
 def action_window(p, h: History, s: ClusterState, action, t: Fraction) -> Window | None:
     """The window of the obligation this action discharges (None for actions with no
-    window: BOOT, CRASH, RESTART, LINK, or an action layer D does not allow here)."""
+    window: BOOT, CRASH, RESTART, LINK, RESEND_STARTING, or an action layer D does not
+    allow here)."""
     name, args = action.name, tuple(action.args)
     if name == "DELIVER":
         return deliver_window(p, h, s, *args)
@@ -352,6 +456,16 @@ def action_window(p, h: History, s: ClusterState, action, t: Fraction) -> Window
         return forcetake_window(p, h, s, *args)
     if name == "MACHDOWN":
         return machdown_window(p, h, s, *args)
+    if name == "CLOSE_WINDOW":
+        return close_window_window(p, h, s, *args)
+    if name == "RT_EXPIRE":
+        return rt_expire_window(p, h, s, *args)
+    if name == "FENCE":
+        return fence_window(p, h, s, *args)
+    if name == "TAKEOVER":
+        return takeover_window(p, h, s, *args)
+    if name == "HEALRUN":
+        return healrun_window(p, h, s, *args)
     if name == "CHILD":
         windows = child_windows(p, h, s, *args)
         if not windows:
@@ -406,7 +520,7 @@ def check_crash(cfg, h: History, s: ClusterState, n: int, action, t: Fraction) -
     (j,) = action.args
     out = []
     for i in range(cfg.N):
-        if i == j or not _owes_hear(s, cfg.N, i, j):
+        if i == j or not _owes_hear(s, cfg.N, i, j, cfg.heal):
             continue
         period = h.audible.get((i, j))
         if period is not None and period[1]:
@@ -450,8 +564,13 @@ def advance(cfg, h: History, before: ClusterState, after: ClusterState, action, 
     """Record what step `ev` started or ended, from the states around it."""
     N = cfg.N
     name, args = action.name, tuple(action.args)
+    # a heal restart: i stays up but starts afresh (reading 9)
+    healrun = args[0] if name == "HEALRUN" else None
+    # a reset by the fencing device stops an up node as a crash does
+    fenced = args[0] if name == "FENCE" and _up(before, args[0]) else None
+    stopped = args[0] if name == "CRASH" else fenced
     for i in range(N):
-        if not _up(before, i) and _up(after, i):
+        if (not _up(before, i) and _up(after, i)) or i == healrun:
             h.started[i] = ev
     for i in range(N):
         for j in range(N):
@@ -464,6 +583,8 @@ def advance(cfg, h: History, before: ClusterState, after: ClusterState, action, 
             elif was and not now:   # a crash or a cut starts an inaudible period
                 h.inaudible[(i, j)] = ev
                 h.audible.pop((i, j), None)
+            if j == healrun and now:   # i's new incarnation, "by its restart"
+                h.audible[(i, j)] = (ev, True)
             if i < j and _linked(after, N, i, j) and not _linked(before, N, i, j):
                 h.healed[(i, j)] = ev
     # messages: what is not popped or wiped stays in order; what is new was sent now
@@ -473,11 +594,11 @@ def advance(cfg, h: History, before: ClusterState, after: ClusterState, action, 
                 h.channel[(i, j)] = _queue(h, h.channel[(i, j)], before.ch[i * N + j],
                                            after.ch[i * N + j], ev,
                                            popped=(name in ("DELIVER", "LOSE") and args == (i, j)),
-                                           wiped=(name == "CRASH" and args == (j,)),
+                                           wiped=j in (stopped, healrun),
                                            duplicated=(name == "DUPLICATE" and args == (i, j)))
         h.selfq[i] = _queue(h, h.selfq[i], before.nodes[i].selfq, after.nodes[i].selfq, ev,
                             popped=(name == "SELF" and args == (i,)),
-                            wiped=(name == "CRASH" and args == (i,)))
+                            wiped=i in (stopped, healrun))
     for i in range(N):
         b, a = before.nodes[i], after.nodes[i]
         if a.rs == R_RSCRCVD and b.rs != R_RSCRCVD:
@@ -497,11 +618,26 @@ def advance(cfg, h: History, before: ClusterState, after: ClusterState, action, 
                 h.md[(i, j)] = ev   # an md[j] already 1 keeps its earlier DEAD
             elif not a.md >> j & 1:
                 h.md.pop((i, j), None)
+            if _owes_takeover(cfg, after, i, j):
+                if not _owes_takeover(cfg, before, i, j):
+                    h.tk[(i, j)] = ev   # in layer D, the FENCE(j) that did the reset
+            else:
+                h.tk.pop((i, j), None)
+        h.rt[i] = _rise(h.rt[i], b.rt, a.rt, ev)
+        h.hl[i] = _rise(h.hl[i], b.hl, a.hl, ev)
+        h.stn[i] = _rise(h.stn[i], b.stn, a.stn, ev)
     for g in range(cfg.G):
         if after.rq >> g & 1 and not before.rq >> g & 1:
             h.rq[g] = ev
         elif not after.rq >> g & 1:
             h.rq.pop(g, None)
+
+
+def _rise(anchor: Event | None, was: int, now: int, ev: Event) -> Event | None:
+    """The anchor of a flag: the step at which it went from 0 to 1, while it stays 1."""
+    if not now:
+        return None
+    return ev if not was else anchor
 
 
 def _queue(h: History, times: list, before: tuple, after: tuple, ev: Event, popped: bool,

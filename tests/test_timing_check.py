@@ -328,3 +328,245 @@ def test_a_state_that_does_not_follow_from_the_action_is_reported():
     states = list(r.states)
     states[3] = states[2]
     only(r._replace(states=states).check(), "step 3 HEAR(0, 1)", "layer D")
+
+
+# --- the variants (model/README.md, "Variants") -------------------------------------------------
+
+SPLIT = Config(N=2, home=(0, 1), email_timer="split")
+COMBINED = Config(N=2, home=(0, 1), email_timer="combined")
+ALONE = Config(N=1, home=(0,), email_timer="combined", starting_repeats=2, crashes=1,
+               restarts=1)
+GATED = Config(N=2, home=(0, 1), stonith="gated")
+GATED_CRASHY = Config(N=2, home=(0, 1), stonith="gated", crashes=1)
+HEALING = Config(N=2, home=(), nice_failback=False, heal=True, link_toggles=3)
+HEALING_CRASHY = Config(N=2, home=(), nice_failback=False, heal=True, link_toggles=3,
+                        crashes=1)
+
+# 0 boots alone; its start window closes at exactly Q; it declares 1 dead at D, which
+# arms resources_timer (req_our_resources); the timer runs out in [Q - K, Q] after that.
+TIMER_RUN = """
+BOOT(0) 0
+CLOSE_WINDOW(0) 10      # exactly Q after BOOT(0)
+DEAD(0, 1) 10           # takeover: req_our_resources arms rt at 10
+SELF(0) 10
+SELF(0) 10
+MACHDOWN(0, 1) 10
+CHILD(0) 10
+SELF(0) 10
+SELF(0) 10
+SELF(0) 10
+RT_EXPIRE(0) 18         # [Q - K, Q] = [18, 20] after the arming (split: the window is over)
+FORCETAKE(0, 0) 20
+RSCRCVD_TIMEOUT(0) 21
+"""
+
+# 0 boots alone and declares 1 dead at D: with gated STONITH it asks for a reset of 1
+# (the device owes FENCE(1) in [0, T] = [10, 20]) and takes over only once it is done.
+FENCE_RUN = """
+BOOT(0) 0
+DEAD(0, 1) 10           # stn[1] := 1, fw_0[1] := 1
+SELF(0) 10
+FENCE(1) 15             # [0, T] after the DEAD; 1 was never up
+TAKEOVER(0, 1) 31/2     # [0, smax] = [15, 16] after the FENCE
+SELF(0) 31/2
+"""
+
+# 0 and 1 hear each other, the link is cut, each declares the other dead; the link heals
+# and 0 hears 1's heartbeat of the generation it declared dead: the heal. HEALRUN(0) is
+# due in [0, smax] after that HEAR, and restarts 0.
+HEAL_RUN = """
+BOOT(0) 0
+BOOT(1) 0
+HEAR(0, 1) 0
+HEAR(1, 0) 0
+CHILD(0) 1
+CHILD(1) 1
+LINK(0, 1) 1            # cut
+DEAD(0, 1) 10
+DEAD(1, 0) 10
+MACHDOWN(0, 1) 10
+MACHDOWN(1, 0) 10
+LINK(0, 1) 11           # heal of the link
+HEAR(0, 1) 11           # 0 finds the heal: hl_0 := 1
+HEALRUN(0) 12           # [0, smax] = [11, 12]
+HEAR(1, 0) 25/2         # 0's new incarnation is audible to 1 since 12, by its restart
+HEAR(0, 1) 14           # 0 restarted strictly after 1 became audible (at 11): [12, 14.5]
+"""
+
+
+def test_close_window_exactly_q_after_the_boot_is_real():
+    assert run(SPLIT, "BOOT(0) 0\nCLOSE_WINDOW(0) 10\nDEAD(0, 1) 10").check() == []
+
+
+@pytest.mark.parametrize("t, side", [("9", "too early"), ("21/2", "too late")])
+def test_close_window_not_exactly_q_after_the_boot_is_reported(t, side):
+    lines = run(SPLIT, "BOOT(0) 0\nCLOSE_WINDOW(0) 10").moved(2, t).check()
+    some(lines, "step 2 CLOSE_WINDOW(0)", "CLOSE_WINDOW window", side, "[10, 10]",
+         "BOOT(0) at step 1")
+
+
+def test_close_window_is_owed_q_after_the_boot_so_no_step_may_pass_it():
+    only(run(ALONE, "BOOT(0) 0\nCRASH(0) 11").check(), "step 2 CRASH(0) at t=11", "urgency",
+         "CLOSE_WINDOW(0)", "due by t=10")
+    assert run(ALONE, "BOOT(0) 0\nCRASH(0) 10").check() == []
+    # without the email's timer there is no window to close
+    assert run(Config(N=1, home=(0,), crashes=1), "BOOT(0) 0\nCRASH(0) 11").check() == []
+
+
+def test_close_window_after_a_restart_is_q_after_the_restart():
+    r = run(ALONE, "BOOT(0) 0\nCRASH(0) 8\nRESTART(0) 9\nCLOSE_WINDOW(0) 19")
+    assert r.check() == []
+    only(r.moved(4, 10).check(), "step 4 CLOSE_WINDOW(0) at t=10", "CLOSE_WINDOW window",
+         "too early", "[19, 19]", "RESTART(0) at step 3")
+
+
+def test_resend_starting_has_no_window_but_not_after_the_window_is_due_to_close():
+    r = run(ALONE, """
+        BOOT(0) 0
+        RESEND_STARTING(0) 3    # any instant of the open window
+        SELF(0) 3
+        RESEND_STARTING(0) 10   # even at its end
+        SELF(0) 10
+        CLOSE_WINDOW(0) 10
+    """)
+    assert r.check() == []
+    assert r.upto(3).moved(2, 0).moved(3, 0).check() == []
+    only(r.upto(3).moved(2, 11).moved(3, 11).check(), "step 2 RESEND_STARTING(0) at t=11",
+         "urgency", "CLOSE_WINDOW(0)", "due by t=10")
+
+
+def test_rt_expire_q_minus_k_to_q_after_the_arming_is_real():
+    assert run(SPLIT, TIMER_RUN).check() == []
+
+
+@pytest.mark.parametrize("t, side", [("17", "too early"), ("41/2", "too late")])
+def test_rt_expire_outside_q_minus_k_to_q_after_the_arming_is_reported(t, side):
+    lines = run(SPLIT, TIMER_RUN).upto(11).moved(11, t).check()
+    only(lines, f"step 11 RT_EXPIRE(0) at t={t if t == '17' else '20.5'}", "RT_EXPIRE window",
+         side, "[18, 20]", "DEAD(0, 1) at step 3")
+
+
+def test_a_timer_armed_once_the_window_is_over_is_owed_only_in_the_split_form():
+    text = "\n".join(x for x in TIMER_RUN.splitlines() if not x.startswith("RT_EXPIRE"))
+    assert run(COMBINED, text).check() == []     # the bug: rt never runs out
+    only(run(SPLIT, text).check(), "step 12 RSCRCVD_TIMEOUT(0) at t=21", "urgency",
+         "RT_EXPIRE(0)", "due by t=20")
+
+
+def test_fence_and_takeover_inside_their_windows_are_real():
+    assert run(GATED, FENCE_RUN).check() == []
+
+
+def test_fence_later_than_t_after_the_dead_that_asked_for_it_is_reported():
+    lines = run(GATED, FENCE_RUN).upto(4).moved(4, 21).check()
+    only(lines, "step 4 FENCE(1) at t=21", "FENCE window", "too late", "[10, 20]",
+         "DEAD(0, 1) at step 2")
+    # the stonith timing key moves the bound
+    assert run(GATED, FENCE_RUN).upto(4).moved(4, 21).check(
+        TimingParameters(T=Fraction(11))) == []
+
+
+def test_a_fence_is_owed_even_while_its_victim_is_down():
+    only(run(GATED, "BOOT(0) 0\nDEAD(0, 1) 10\nSELF(0) 10\nBOOT(1) 21").check(),
+         "step 4 BOOT(1) at t=21", "urgency", "FENCE(1)", "due by t=20")
+
+
+def test_takeover_later_than_smax_after_the_fence_is_reported():
+    lines = run(GATED, FENCE_RUN).upto(5).moved(5, 17).check()
+    only(lines, "step 5 TAKEOVER(0, 1) at t=17", "TAKEOVER window", "too late", "[15, 16]",
+         "FENCE(1) at step 4")
+
+
+def test_a_fence_of_an_up_node_is_not_a_crash_but_makes_it_inaudible_as_one():
+    # 1 boots while its reset is pending: 0 owes HEAR(0, 1) for 1's start-up heartbeat,
+    # which would forbid a CRASH(1), but not the device's reset
+    start = "BOOT(0) 0\nDEAD(0, 1) 10\nSELF(0) 10\nBOOT(1) 10\n"
+    assert run(GATED, start + "FENCE(1) 10").check() == []
+    some(run(GATED_CRASHY, start + "CRASH(1) 10").check(), "CRASH restriction", "HEAR(0, 1)")
+    # once 0 has heard 1 again, the FENCE starts 1's inaudible period: DEAD(0, 1) is in
+    # [u - K + D, u + dmax + D] = [18, 20.5] after it
+    r = run(GATED, start + """
+        HEAR(0, 1) 10
+        FENCE(1) 10
+        TAKEOVER(0, 1) 10
+        SELF(0) 10
+        MACHDOWN(0, 1) 10
+        CHILD(0) 10
+        SELF(0) 10
+        SELF(0) 10
+        SELF(0) 10
+        DEAD(0, 1) 18
+    """)
+    assert r.check() == []
+    only(r.moved(14, 17).check(), "step 14 DEAD(0, 1) at t=17", "DEAD window", "too early",
+         "[18, 20.5]", "FENCE(1) at step 6")
+
+
+def test_healrun_within_smax_of_the_hear_that_found_the_heal_is_real():
+    assert run(HEALING, HEAL_RUN).check() == []
+
+
+def test_healrun_later_than_smax_after_the_hear_that_found_the_heal_is_reported():
+    lines = run(HEALING, HEAL_RUN).upto(14).moved(14, "25/2").check()
+    only(lines, "step 14 HEALRUN(0) at t=12.5", "HEALRUN window", "too late", "[11, 12]",
+         "HEAR(0, 1) at step 13")
+
+
+def test_after_a_healrun_the_peer_hears_the_new_incarnation_within_dmax():
+    lines = run(HEALING, HEAL_RUN).upto(15).moved(15, 13).check()
+    only(lines, "step 15 HEAR(1, 0) at t=13", "HEAR window", "too late", "[12, 12.5]",
+         "HEALRUN(0) at step 14")
+
+
+def test_after_a_healrun_the_node_hears_its_peer_within_k_plus_dmax_of_its_restart():
+    lines = run(HEALING, HEAL_RUN).moved(16, 15).check()
+    only(lines, "step 16 HEAR(0, 1) at t=15", "HEAR window", "too late", "[12, 14.5]",
+         "HEALRUN(0) at step 14")
+
+
+# both nodes settle, the link is cut, each declares the other dead and takes its group,
+# the link comes back and 0 hears 1 again (the heal is found)
+PARTITION_HEALED = """
+        BOOT(0) 0
+        BOOT(1) 0
+        HEAR(0, 1) 0
+        HEAR(1, 0) 0
+        CHILD(0) 1
+        CHILD(1) 1
+        LINK(0, 1) 1
+        DEAD(0, 1) 10
+        DEAD(1, 0) 10
+        MACHDOWN(0, 1) 10
+        MACHDOWN(1, 0) 10
+        LINK(0, 1) 11
+        HEAR(0, 1) 11
+"""
+
+
+def test_a_peer_owes_hear_for_a_new_generation_it_has_not_heard():
+    # 1 has already heard 0 (its dead bit is clear), but not 0's new generation
+    r = run(HEALING, PARTITION_HEALED + """
+        HEAR(1, 0) 11
+        HEALRUN(0) 12
+        HEAR(0, 1) 13
+    """)
+    # (1 also found the heal at 11 and owes HEALRUN(1) by 12)
+    some(r.check(), "step 16 HEAR(0, 1) at t=13", "urgency", "HEAR(1, 0)", "due by t=12.5")
+    assert r.moved(16, 12).check() == []
+
+
+def test_a_crash_right_after_a_healrun_is_under_the_crash_restriction():
+    r = run(HEALING_CRASHY, "\n".join(HEAL_RUN.strip().splitlines()[:14]) + "\nCRASH(0) 12")
+    only(r.check(), "step 15 CRASH(0) at t=12", "CRASH restriction", "HEAR(1, 0)",
+         "HEALRUN(0) at step 14")
+
+
+def test_dead_after_a_healrun_while_the_peer_is_inaudible_is_exactly_d_after_it():
+    r = run(HEALING, PARTITION_HEALED + """
+        LINK(0, 1) 11           # cut again before the heal restart
+        HEALRUN(0) 12
+        DEAD(0, 1) 22
+    """)
+    assert r.check() == []
+    only(r.moved(16, 21).check(), "step 16 DEAD(0, 1) at t=21", "DEAD window", "too early",
+         "[22, 22]", "HEALRUN(0) at step 15")

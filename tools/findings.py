@@ -23,7 +23,8 @@ from hacheck.model.spec import load
 from hacheck.tools.run import check
 
 VARIANTS = ["heartbeat-1.51", "heartbeat-1.65", "unsequenced", "active-passive",
-            "no-nice-failback", "partition"]
+            "no-nice-failback", "partition", "email-timer-combined", "email-timer-split",
+            "stonith-race", "stonith", "heal"]
 
 # scenario -> (what it is, in heartbeat's terms; the change that addresses it)
 SCENARIOS = {
@@ -40,6 +41,20 @@ SCENARIOS = {
     "P1/P2": ("a node declares a live peer dead (partition or late start) and mach_down "
               "takes its groups while the peer runs them",
               "1.81 healed-partition recovery, 1.95 STONITH before takeover, 1.96 initdead"),
+    "P9": ("the email's resources_timer: a request made while it runs is dropped, and in "
+           "the combined form it stops counting when the start window closes, so "
+           "mark_node_dead's request for the node's own groups, held by the dead peer, is "
+           "dropped for good",
+           "the email's \"one if split into two\" (May 2000) shrinks it to a death within "
+           "RQSTDELAY of the last request; 1.51 (56fcd912a) disabled the block (#if 0)"),
+    "P1 (STONITH race)": ("1.70's STONITH: mach_down takes the dead peer's groups before the "
+                          "reset has happened, while the peer still runs them",
+                          "1.170 (95903f499): the reset is a precondition of the takeover"),
+    "reset before boot": ("gated STONITH resets a peer that has not booted yet (a reset that "
+                          "hits nothing); the peer then boots and runs its group while the "
+                          "takeover the reset released runs it too",
+                          "1.65's rules (the booting node stays passive when the peer claims "
+                          "all); 2.x shoots such a peer again (hb_resource.c 1.5, d5f7c720c)"),
     "stale": ("a message sent before a crash (a request or a mach_down announcement) is "
               "processed after it and misleads the survivor",
               "not fixed in 2000 (1.81 adds generation numbers to reject old messages)"),
@@ -52,6 +67,12 @@ def classify(prop, cfg) -> str:
         return "P5"
     if "LOSE" in names:
         return "P7"
+    if "FENCE" in names and "BOOT" in names[names.index("FENCE"):]:
+        return "reset before boot"
+    if prop.name == "L1" and cfg.email_timer != "off" and "DEAD" in names:
+        return "P9"
+    if prop.name == "S1" and cfg.stonith == "race" and "MACHDOWN" in names:
+        return "P1 (STONITH race)"
     if prop.name == "S1":
         if cfg.N >= 3 and names.count("MACHDOWN") >= 2:
             return "P4"
@@ -94,7 +115,8 @@ def render(rows: list[dict], time_limit: float) -> str:
         out.append(f"| {r['name']} | {r['nodes']} | {r['faults']} | {verdicts['S1']} | "
                    f"{verdicts['L0']} | {verdicts['L1']} | {stats.distinct_states:,} | "
                    f"{r['wall']:.0f} s |")
-    out += ["", "## Does it work with more than two nodes?", "",
+    out += ["", "## Does it work with two nodes?", "", _answer_two(rows), "",
+            "## Does it work with more than two nodes?", "",
             _answer(rows), "", "## The violations", ""]
     for r in rows:
         run = r["run"]
@@ -116,6 +138,25 @@ def render(rows: list[dict], time_limit: float) -> str:
                 before = step.state
             out += ["```", ""]
     return "\n".join(out) + "\n"
+
+
+def _answer_two(rows) -> str:
+    two = [r for r in rows if r["nodes"] == 2]
+
+    def verdict(r, name):
+        return next(p.verdict for p in r["run"].result.properties if p.name == name)
+    quiet = sorted({r["name"] for r in two if r["faults"] == "no faults"
+                    and verdict(r, "S1") is Verdict.HOLDS})
+    safe = sorted({r["name"] for r in two if verdict(r, "S1") is Verdict.HOLDS})
+    return ("Only under heartbeat-2000.md's assumptions, and not in every version. At two "
+            "nodes S1 holds, with the spec's own faults, in: "
+            f"{', '.join(safe) or 'no variant'}; without faults also in: "
+            f"{', '.join(n for n in quiet if n not in safe) or 'no other variant'}. Every "
+            "other row shows a real, timed run that breaks it (below): with 1.51's rules a "
+            "node that requests a group it believes unclaimed takes it by force after "
+            "req_resource's 10 s (P3), a partition or a late peer makes both sides run "
+            "mach_down (P1/P2), and the fixes of the following two years (1.65's rules, "
+            "STONITH before takeover, healed-partition restarts) each remove one of these.")
 
 
 def _answer(rows) -> str:

@@ -33,7 +33,8 @@ or the length of the shortest counterexample shown.
 
 EPILOG = f"""\
 SPEC is a spec file (TOML) or the name of a shipped spec: {', '.join(shipped_specs())}.
-Default: {DEFAULT_SPEC}.
+Default: {DEFAULT_SPEC}. `hacheck view TRACE.itf.json [--html OUT.html]` shows a
+counterexample (`hacheck view --help`).
 
 exit codes: 0 every property holds; 12 a safety property is violated; 13 a liveness
 property is violated; 3 the search was cut short (--max-states, --time-limit, Ctrl-C);
@@ -75,9 +76,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trace-out", metavar="FILE",
                    help="write the counterexample here (ITF JSON); default "
                         "<spec>-n<N>-<property>.itf.json in the current directory")
+    p.add_argument("--html", metavar="OUT.html",
+                   help="also write the first counterexample as a web page (see `hacheck "
+                        "view --help`)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     p.add_argument("--version", action="version", version=f"hacheck {__version__}")
     return p
+
+
+VIEW_DESCRIPTION = """\
+Show a counterexample (an ITF trace file written by hacheck, or by another tool): its
+steps with time, node and action, the variables each step changed, the violating step,
+and a message sequence chart with one column per node. Colour only on a terminal, never
+with NO_COLOR set. --html writes one self-contained web page instead: an SVG chart on a
+time axis with a lane per node (phase and rstate as bands, owned groups), each message
+as an arrow from send to delivery, and the full state at any step (click it, or use the
+arrow keys).
+
+exit codes: 0 shown; 2 the file cannot be read or drawn (the message says why).
+"""
+
+
+def view_main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="hacheck view", description=VIEW_DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("trace", metavar="TRACE.itf.json")
+    p.add_argument("--html", metavar="OUT.html", help="write the web page here")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    from hacheck.tools.trace_view import TraceFileError, load_trace
+    try:
+        view = load_trace(args.trace)
+        if args.html:
+            return _write_page(view, args.html)
+    except TraceFileError as e:
+        print(f"hacheck view: error: {e}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    from hacheck.tools.view_text import render, use_colour
+    print(render(view, colour=use_colour(sys.stdout)), end="")
+    return 0
+
+
+def _write_page(view, out: str) -> int:
+    from hacheck.tools.view_html import render
+    if not view.nodes:
+        print(f"hacheck view: error: cannot draw this trace: {'; '.join(view.problems)}",
+              file=sys.stderr)
+        return int(ExitCode.USAGE)
+    try:
+        Path(out).write_text(render(view), encoding="utf-8")
+    except OSError as e:
+        print(f"hacheck view: error: cannot write {out}: {e}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    for problem in view.problems:
+        print(f"note: {problem}", file=sys.stderr)
+    return 0
 
 
 def _progress(info: dict) -> None:
@@ -91,6 +146,9 @@ def _notice(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["view"]:
+        return view_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -108,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
                             "stores zones, not fingerprints)")
         if args.explain and args.untimed:
             raise SpecError("--explain", None, True, "the timed mode (drop --untimed)")
-        if args.trace_out and not Path(args.trace_out).resolve().parent.is_dir():
-            raise SpecError("--trace-out", None, args.trace_out, "a file in an existing directory")
+        for option, value in (("--trace-out", args.trace_out), ("--html", args.html)):
+            if value and not Path(value).resolve().parent.is_dir():
+                raise SpecError(option, None, value, "a file in an existing directory")
         spec = load(args.spec)
         spec.config(args.nodes)   # validate the override before any work
     except SpecError as e:
@@ -135,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     for name, error in run.trace_errors.items():
         print(f"hacheck: error: cannot write the {name} trace file: {error}", file=sys.stderr)
+    if args.html:
+        if not run.trace_files:
+            print("note: no counterexample, so no page was written", file=sys.stderr)
+        else:
+            from hacheck.tools.trace_view import load_trace
+            _write_page(load_trace(next(iter(run.trace_files.values()))), args.html)
     return int(run.result.exit_code)
 
 

@@ -1,0 +1,105 @@
+"""`hacheck view TRACE`: a counterexample in the terminal.
+
+The steps with time, node and action and the variables each step changed; the violating
+step marked; then a compact message sequence chart, one column per node. Colour only on a
+terminal, and never when NO_COLOR is set (https://no-color.org).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hacheck.tools.trace_view import TraceView
+
+COLUMN = 14
+
+
+class Style:
+    def __init__(self, colour: bool):
+        self.colour = colour
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.colour else text
+
+    def bad(self, text):
+        return self._wrap("1;31", text)
+
+    def changed(self, text):
+        return self._wrap("33", text)
+
+    def dim(self, text):
+        return self._wrap("2", text)
+
+    def bold(self, text):
+        return self._wrap("1", text)
+
+
+def use_colour(stream) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _time(step) -> str:
+    return f"{step.time:9.3f}" if step.time is not None else f"{'':>9}"
+
+
+def render(view: TraceView, colour: bool = False) -> str:
+    st = Style(colour)
+    meta = view.meta
+    out = [st.bold(view.title + (f" ({meta['source']})" if meta.get("source") else ""))]
+    if meta.get("explanation"):
+        out.append(meta["explanation"])
+    if meta.get("condition"):
+        out.append(f"possible when: {meta['condition']}")
+    out += [f"note: {p}" for p in view.problems]
+    out += ["", f"{'':2}{'#':>4} {'time (s)' if view.timed else '':>9}  node  action"]
+    bad = view.violating_step
+    for step in view.steps[1:]:
+        node = f"n{step.node}" if isinstance(step.node, int) else "  "
+        mark = st.bad("▶ ") if step.index == bad else "  "
+        loop = st.dim("  <- the loop starts here") if view.loop is not None \
+            and step.index == view.loop + 1 else ""
+        action = st.bad(step.action) if step.index == bad else step.action
+        out.append(f"{mark}{step.index:>4} {_time(step)}  {node:<4}  {action}{loop}")
+        for name, old, new in step.changes:
+            out.append(f"{'':24}{st.changed(name)}: {old} -> {new}")
+        if step.index == bad and meta.get("property"):
+            out.append(f"{'':24}{st.bad('breaks ' + meta['property'])}")
+    if view.nodes:
+        out += ["", "message sequence chart (one column per node; ● the node acts, "
+                "─▶ a message delivered)", ""] + chart(view, st)
+    return "\n".join(out) + "\n"
+
+
+def _phase(step, i) -> str:
+    ph = step.state.get("ph")
+    return ph[i] if isinstance(ph, list) and i < len(ph) else "up"
+
+
+def chart(view: TraceView, st: Style) -> list[str]:
+    N = view.nodes
+    head = f"{'':4} {'':>9}  " + "".join(f"n{i}".center(COLUMN) for i in range(N))
+    rows = [head]
+    delivered = {m.end: m for m in view.messages if m.fate == "delivered"}
+    for step in view.steps[1:]:
+        cells = [("│" if _phase(step, i) == "up" else "·").center(COLUMN) for i in range(N)]
+        label = step.action
+        m = delivered.get(step.index)
+        if m is not None and m.sender < N and m.receiver < N:
+            lo, hi = sorted((m.sender, m.receiver))
+            line = list("".join(cells))
+            centre = (COLUMN - 1) // 2      # where str.center puts a lane's mark
+            start, end = lo * COLUMN + centre, hi * COLUMN + centre
+            for x in range(start, end + 1):
+                line[x] = "─"
+            line[start if m.receiver == lo else end] = "◀" if m.receiver == lo else "▶"
+            line[end if m.receiver == lo else start] = "┤" if m.receiver == lo else "├"
+            text = "".join(line)
+            label = f"{m.label}  (sent at step {m.sent})"
+        else:
+            if isinstance(step.node, int) and step.node < N:
+                cells[step.node] = "●".center(COLUMN)
+            text = "".join(cells)
+        if step.index == view.violating_step:
+            label = st.bad(label + "  <- breaks " + view.meta.get("property", "the property"))
+        rows.append(f"{step.index:>4} {_time(step)}  {text}  {label}")
+    return rows

@@ -143,20 +143,28 @@ def render(rows: list[dict], time_limit: float) -> str:
 def _answer_two(rows) -> str:
     two = [r for r in rows if r["nodes"] == 2]
 
-    def verdict(r, name):
-        return next(p.verdict for p in r["run"].result.properties if p.name == name)
-    quiet = sorted({r["name"] for r in two if r["faults"] == "no faults"
-                    and verdict(r, "S1") is Verdict.HOLDS})
-    safe = sorted({r["name"] for r in two if verdict(r, "S1") is Verdict.HOLDS})
+    def s1(r):
+        return next(p.verdict for p in r["run"].result.properties if p.name == "S1")
+
+    spec_faults = "spec's faults"
+
+    def names(faults, verdict):
+        found = sorted({r["name"] for r in two if r["faults"] == faults and s1(r) is verdict})
+        return ", ".join(found) or "none"
     return ("Only under heartbeat-2000.md's assumptions, and not in every version. At two "
-            "nodes S1 holds, with the spec's own faults, in: "
-            f"{', '.join(safe) or 'no variant'}; without faults also in: "
-            f"{', '.join(n for n in quiet if n not in safe) or 'no other variant'}. Every "
-            "other row shows a real, timed run that breaks it (below): with 1.51's rules a "
-            "node that requests a group it believes unclaimed takes it by force after "
-            "req_resource's 10 s (P3), a partition or a late peer makes both sides run "
-            "mach_down (P1/P2), and the fixes of the following two years (1.65's rules, "
-            "STONITH before takeover, healed-partition restarts) each remove one of these.")
+            "nodes, S1 holds without faults in: "
+            f"{names('no faults', Verdict.HOLDS)}; it is broken without faults in: "
+            f"{names('no faults', Verdict.VIOLATED)}; with the spec's own faults it is "
+            f"broken in: {names(spec_faults, Verdict.VIOLATED)} and "
+            "undecided within the time limit in: "
+            f"{names(spec_faults, Verdict.INCOMPLETE)}. Each "
+            "violation below is a real, timed run: with 1.51's rules a node that requests a "
+            "group it believes unclaimed takes it by force after req_resource's 10 s (P3), a "
+            "partition or a late peer makes both sides run mach_down (P1/P2), and the fixes "
+            "of the following two years (1.65's rules, STONITH before takeover, "
+            "healed-partition restarts) each remove one of these; the scenario tests "
+            "(tests/test_variants.py, tests/test_history.py) decide the cases this table "
+            "leaves open.")
 
 
 def _answer(rows) -> str:

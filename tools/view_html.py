@@ -20,6 +20,7 @@ LANE = 260          # px per node
 LEFT = 90           # px: the time axis
 TOP = 70
 MIN_GAP = 16        # px between consecutive steps
+IN_FLIGHT_GAP = 18  # px between the ends of messages still in flight at the end
 RS_COLOURS = {"INIT": "#e5e7eb", "STARTING": "#fde68a", "BOTHSTARTING": "#fdba74",
               "RSCRCVD": "#93c5fd", "STABLE": "#86efac"}
 DOWN, PRE = "#9ca3af", "#ffffff"
@@ -51,7 +52,7 @@ def _get(state: dict, name: str, i: int):
 
 def _lanes(view: TraceView, ys: list[float]) -> list[str]:
     out = []
-    bottom = ys[-1] + 30
+    bottom = ys[-1] + 30 + IN_FLIGHT_GAP * sum(1 for m in view.messages if m.end is None)
     for i in range(view.nodes):
         x = _x(i)
         out.append(f'<g class="lane" data-node="{i}">'
@@ -91,7 +92,11 @@ def _messages(view: TraceView, ys: list[float]) -> list[str]:
             continue
         x1, y1 = _x(m.sender), ys[m.sent]
         x2 = _x(m.receiver)
-        y2 = ys[m.end] if m.end is not None else end_y
+        if m.end is not None:
+            y2 = ys[m.end]
+        else:               # still on the wire at the end: fanned out below the last step
+            y2 = end_y
+            end_y += IN_FLIGHT_GAP
         if m.fate == "lost":
             x2, y2 = (x1 + x2) / 2, (y1 + y2) / 2
         cls = f"msg {m.fate.replace(' ', '-')}"
@@ -158,7 +163,8 @@ def render(view: TraceView) -> str:
         raise ValueError("; ".join(view.problems) or "nothing to draw")
     ys = _ys(view)
     width = LEFT + LANE * view.nodes + 160
-    height = ys[-1] + 60
+    in_flight = sum(1 for m in view.messages if m.end is None)
+    height = ys[-1] + 60 + IN_FLIGHT_GAP * in_flight
     svg = [f'<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}">',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '

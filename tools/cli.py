@@ -34,7 +34,8 @@ or the length of the shortest counterexample shown.
 EPILOG = f"""\
 SPEC is a spec file (TOML) or the name of a shipped spec: {', '.join(shipped_specs())}.
 Default: {DEFAULT_SPEC}. `hacheck view TRACE.itf.json [--html OUT.html]` shows a
-counterexample (`hacheck view --help`).
+counterexample (`hacheck view --help`); `hacheck gate` is the pre-merge gate
+(`hacheck gate --help`).
 
 exit codes: 0 every property holds; 12 a safety property is violated; 13 a liveness
 property is violated; 3 the search was cut short (--max-states, --time-limit, Ctrl-C);
@@ -119,6 +120,54 @@ def view_main(argv: list[str]) -> int:
     return 0
 
 
+GATE_DESCRIPTION = """\
+Run the gate configuration's matrix of specs x node counts x modes, compare each result
+with its stored expectation (the verdict of every property, distinct states, depth) and
+fail on any new violation, changed verdict or drift in the counts. Writes a Markdown
+summary (summary.md), JUnit XML (junit.xml) and the ITF file and web page of every
+counterexample into --out. --update records the results as the new expectations and says
+what changed.
+
+exit codes: 0 the gate passes; 4 a result differs from its expectation; 2 a bad
+configuration; 1 internal error.
+"""
+GATE_FAILED = 4
+
+
+def gate_main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="hacheck gate", description=GATE_DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", default="gate.toml", metavar="FILE",
+                   help="the gate configuration (default gate.toml)")
+    p.add_argument("--tier", choices=("quick", "full"), default="quick",
+                   help="quick: the runs of tier quick; full: every run (default quick)")
+    p.add_argument("--update", action="store_true",
+                   help="record the results as the expectations (and show what changed)")
+    p.add_argument("--out", default="gate-report", metavar="DIR",
+                   help="where the reports go (default gate-report)")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    from hacheck.tools import gate
+    try:
+        runs, base = gate.load_config(args.config)
+        runs = [r for r in runs if args.tier == "full" or r.tier == "quick"]
+        for r in runs:
+            load(r.spec).config(r.nodes)
+    except SpecError as e:
+        print(f"hacheck gate: error: {e}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    outcomes = gate.run_gate(runs, base, out, args.update, _notice)
+    summary = gate.markdown(outcomes)
+    (out / "summary.md").write_text(summary, encoding="utf-8")
+    (out / "junit.xml").write_text(gate.junit(outcomes), encoding="utf-8")
+    print(summary, end="")
+    return GATE_FAILED if any(o.problems for o in outcomes) else 0
+
+
 def _write_page(view, out: str) -> int:
     from hacheck.tools.view_html import render
     if not view.nodes:
@@ -149,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["view"]:
         return view_main(argv[1:])
+    if argv[:1] == ["gate"]:
+        return gate_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

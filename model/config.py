@@ -27,6 +27,8 @@ class Config:
     starting_repeats: int = 0  # email_timer: how often `starting` may be repeated in the window
     stonith: str = "off"       # "race" (1.70: shoot while taking over) or "gated" (1.170)
     heal: bool = False         # 1.89: a node that hears a peer it declared dead restarts
+    broken: bool = False       # a deliberately broken model, to show the gate failing:
+                               # req_our_resources ignores that the other claims FOREIGN
 
     def __post_init__(self):
         if not 1 <= self.N <= MAX_NODES:
@@ -54,8 +56,8 @@ class Config:
 
     @property
     def variants(self) -> bool:
-        """Any of the later variants (email_timer, stonith, heal) is on."""
-        return self.email_timer != "off" or self.stonith != "off" or self.heal
+        """Any of the later variants (email_timer, stonith, heal), or the broken demo, is on."""
+        return self.email_timer != "off" or self.stonith != "off" or self.heal or self.broken
 
     @classmethod
     def one_group_per_node(cls, N: int, **kw) -> "Config":

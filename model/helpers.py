@@ -20,7 +20,7 @@ from numba import njit
 
 from hacheck.model.state import (
     BOUND_CHILDREN, CHLD, COMM, COMM_LINKSUP, COMM_STARTING, DEAD, F, HEARD, IH, K_N, K_NICE,
-    K_VERSION, K_EMAIL_TIMER, K_STONITH, SHOT_PENDING, TIMER_ARMED, VAR, FW,
+    K_VERSION, K_EMAIL_TIMER, K_STONITH, K_BROKEN, SHOT_PENDING, TIMER_ARMED, VAR, FW,
     L, MAX_CHILDREN, MD, NONE, OH, OS, PH, R_BOTHSTARTING, R_INIT, R_RSCRCVD, R_STABLE,
     R_STARTING, RES, RRY, RS, ST_ABSENT, STARTING, STATUS, TIP, UP, UPD, ch, is_res,
     is_starting, node, peers, push, res_fields, selfq,
@@ -59,7 +59,7 @@ def req_our_resources(k, t, i, stable):
             if t[n + VAR] & TIMER_ARMED:
                 return   # "Used to avoid multiple resource requests"
             t[n + VAR] |= TIMER_ARMED
-        if t[n + OH] & F or t[n + IH] & L:
+        if (t[n + OH] & F and not k[K_BROKEN]) or t[n + IH] & L:
             return
         t[n + IH] |= L
         if not version_165(k):

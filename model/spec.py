@@ -13,6 +13,7 @@
     starting_repeats = 0       # email_timer: `starting` repeats in the window (0..3)
     stonith = false            # true (= "gated", 1.170: reset before takeover) | "race" (1.70)
     heal = false               # true: 1.89's healed-partition give-up-and-restart
+    demo_broken = false        # true: a deliberately broken model (the gate's demonstration)
     [faults]
     crashes = 0                # CRASH actions allowed in one run
     restarts = 0
@@ -89,6 +90,7 @@ class Spec:
     starting_repeats: int = 0
     stonith: str = "off"
     heal: bool = False
+    broken: bool = False
 
     def config(self, nodes: int | None = None) -> Config:
         """The Config, with the node count overridden by `nodes` (the `--nodes` option)."""
@@ -106,7 +108,7 @@ class Spec:
         return Config(N=N, home=home, nice_failback=self.nice_failback, version=self.version,
                       transport=self.transport, losses=self.losses,
                       email_timer=self.email_timer, starting_repeats=self.starting_repeats,
-                      stonith=self.stonith, heal=self.heal,
+                      stonith=self.stonith, heal=self.heal, broken=self.broken,
                       crashes=self.crashes,
                       restarts=self.restarts, link_toggles=self.link_toggles)
 
@@ -115,7 +117,7 @@ _SCHEMA = {
     "": {"name", "description", "cluster", "protocol", "faults", "timing"},
     "cluster": {"nodes", "home"},
     "protocol": {"nice_failback", "version", "transport", "email_timer", "starting_repeats",
-                 "stonith", "heal"},
+                 "stonith", "heal", "demo_broken"},
     "faults": {"crashes", "restarts", "link_toggles", "losses"},
     "timing": set(TIMING_KEYS),
 }
@@ -222,8 +224,11 @@ def _variants(protocol: dict, nice: bool, where: str) -> dict:
     heal = protocol.get("heal", False)
     if type(heal) is not bool:
         raise SpecError(where, "protocol.heal", heal, "true or false")
+    broken = protocol.get("demo_broken", False)
+    if type(broken) is not bool:
+        raise SpecError(where, "protocol.demo_broken", broken, "true or false")
     return dict(email_timer=email_timer, starting_repeats=repeats, stonith=modes[stonith],
-                heal=heal)
+                heal=heal, broken=broken)
 
 
 MAX_SECONDS = 3600

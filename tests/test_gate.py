@@ -6,6 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from hacheck.tools.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,5 +64,52 @@ def test_a_bad_gate_configuration_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert main(["gate", "--config", str(tmp_path / "missing.toml")]) == 2
 
 
-def test_our_own_quick_tier_passes_against_the_stored_expectations(tmp_path):
-    assert main(["gate", "--config", str(ROOT / "gate.toml"), "--out", str(tmp_path)]) == 0
+@pytest.mark.parametrize("tier", ["quick", "full"])
+def test_our_own_gate_passes_against_the_stored_expectations(tier, tmp_path):
+    assert main(["gate", "--config", str(ROOT / "gate.toml"), "--tier", tier,
+                 "--out", str(tmp_path)]) == 0
+
+
+def test_sarif_points_at_the_spec_and_names_the_bad_action(tmp_path):
+    path = config(tmp_path)
+    gate(path, "--update")
+    gate(path)
+    log = json.loads((tmp_path / "report" / "results.sarif").read_text())
+    assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
+    run = log["runs"][0]
+    assert run["tool"]["driver"]["name"] == "hacheck"
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"S1"}
+    result = next(r for r in run["results"] if r["ruleId"] == "S1")
+    assert result["level"] == "note"              # expected: not what fails the gate
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("no-nice-failback.toml")
+    assert result["properties"]["badStep"].startswith("FORCETAKE(")
+
+
+def test_a_deliberately_broken_model_fails_the_gate_with_its_counterexample(tmp_path, capsys):
+    # demo_broken drops req_our_resources' `oh & F` guard: S1 breaks two steps sooner
+    spec = tmp_path / "s.toml"
+    spec.write_text((ROOT / "specs" / "heartbeat-1.65.toml").read_text())
+    path = tmp_path / "gate.toml"
+    path.write_text(f'expectations = "expected"\n[[run]]\nspec = "{spec}"\nnodes = 2\n')
+    assert gate(path, "--update") == 0 and gate(path) == 0
+    spec.write_text(spec.read_text().replace('version = "1.65"',
+                                             'version = "1.65"\ndemo_broken = true'))
+    capsys.readouterr()
+    assert gate(path) == 4
+    out = capsys.readouterr().out
+    assert "count drift: max_depth was 10, is 8" in out
+    trace = tmp_path / "report" / "traces" / "s-n2-untimed.itf.json"
+    assert f"S1 counterexample: `{trace}`" in out and trace.exists()
+    log = json.loads((tmp_path / "report" / "results.sarif").read_text())
+    assert [r["level"] for r in log["runs"][0]["results"]] == ["error"]
+
+
+def test_the_pre_commit_hook_and_the_workflow_example_run_the_gate():
+    hook = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    assert "- id: hacheck-gate" in hook and "entry: hacheck gate --tier quick" in hook
+    assert "pass_filenames: false" in hook
+    workflow = (ROOT / "docs" / "ci" / "hacheck-gate.yml").read_text()
+    for needed in ("hacheck gate", "gate-report/junit.xml", "gate-report/results.sarif",
+                   "upload-artifact", "upload-sarif"):
+        assert needed in workflow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -124,8 +125,8 @@ GATE_DESCRIPTION = """\
 Run the gate configuration's matrix of specs x node counts x modes, compare each result
 with its stored expectation (the verdict of every property, distinct states, depth) and
 fail on any new violation, changed verdict or drift in the counts. Writes a Markdown
-summary (summary.md), JUnit XML (junit.xml) and the ITF file and web page of every
-counterexample into --out. --update records the results as the new expectations and says
+summary (summary.md), JUnit XML (junit.xml), SARIF 2.1.0 (results.sarif) and the ITF
+file and web page of every counterexample into --out. --update records the results as the new expectations and says
 what changed.
 
 exit codes: 0 the gate passes; 4 a result differs from its expectation; 2 a bad
@@ -164,6 +165,8 @@ def gate_main(argv: list[str]) -> int:
     summary = gate.markdown(outcomes)
     (out / "summary.md").write_text(summary, encoding="utf-8")
     (out / "junit.xml").write_text(gate.junit(outcomes), encoding="utf-8")
+    (out / "results.sarif").write_text(json.dumps(gate.sarif(outcomes, __version__), indent=1),
+                                       encoding="utf-8")
     print(summary, end="")
     return GATE_FAILED if any(o.problems for o in outcomes) else 0
 

@@ -5,8 +5,9 @@ tier), compares each result with the expectation stored beside the specs (the ve
 every property, the distinct states and the depth), and fails on any new violation, any
 changed verdict or any drift in the counts. `--update` rewrites the expectations and
 says what changed. Reports go to one directory: a Markdown summary for a pull-request
-comment, JUnit XML (one test case per run x property), and the ITF file and web page of
-every counterexample.
+comment, JUnit XML (one test case per run x property), SARIF 2.1.0 (each violation a
+result at the spec file, naming the action of the bad step), and the ITF file and web
+page of every counterexample.
 
     expectations = "specs/expected"      # relative to the configuration file
     [[run]]
@@ -115,9 +116,12 @@ def observe(run: GateRun, out: Path) -> tuple[dict, dict]:
         from hacheck.tools.view_html import render
         page = Path(itf).with_suffix("").with_suffix(".html")
         page.write_text(render(load_trace(itf)), encoding="utf-8")
+        bad = next(p for p in result.result.properties if p.name == prop)
         traces[prop] = {"itf": itf, "html": str(page),
-                        "bad_step": next(p for p in result.result.properties
-                                         if p.name == prop).trace.steps[-1].action.name}
+                        "bad_step": bad.trace.steps[-1].action.name,
+                        "bad_action": str(bad.trace.steps[-1].action),
+                        "description": bad.description,
+                        "explanation": bad.explanation, "spec": spec.path}
     return observed, traces
 
 
@@ -190,3 +194,38 @@ def junit(outcomes: list) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<testsuite name="hacheck gate" tests="{len(cases)}" failures="{failures}">\n'
             + "\n".join(cases) + "\n</testsuite>\n")
+
+
+def sarif(outcomes: list, version: str) -> dict:
+    """SARIF 2.1.0: one result per counterexample, at the spec file; `error` when the
+    gate fails on that run (the trace is the evidence), `note` for a violation the
+    expectations already record."""
+    rules, results = {}, []
+    for o in outcomes:
+        for prop, files in o.traces.items():
+            rules[prop] = {"id": prop, "shortDescription": {"text": files["description"]}}
+            results.append({
+                "ruleId": prop,
+                "level": "error" if o.problems else "note",
+                "message": {"text": f"{o.run.key}: {prop} violated ({files['explanation']}); "
+                                    f"the bad step is {files['bad_action']}; trace "
+                                    f"{files['itf']}"},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": _uri(files["spec"])},
+                    "region": {"startLine": 1}}}],
+                "properties": {"run": o.run.key, "badStep": files["bad_action"],
+                               "action": files["bad_step"], "trace": files["itf"],
+                               "page": files["html"]},
+            })
+    return {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+            "runs": [{"tool": {"driver": {"name": "hacheck", "version": version,
+                                          "informationUri": "https://github.com/hacheck",
+                                          "rules": list(rules.values())}},
+                      "results": results}]}
+
+
+def _uri(path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return Path(path).resolve().as_uri()

@@ -62,6 +62,8 @@ def _variants_text(meta: dict) -> str:
         parts.append(f"stonith {meta['stonith']}")
     if meta.get("heal"):
         parts.append("heal")
+    if meta.get("broken"):
+        parts.append("DELIBERATELY BROKEN model (demo_broken: the oh & F guard is dropped)")
     return "; variants: " + ", ".join(parts) if parts else ""
 
 

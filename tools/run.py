@@ -104,7 +104,7 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
                    "nice_failback": cfg.nice_failback, "version": cfg.version,
                    "transport": cfg.transport, "losses": cfg.losses,
                    "email_timer": cfg.email_timer, "starting_repeats": cfg.starting_repeats,
-                   "stonith": cfg.stonith, "heal": cfg.heal,
+                   "stonith": cfg.stonith, "heal": cfg.heal, "broken": cfg.broken,
                    "crashes": cfg.crashes,
                    "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
                    "symmetry_group_size": model.symmetry_group_size if symmetry else 1,

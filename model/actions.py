@@ -48,10 +48,11 @@ def reset(k, t, i, ph):
 
 
 @njit(cache=True)
-def stop(k, t, i):
-    """Fail-stop: i is down, with its groups, its pending scripts and its inbound
-    messages; messages it already sent stay on the wire."""
-    reset(k, t, i, DOWN)            # own[i][*] := 0 too: `own` is a node field of the row
+def end_process(k, t, i, ph):
+    """i's heartbeat process ends, with its groups, its pending scripts and its inbound
+    messages, and i is left in phase `ph` (down; or up again, fresh, after a heal
+    restart); messages it already sent stay on the wire."""
+    reset(k, t, i, ph)              # own[i][*] := 0 too: `own` is a node field of the row
     t[RQ] &= ~local_groups(k, i)    # i's req_resource sleepers die with it
     for j in range(k[K_N]):
         if j != i:
@@ -77,7 +78,7 @@ def CRASH(k, s, t, i):
     if s[node(k, i) + PH] != UP or s[CRASHES_LEFT] == 0:
         return False
     t[:] = s
-    stop(k, t, i)
+    end_process(k, t, i, DOWN)      # fail-stop
     t[CRASHES_LEFT] -= 1
     return True
 
@@ -349,7 +350,7 @@ def FENCE(k, s, t, j):
     t[:] = s
     t[n + VAR] &= ~SHOT_PENDING
     if s[n + PH] == UP:
-        stop(k, t, j)
+        end_process(k, t, j, DOWN)
     return True
 
 
@@ -381,11 +382,7 @@ def HEALRUN(k, s, t, i):
     t[n + OWN] = 0
     if k[K_NICE]:
         send(k, t, i, RES(NONE, 1, 0))
-    reset(k, t, i, UP)
-    t[RQ] &= ~local_groups(k, i)    # the restart kills i's req_resource sleepers
-    for j in range(k[K_N]):
-        if j != i:
-            clear(k, t, ch(k, j, i))
+    end_process(k, t, i, UP)
     return True
 
 

@@ -78,8 +78,8 @@ Q_EXACT, Q_MINUS_K, T_HI = (("Q", 1),), (("Q", 1), ("K", -1)), (("T", 1),)
 # the largest constant each kind of clock is ever compared with (for extrapolation)
 CEILING = {PAIR: D_PLUS_DMAX, MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI,
            WIN: Q_EXACT, RT: Q_EXACT, STN: T_HI, TK: SMAX, HL: SMAX}
-UPPER = {MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI, WIN: Q_EXACT, RT: Q_EXACT,
-         STN: T_HI, TK: SMAX, HL: SMAX}
+# every kind's obligation but PAIR's (which depends on the pair's flag) is its ceiling
+UPPER = {kind: bound for kind, bound in CEILING.items() if kind != PAIR}
 
 
 def value(bound, params: dict) -> int:
@@ -143,6 +143,13 @@ def clocks(cfg, s: ClusterState, flags: tuple) -> list[tuple]:
     for i, n in enumerate(s.nodes):
         out += [(MD, i, j) for j in range(N) if n.md >> j & 1]
     out += [(RQ, g) for g in range(cfg.G) if s.rq >> g & 1]
+    return out + variant_clocks(cfg, s)
+
+
+def variant_clocks(cfg, s: ClusterState) -> list[tuple]:
+    """The clocks of the variants (email_timer, stonith, heal), in their canonical order."""
+    N = cfg.N
+    out = []
     if cfg.email_timer != "off":
         out += [(WIN, i) for i, n in enumerate(s.nodes) if n.ph == UP and not n.wc]
         out += [(RT, i) for i, n in enumerate(s.nodes) if rt_counting(cfg, n)]
@@ -275,8 +282,8 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
     # the variants' clocks: kept while their condition holds, fresh when it starts to
     # (a restart ends every one of its node's: the condition is false right after it)
     restarted_node = args[0] if name in RESTARTING else None
-    old_clocks = {c for c in clocks(cfg, s, flags)
-                  if c[0] in (WIN, RT, HL, TK) and c[1] != restarted_node or c[0] == STN}
+    old_clocks = {c for c in variant_clocks(cfg, s)
+                  if c[1] != restarted_node or c[0] == STN}
     for clock in clocks(cfg, t, new_flags):
         kind = clock[0]
         if kind == PAIR:

@@ -24,6 +24,7 @@ import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from hacheck.model.spec import SpecError, load
@@ -31,6 +32,7 @@ from hacheck.model.spec import SpecError, load
 TIERS = ("quick", "full")
 MODES = ("untimed", "timed")
 RUN_KEYS = {"spec", "nodes", "mode", "tier", "time_limit"}
+COUNTS = "counts"   # the subject of a problem with the run's counts (or its expectation)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class GateRun:
     @property
     def key(self) -> str:
         return f"{Path(self.spec).name.removesuffix('.toml')}-n{self.nodes}-{self.mode}"
+
+
+class Problem(NamedTuple):
+    subject: str     # the property whose verdict changed, or COUNTS
+    text: str
 
 
 @dataclass
@@ -101,6 +108,8 @@ def load_config(path: str | Path) -> tuple[list[GateRun], Path]:
 def observe(run: GateRun, out: Path) -> tuple[dict, dict]:
     """Check one run; its observed results, and the counterexample files written."""
     from hacheck.tools.run import check
+    from hacheck.tools.trace_view import load_trace
+    from hacheck.tools.view_html import render
     spec = load(run.spec)
     traces_dir = out / "traces"
     traces_dir.mkdir(parents=True, exist_ok=True)
@@ -112,8 +121,6 @@ def observe(run: GateRun, out: Path) -> tuple[dict, dict]:
                 "complete": bool(stats.complete)}
     traces = dict(result.trace_files)
     for prop, itf in list(traces.items()):
-        from hacheck.tools.trace_view import load_trace
-        from hacheck.tools.view_html import render
         page = Path(itf).with_suffix("").with_suffix(".html")
         page.write_text(render(load_trace(itf)), encoding="utf-8")
         bad = next(p for p in result.result.properties if p.name == prop)
@@ -125,18 +132,20 @@ def observe(run: GateRun, out: Path) -> tuple[dict, dict]:
     return observed, traces
 
 
-def compare(expected: dict | None, observed: dict) -> list[str]:
+def compare(expected: dict | None, observed: dict) -> list[Problem]:
     if expected is None:
-        return ["no stored expectation (run `hacheck gate --update` to record one)"]
+        return [Problem(COUNTS, "no stored expectation (run `hacheck gate --update` to "
+                                "record one)")]
     problems = []
     for prop, verdict in observed["verdicts"].items():
         before = expected.get("verdicts", {}).get(prop)
         if before != verdict:
             kind = ("new violation" if verdict == "VIOLATED" else "changed verdict")
-            problems.append(f"{kind}: {prop} was {before}, is {verdict}")
+            problems.append(Problem(prop, f"{kind}: {prop} was {before}, is {verdict}"))
     for key in ("distinct_states", "max_depth"):
         if expected.get(key) != observed[key]:
-            problems.append(f"count drift: {key} was {expected.get(key)}, is {observed[key]}")
+            problems.append(Problem(COUNTS, f"count drift: {key} was {expected.get(key)}, "
+                                            f"is {observed[key]}"))
     return problems
 
 
@@ -152,7 +161,7 @@ def run_gate(runs: list[GateRun], base: Path, out: Path, update: bool, progress)
             base.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(observed, indent=1) + "\n", encoding="utf-8")
             if problems:
-                progress(f"gate: updated {path}: " + "; ".join(problems))
+                progress(f"gate: updated {path}: " + "; ".join(p.text for p in problems))
             problems = []
         outcomes.append(Outcome(run, observed, expected, problems, traces))
     return outcomes
@@ -168,28 +177,29 @@ def markdown(outcomes: list) -> str:
                      f"{v.get('L1', '')} | {o.observed['distinct_states']:,} | "
                      f"{o.observed['max_depth']} | {'**fails**' if o.problems else 'ok'} |")
     for o in failed:
-        lines += ["", f"### {o.run.key}", ""] + [f"- {p}" for p in o.problems]
+        lines += ["", f"### {o.run.key}", ""] + [f"- {p.text}" for p in o.problems]
         for prop, files in o.traces.items():
             lines.append(f"- {prop} counterexample: `{files['itf']}` (page `{files['html']}`), "
                          f"bad step: {files['bad_step']}")
     return "\n".join(lines) + "\n"
 
 
+def _failure(problems: list, subject: str) -> str:
+    texts = [p.text for p in problems if p.subject == subject]
+    if not texts:
+        return ""
+    return f'<failure message={quoteattr(texts[0])}>{escape(chr(10).join(texts))}</failure>'
+
+
 def junit(outcomes: list) -> str:
     cases = []
     for o in outcomes:
         for prop, verdict in o.observed["verdicts"].items():
-            mine = [p for p in o.problems if f" {prop} " in f" {p} "]
-            body = ""
-            if mine:
-                body = f'<failure message={quoteattr(mine[0])}>{escape(chr(10).join(mine))}</failure>'
             cases.append(f'  <testcase classname={quoteattr(o.run.key)} name={quoteattr(prop)}>'
-                         f'{body}<system-out>{escape(verdict)}</system-out></testcase>')
-        drift = [p for p in o.problems if not any(f" {prop} " in f" {p} "
-                                                  for prop in o.observed["verdicts"])]
-        body = (f'<failure message={quoteattr(drift[0])}>{escape(chr(10).join(drift))}</failure>'
-                if drift else "")
-        cases.append(f'  <testcase classname={quoteattr(o.run.key)} name="counts">{body}</testcase>')
+                         f'{_failure(o.problems, prop)}<system-out>{escape(verdict)}'
+                         '</system-out></testcase>')
+        cases.append(f'  <testcase classname={quoteattr(o.run.key)} name="{COUNTS}">'
+                     f'{_failure(o.problems, COUNTS)}</testcase>')
     failures = sum(1 for c in cases if "<failure" in c)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<testsuite name="hacheck gate" tests="{len(cases)}" failures="{failures}">\n'

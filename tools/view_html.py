@@ -50,9 +50,8 @@ def _get(state: dict, name: str, i: int):
     return value[i] if isinstance(value, list) and i < len(value) else None
 
 
-def _lanes(view: TraceView, ys: list[float]) -> list[str]:
+def _lanes(view: TraceView, ys: list[float], bottom: float) -> list[str]:
     out = []
-    bottom = ys[-1] + 30 + IN_FLIGHT_GAP * sum(1 for m in view.messages if m.end is None)
     for i in range(view.nodes):
         x = _x(i)
         out.append(f'<g class="lane" data-node="{i}">'
@@ -164,13 +163,14 @@ def render(view: TraceView) -> str:
     ys = _ys(view)
     width = LEFT + LANE * view.nodes + 160
     in_flight = sum(1 for m in view.messages if m.end is None)
-    height = ys[-1] + 60 + IN_FLIGHT_GAP * in_flight
+    bottom = ys[-1] + 30 + IN_FLIGHT_GAP * in_flight   # below the messages still in flight
+    height = bottom + 30
     svg = [f'<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}">',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/>'
            '</marker></defs>',
-           *_axis(view, ys), *_lanes(view, ys), *_messages(view, ys), *_steps(view, ys),
+           *_axis(view, ys), *_lanes(view, ys, bottom), *_messages(view, ys), *_steps(view, ys),
            "</svg>"]
     meta = view.meta
     facts = [html.escape(x) for x in (meta.get("explanation", ""),

@@ -62,6 +62,11 @@ def test_a_bad_gate_configuration_is_one_line_and_exit_code_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "run[0].colour" in err and err.count("\n") == 1
     assert main(["gate", "--config", str(tmp_path / "missing.toml")]) == 2
+    numbered = tmp_path / "numbered.toml"
+    numbered.write_text('expectations = 3\n[[run]]\nspec = "heartbeat-1.51"\n')
+    capsys.readouterr()
+    assert main(["gate", "--config", str(numbered)]) == 2
+    assert "expectations: expected a directory" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("tier", ["quick", "full"])

@@ -152,3 +152,16 @@ def test_a_lasso_shows_where_its_loop_starts(tmp_path, capsys):
     assert main(["view", str(path), "--html", str(tmp_path / "l.html")]) == 0
     page = (tmp_path / "l.html").read_text()
     assert page.count('class="loop"') == 1 and "drawn evenly spaced" in capsys.readouterr().err
+
+
+def test_malformed_trace_fields_are_notes_or_one_line_errors_never_tracebacks(tmp_path, capsys):
+    odd = tmp_path / "odd.itf.json"
+    odd.write_text(json.dumps({"states": [
+        {"ph": ["up"], "ch": {"0->1": "abc"}},
+        {"ph": ["up"], "ch": {"0->1": 5}, "#meta": {"args": 3, "node": "x", "time": "t"}}]}))
+    assert main(["view", str(odd)]) == 0
+    assert "channel '0->1' is not a list" in capsys.readouterr().out
+    listed = tmp_path / "listed.itf.json"
+    listed.write_text(json.dumps({"states": [1, 2]}))
+    assert main(["view", str(listed)]) == 2
+    assert capsys.readouterr().err == f"hacheck view: error: {listed}: state 0 is not an object\n"

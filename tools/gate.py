@@ -101,7 +101,11 @@ def load_config(path: str | Path) -> tuple[list[GateRun], Path]:
         if limit is not None and (type(limit) not in (int, float) or limit <= 0):
             raise SpecError(where, f"{at}.time_limit", limit, "a number of seconds > 0")
         runs.append(GateRun(spec, nodes, mode, tier, limit))
-    base = Path(path).parent / data.get("expectations", "specs/expected")
+    expectations = data.get("expectations", "specs/expected")
+    if not isinstance(expectations, str):
+        raise SpecError(where, "expectations", expectations,
+                        "a directory, relative to the configuration file")
+    base = Path(path).parent / expectations
     return runs, base
 
 

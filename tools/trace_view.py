@@ -107,7 +107,10 @@ def load_trace(path: str | Path) -> TraceView:
             or not document["states"]:
         raise TraceFileError(f"{where}: not an ITF trace (expected an object with a "
                              "non-empty list `states`)")
-    return view_of(document)
+    try:
+        return view_of(document)
+    except TraceFileError as e:
+        raise TraceFileError(f"{where}: {e}") from None
 
 
 def view_of(document: dict) -> TraceView:
@@ -120,8 +123,11 @@ def view_of(document: dict) -> TraceView:
         m = record.get("#meta", {}) if isinstance(record.get("#meta"), dict) else {}
         state = plain({k: v for k, v in record.items() if k != "#meta"})
         time = m.get("time")
+        name, node, args = m.get("action_name"), m.get("node"), m.get("args")
         steps.append(Step(index, str(m.get("action", "init" if index == 0 else f"step {index}")),
-                          m.get("action_name"), m.get("node"), list(m.get("args", [])),
+                          name if isinstance(name, str) else None,
+                          node if type(node) is int else None,
+                          args if isinstance(args, list) else [],
                           float(time) if isinstance(time, (int, float)) else None, state))
     for before, step in zip(steps, steps[1:]):
         step.changes = changes(before.state, step.state)
@@ -199,6 +205,10 @@ def _channel(key: str):
         return None
 
 
+def _labels(queue: list) -> list[str]:
+    return [message_label(m) if isinstance(m, dict) else text(m) for m in queue]
+
+
 def follow_messages(steps: list, problems: list) -> list:
     """Every message of the `ch` queues, from the step that sent it to the step that
     delivered, lost or dropped it."""
@@ -206,18 +216,24 @@ def follow_messages(steps: list, problems: list) -> list:
     queues = {}
     for key, content in steps[0].state["ch"].items():
         pair = _channel(key)
-        if pair is None:
-            problems.append(f"channel {key!r} is not named `i->j`: its messages are not drawn")
+        if pair is None or not isinstance(content, list):
+            problems.append(f"channel {key!r} is not a list named `i->j`: its messages are "
+                            "not drawn")
             continue
-        queues[key] = [Message(*pair, message_label(m) if isinstance(m, dict) else text(m), 0)
-                       for m in content]
+        queues[key] = [Message(*pair, label, 0) for label in _labels(content)]
         messages += queues[key]
     for step in steps[1:]:
-        for key, content in step.state.get("ch", {}).items():
+        channels = step.state.get("ch")
+        for key, content in (channels.items() if isinstance(channels, dict) else ()):
             if key not in queues:
                 continue
+            if not isinstance(content, list):
+                problems.append(f"step {step.index}: channel {key!r} is not a list; its "
+                                "messages are not drawn from here on")
+                del queues[key]
+                continue
             pending = queues[key]
-            labels = [message_label(m) if isinstance(m, dict) else text(m) for m in content]
+            labels = _labels(content)
             here = step.args == list(_channel(key)) if step.args else False
             if here and step.name in ("DELIVER", "LOSE") and pending:
                 head = pending.pop(0)

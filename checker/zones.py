@@ -143,14 +143,3 @@ def permuted(z: np.ndarray, order) -> np.ndarray:
     """The same zone with its clocks listed in `order` (old 1-based indices)."""
     index = np.concatenate(([0], np.asarray(order, dtype=np.int64)))
     return np.ascontiguousarray(z[np.ix_(index, index)])
-
-
-def bounds_text(z: np.ndarray, names: list[str], unit=1) -> list[str]:
-    """The zone's constraints as text (for debugging and the trace view)."""
-    def show(raw):
-        return ("<=" if raw & 1 else "<") + f" {(raw >> 1) * unit}"
-    out = []
-    for i, name in enumerate(names, 1):
-        lo, hi = z[0, i], z[i, 0]
-        out.append(f"{name} >= {-(lo >> 1) * unit}" + ("" if hi >= INF else f", {show(hi)}"))
-    return out

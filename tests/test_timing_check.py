@@ -86,6 +86,11 @@ def some(lines: list[str], *parts: str) -> str:
     return hits[0]
 
 
+def prefix(text: str, steps: int, *more: str) -> str:
+    """The first `steps` lines of a run's text, then the lines `more`."""
+    return "\n".join(text.strip().splitlines()[:steps] + list(more))
+
+
 # Both nodes start at 0, hear each other, exchange STARTING and resource messages, run
 # their req_our_resources children and force-take their groups: quiescent, each node
 # holding its own group. Every timestamp is inside its window, and no step passes a
@@ -277,6 +282,115 @@ def test_machdown_later_than_smax_after_dead_is_reported():
     some(lines, "step 12 MACHDOWN(0, 1) at t=10.5", "MACHDOWN window", "too late", "[9, 10]")
 
 
+def test_machdown_stays_anchored_at_the_dead_while_later_steps_pass():
+    # the child runs at 9.5 and its messages are processed: MACHDOWN is still due by 10
+    text = prefix(CRASH_RUN, 11, "CHILD(0) 19/2", "SELF(0) 19/2", "SELF(0) 19/2",
+                  "MACHDOWN(0, 1) 21/2")
+    only(run(CRASHY, text).check(), "step 15 MACHDOWN(0, 1) at t=10.5", "MACHDOWN window",
+         "too late", "[9, 10]", "DEAD(0, 1) at step 10")
+
+
+def test_rscrcvd_timeout_later_than_q_plus_k_after_entry_is_reported():
+    lines = run(CFG, BOTH_RSCRCVD).moved(13, 13).check()
+    # (RSCRCVD_TIMEOUT(1), due by 12 as well, is overrun too)
+    some(lines, "step 13 RSCRCVD_TIMEOUT(0) at t=13", "RSCRCVD_TIMEOUT window", "too late",
+         "[10, 12]", "DELIVER(1, 0) at step 9")
+
+
+def test_forcetake_later_than_r_plus_smax_after_the_ipreq_is_reported():
+    lines = run(CFG, STARTUP).upto(27).moved(27, "27/2").check()
+    # (FORCETAKE(1, 1), due by 13 as well, is overrun too)
+    some(lines, "step 27 FORCETAKE(0, 0) at t=13.5", "FORCETAKE window", "too late",
+         "[12, 13]", "CHILD(0) at step 17")
+
+
+# Node 0 hears node 1, the link is cut at 1/2: 0 declares 1 dead in
+# [u - K + D, u + dmax + D] = [8.5, 11] from the cut.
+CUT_RUN = """
+BOOT(0) 0
+BOOT(1) 0
+HEAR(0, 1) 0
+SELF(0) 0
+HEAR(1, 0) 0
+SELF(1) 0
+LINK(0, 1) 1/2          # cut, at the deadline of both STARTING messages
+DEAD(0, 1) 9
+"""
+
+
+@pytest.mark.parametrize("t, side", [("8", "too early"), ("23/2", "too late")])
+def test_dead_outside_d_minus_k_to_d_plus_dmax_after_a_link_cut_is_reported(t, side):
+    r = run(LINKY, CUT_RUN)
+    assert r.check() == []
+    # (too late, DEAD(1, 0) is overrun as well)
+    some(r.moved(8, t).check(), "step 8 DEAD(0, 1)", "DEAD window", side, "[8.5, 11]",
+         "LINK(0, 1) at step 7")
+
+
+# A message or a heartbeat can arrive too early only when dmin > 0.
+P_DMIN = TimingParameters(dmin=Fraction(1, 10))
+
+
+def test_a_delivery_earlier_than_dmin_after_the_send_is_reported():
+    r = run(CFG, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 1/4\nSELF(0) 1/4\nDELIVER(0, 1) 7/20")
+    assert r.check(P_DMIN) == []                 # exactly dmin after the send
+    only(r.moved(5, "3/10").check(P_DMIN), "step 5 DELIVER(0, 1) at t=0.3", "DELIVER window",
+         "too early", "[0.35, 0.75]", "HEAR(0, 1) at step 3")
+
+
+def test_a_delivery_earlier_than_dmin_after_the_heal_that_released_it_is_reported():
+    r = run(FLAKY, """
+        BOOT(0) 0
+        BOOT(1) 0
+        HEAR(0, 1) 1/4          # STARTING(0) sent at 1/4
+        SELF(0) 1/4
+        LINK(0, 1) 1/4          # cut: the message waits
+        LINK(0, 1) 5            # heal: [dmin, dmax] from here, not from the send
+        DELIVER(0, 1) 51/10
+    """)
+    assert r.check(P_DMIN) == []
+    only(r.moved(7, "101/20").check(P_DMIN), "step 7 DELIVER(0, 1) at t=5.05",
+         "DELIVER window", "too early", "[5.1, 5.5]", "LINK(0, 1) at step 6")
+
+
+HEAR_AFTER_A_HEAL = "BOOT(0) 0\nBOOT(1) 0\nLINK(0, 1) 0\nLINK(0, 1) 5\nHEAR(0, 1) 51/10"
+
+
+@pytest.mark.parametrize("cfg, text, t, window, anchor", [
+    # 1's start-up heartbeat: [dmin, dmax] after BOOT(1)
+    (CFG, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 1/10", "1/20", "[0.1, 0.5]", "BOOT(1) at step 2"),
+    # 1 booted strictly after 0: [dmin, K + dmax] after its own boot
+    (CFG, "BOOT(0) 0\nBOOT(1) 1/10\nHEAR(1, 0) 1/5", "3/20", "[0.2, 2.6]",
+     "BOOT(1) at step 2"),
+    # the audible period began with a heal: [dmin, K + dmax] after it
+    (FLAKY, HEAR_AFTER_A_HEAL, "101/20", "[5.1, 7.5]", "LINK(0, 1) at step 4"),
+], ids=["peer-boot", "own-later-boot", "heal"])
+def test_hear_earlier_than_dmin_after_its_anchor_is_reported(cfg, text, t, window, anchor):
+    r = run(cfg, text)
+    assert r.check(P_DMIN) == []                 # exactly dmin after the anchor
+    last = len(r.actions)
+    only(r.moved(last, t).check(P_DMIN), f"step {last} HEAR", "HEAR window", "too early",
+         window, anchor)
+
+
+def test_hear_later_than_k_plus_dmax_after_a_link_heal_is_reported():
+    lines = run(FLAKY, HEAR_AFTER_A_HEAL).moved(5, "77/10").check(P_DMIN)
+    # (HEAR(1, 0), due by 7.5 as well, is overrun too)
+    some(lines, "step 5 HEAR(0, 1) at t=7.7", "HEAR window", "too late", "[5.1, 7.5]",
+         "LINK(0, 1) at step 4", "a link heal")
+
+
+# SELF, CHILD and MACHDOWN (and FENCE, TAKEOVER, HEALRUN below) have windows [0, hi]
+# from an earlier step of the run: as timestamps never decrease, such an action cannot be
+# too early. What could go wrong is a lower bound above 0, so the boundary is tested
+# instead: the action at the very instant of its anchor is real. (SELF at the instant of
+# its send is in every real run above, with dmin = 0 and with dmin > 0.)
+@pytest.mark.parametrize("action", ["CHILD(0) 9", "MACHDOWN(0, 1) 9"])
+def test_a_script_run_at_the_instant_of_the_dead_that_started_it_is_real(action):
+    assert run(CRASHY, prefix(CRASH_RUN, 11, action)).check() == []   # DEAD(0, 1) at 9
+    assert run(CRASHY, prefix(CRASH_RUN, 11, action)).check(P_DMIN) == []
+
+
 # --- urgency ----------------------------------------------------------------------------------
 
 def test_an_action_after_a_pending_hears_deadline_is_reported():
@@ -299,6 +413,32 @@ def test_a_dead_obligation_pending_at_the_end_bounds_the_last_step():
     assert run(CFG, "BOOT(0) 0\nBOOT(1) 10").check() == []
     only(run(CFG, "BOOT(0) 0\nBOOT(1) 11").check(), "step 2 BOOT(1) at t=11", "urgency",
          "DEAD(0, 1)", "due by t=10")
+
+
+@pytest.mark.parametrize("cfg, text, owed, due", [
+    # STARTING(0) and STARTING(1) were both sent at 0, due by 1/2
+    (CFG, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 0\nSELF(0) 0\nHEAR(1, 0) 0\nSELF(1) 0\n"
+          "DELIVER(0, 1) 1", "DELIVER(1, 0)", "0.5"),
+    # 0's child, started at 1, is due by 2 when 1's child (due by 5/2) runs at 9/4
+    (CFG, prefix(STARTUP, 16, "CHILD(1) 9/4"), "CHILD(0)", "2"),
+    # mach_down, due by 10 after the DEAD at 9
+    (CRASHY, prefix(CRASH_RUN, 11, "CHILD(0) 21/2"), "MACHDOWN(0, 1)", "10"),
+    # both nodes entered RSCRCVD at 0: 0's timeout is due by 12
+    (CFG, prefix(BOTH_RSCRCVD, 12, "RSCRCVD_TIMEOUT(1) 13"), "RSCRCVD_TIMEOUT(0)", "12"),
+    # 0's IPREQ went out at 2: FORCETAKE(0, 0) is due by 13
+    (CFG, prefix(STARTUP, 26, "FORCETAKE(1, 1) 14"), "FORCETAKE(0, 0)", "13"),
+], ids=["DELIVER", "CHILD", "MACHDOWN", "RSCRCVD_TIMEOUT", "FORCETAKE"])
+def test_a_step_after_the_deadline_of_a_pending_obligation_is_reported(cfg, text, owed, due):
+    r = run(cfg, text)
+    last = len(r.actions)
+    some(r.check(), f"step {last} ", "urgency", f"{owed} is still owed", f"due by t={due}")
+
+
+def test_an_overrun_obligation_is_reported_once_at_the_first_step_that_overruns_it():
+    # 0's own STARTING, sent at 0, is due at 0: SELF(0) is owed through steps 4 and 5
+    r = run(CFG, "BOOT(0) 0\nBOOT(1) 0\nHEAR(0, 1) 0\nHEAR(1, 0) 1/4\nSELF(1) 1/4")
+    only(r.check(), "step 4 HEAR(1, 0) at t=0.25", "urgency", "SELF(0) is still owed",
+         "due by t=0")
 
 
 # --- time, crash restriction, layer D ------------------------------------------------------------
@@ -328,6 +468,26 @@ def test_a_state_that_does_not_follow_from_the_action_is_reported():
     states = list(r.states)
     states[3] = states[2]
     only(r._replace(states=states).check(), "step 3 HEAR(0, 1)", "layer D")
+
+
+def test_a_crash_is_refused_while_a_peer_that_booted_later_owes_the_start_up_hear():
+    # 1's HEAR(1, 0) is anchored at 1's own boot, but 0's audible period began with BOOT(0)
+    only(run(CRASHY, "BOOT(0) 0\nBOOT(1) 1\nCRASH(0) 1").check(), "step 3 CRASH(0) at t=1",
+         "CRASH restriction", "HEAR(1, 0)", "BOOT(0) at step 1")
+
+
+@pytest.mark.parametrize("cfg, text", [
+    # the peer was never up: no one owes a HEAR
+    (CRASHY, "BOOT(0) 0\nCRASH(0) 1"),
+    # the link is cut: 0 is inaudible to 1, which owes nothing
+    (Config(N=2, home=(0, 1), crashes=1, link_toggles=1),
+     "BOOT(0) 0\nBOOT(1) 0\nLINK(0, 1) 0\nCRASH(0) 1"),
+    # the link healed: 1 owes HEAR(1, 0), but for a period that began with the heal
+    (Config(N=2, home=(0, 1), crashes=1, link_toggles=2),
+     "BOOT(0) 0\nBOOT(1) 0\nLINK(0, 1) 0\nLINK(0, 1) 1\nCRASH(0) 1"),
+], ids=["peer-never-up", "link-cut", "link-healed"])
+def test_a_crash_for_which_no_peer_owes_a_start_up_hear_is_allowed(cfg, text):
+    assert run(cfg, text).check() == []
 
 
 # --- the variants (model/README.md, "Variants") -------------------------------------------------
@@ -418,6 +578,13 @@ def test_close_window_after_a_restart_is_q_after_the_restart():
     assert r.check() == []
     only(r.moved(4, 10).check(), "step 4 CLOSE_WINDOW(0) at t=10", "CLOSE_WINDOW window",
          "too early", "[19, 19]", "RESTART(0) at step 3")
+
+
+def test_a_crashed_node_owes_nothing_until_it_restarts():
+    # down, 0 holds its boot values (wc = 0 among them), but its start window ended with
+    # the crash: the restart may come after the old window's close was due (at 10)
+    r = run(ALONE, "BOOT(0) 0\nCRASH(0) 8\nRESTART(0) 20\nCLOSE_WINDOW(0) 30")
+    assert r.check() == []
 
 
 def test_resend_starting_has_no_window_but_not_after_the_window_is_due_to_close():
@@ -570,3 +737,30 @@ def test_dead_after_a_healrun_while_the_peer_is_inaudible_is_exactly_d_after_it(
     assert r.check() == []
     only(r.moved(16, 21).check(), "step 16 DEAD(0, 1) at t=21", "DEAD window", "too early",
          "[22, 22]", "HEALRUN(0) at step 15")
+
+
+@pytest.mark.parametrize("cfg, text", [
+    # FENCE at the instant of the DEAD that asked for it
+    (GATED, "BOOT(0) 0\nDEAD(0, 1) 10\nSELF(0) 10\nFENCE(1) 10"),
+    # TAKEOVER at the instant of the FENCE it waited for
+    (GATED, "BOOT(0) 0\nDEAD(0, 1) 10\nSELF(0) 10\nFENCE(1) 15\nTAKEOVER(0, 1) 15\n"
+            "SELF(0) 15"),
+    # HEALRUN at the instant of the HEAR that found the heal
+    (HEALING, prefix(HEAL_RUN, 13, "HEALRUN(0) 11")),
+], ids=["FENCE", "TAKEOVER", "HEALRUN"])
+def test_a_variant_action_at_the_instant_of_its_anchor_is_real(cfg, text):
+    # their windows are [0, hi] from an earlier step: they cannot be too early
+    assert run(cfg, text).check() == []
+
+
+@pytest.mark.parametrize("cfg, text, owed, due", [
+    # the FENCE at 15 leaves TAKEOVER(0, 1) due by 16
+    (GATED, prefix(FENCE_RUN, 4, "BOOT(1) 17"), "TAKEOVER(0, 1)", "16"),
+    # 0 found the heal at 11: HEALRUN(0) is due by 12 when 1 hears 0 again
+    (HEALING, prefix(HEAL_RUN, 13, "HEAR(1, 0) 25/2"), "HEALRUN(0)", "12"),
+], ids=["TAKEOVER", "HEALRUN"])
+def test_a_step_after_the_deadline_of_a_pending_variant_obligation_is_reported(
+        cfg, text, owed, due):
+    r = run(cfg, text)
+    last = len(r.actions)
+    some(r.check(), f"step {last} ", "urgency", f"{owed} is still owed", f"due by t={due}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from hacheck.checker import zones
 from hacheck.checker.zones import INF, constrain, le, lt
@@ -47,3 +48,271 @@ def test_extrapolation_forgets_bounds_beyond_the_largest_constant():
     constrain(z, 0, 1, le(-20))                         # x >= 20
     zones.extrapolate(z, np.array([0, 10], dtype=np.int64))
     assert z[0, 1] == lt(-10) and z[1, 0] == INF        # x > 10: all the same to guards
+
+
+# --- every operation, on zones written out by hand -------------------------------------------
+
+def matrix(n_clocks: int, bounds: dict) -> np.ndarray:
+    """A DBM over clocks >= 0 with the given entries {(i, j): bound of x_i - x_j} and no
+    other bound; not closed unless the entries already are."""
+    z = np.full((n_clocks + 1, n_clocks + 1), INF, dtype=np.int64)
+    for i in range(n_clocks + 1):
+        z[i, i] = le(0)
+    for j in range(1, n_clocks + 1):
+        z[0, j] = le(0)
+    for (i, j), bound in bounds.items():
+        z[i, j] = bound
+    return z
+
+
+def base() -> np.ndarray:
+    """x1 in [1, 8], x2 in [2, 9], x1 - x2 in [-5, 4]: closed, and every entry has slack,
+    so tightening any one entry by one unit (or by strictness) leaves it closed."""
+    return matrix(2, {(1, 0): le(8), (0, 1): le(-1), (2, 0): le(9), (0, 2): le(-2),
+                      (1, 2): le(4), (2, 1): le(5)})
+
+
+def test_closing_a_closed_zone_changes_nothing_and_says_it_is_not_empty():
+    z = base()
+    assert zones.close(z)
+    assert (z == base()).all()
+
+
+def test_closing_derives_a_difference_through_the_reference_clock():
+    z = matrix(2, {(1, 0): le(5), (0, 2): le(-3)})     # x1 <= 5, x2 >= 3
+    assert zones.close(z)
+    assert z[1, 2] == le(2)                             # so x1 - x2 <= 2
+    assert z[2, 1] == INF                               # x2 unbounded above: no x2 - x1 bound
+
+
+def test_closing_derives_bounds_on_a_clock_from_a_difference():
+    z = matrix(2, {(1, 2): le(-3), (2, 0): le(5)})    # x1 <= x2 - 3, x2 <= 5
+    assert zones.close(z)
+    assert z[1, 0] == le(2)                             # x1 <= 2
+    assert z[0, 2] == le(-3)                            # x2 >= x1 + 3 >= 3
+
+
+def test_closing_keeps_a_clock_unbounded_when_its_only_bound_goes_through_an_unbounded_one():
+    z = matrix(2, {(1, 2): le(-3)})                    # x1 <= x2 - 3, x2 unbounded
+    assert zones.close(z)
+    assert z[1, 0] == INF and z[2, 0] == INF
+    assert z[0, 2] == le(-3)
+
+
+def test_closing_adds_a_strict_and_a_non_strict_bound_into_a_strict_one():
+    z = matrix(2, {(1, 0): lt(5), (0, 2): le(-3)})     # x1 < 5, x2 >= 3
+    assert zones.close(z)
+    assert z[1, 2] == lt(2)                             # x1 - x2 < 2
+    z = matrix(2, {(1, 0): lt(5), (0, 2): lt(-3)})     # x1 < 5, x2 > 3
+    assert zones.close(z)
+    assert z[1, 2] == lt(2)
+
+
+@pytest.mark.parametrize("upper, lower, empty", [
+    (le(3), le(-3), False),      # x1 <= 3 and x1 >= 3: the point 3
+    (lt(3), le(-3), True),       # x1 < 3 and x1 >= 3
+    (le(3), lt(-3), True),       # x1 <= 3 and x1 > 3
+    (le(2), le(-3), True),       # x1 <= 2 and x1 >= 3
+])
+def test_closing_tells_an_empty_zone_by_its_bounds_and_their_strictness(upper, lower, empty):
+    z = matrix(1, {(1, 0): upper, (0, 1): lower})
+    assert zones.close(z) is (not empty)
+
+
+@pytest.mark.parametrize("upper, lower, empty", [
+    (le(3), le(-3), False),
+    (lt(3), le(-3), True),
+    (le(3), lt(-3), True),
+    (le(2), le(-3), True),
+])
+def test_constraining_tells_an_empty_zone_by_its_bounds_and_their_strictness(upper, lower, empty):
+    z = matrix(1, {(1, 0): upper})
+    assert zones.constrain(z, 0, 1, lower) is (not empty)
+    z = matrix(1, {(0, 1): lower})
+    assert zones.constrain(z, 1, 0, upper) is (not empty)
+
+
+def test_constraining_with_a_looser_bound_changes_nothing():
+    for i, j in [(1, 0), (0, 1), (1, 2), (2, 1)]:
+        z = base()
+        assert constrain(z, i, j, z[i, j] + 4)
+        assert (z == base()).all(), (i, j)
+
+
+def test_a_lower_bound_on_a_clock_reaches_a_clock_reset_with_it_and_no_other():
+    z = zones.zero(3)
+    zones.up(z)
+    assert constrain(z, 0, 3, le(0))                    # no-op on x3
+    z = zones.transfer(z, np.array([1, 2, 0], dtype=np.int64))
+    assert constrain(z, 0, 1, le(-3))                   # x1 >= 3
+    assert z[0, 1] == le(-3) and z[0, 2] == le(-3)     # x2 = x1, so x2 >= 3
+    assert z[0, 3] == le(0)                             # x3 = 0: no lower bound
+    assert z[2, 1] == le(0) and z[1, 2] == le(0)
+
+
+def test_a_lower_bound_on_one_free_clock_says_nothing_about_another():
+    z = matrix(2, {})
+    assert constrain(z, 0, 1, le(-3))                   # x1 >= 3
+    assert z[0, 1] == le(-3)
+    assert z[0, 2] == le(0)
+    assert z[1, 0] == INF and z[2, 0] == INF and z[1, 2] == INF and z[2, 1] == INF
+
+
+def test_a_strict_upper_bound_reaches_a_clock_reset_with_it_strictly():
+    z = two_clocks_after(9)
+    assert constrain(z, 1, 0, lt(5))                    # x1 < 5
+    assert z[1, 0] == lt(5) and z[2, 0] == lt(5)
+    assert not constrain(z.copy(), 0, 2, le(-5))        # x2 >= 5 is then impossible
+    assert constrain(z, 0, 2, lt(-4))                   # x2 > 4 is not
+
+
+@pytest.mark.parametrize("i, j, bound", [
+    (1, 2, le(-2)), (1, 2, lt(-2)), (2, 1, le(-3)), (1, 0, le(3)), (0, 2, lt(-7)),
+    (2, 0, le(2)), (0, 1, le(-6)),
+])
+def test_constraining_gives_the_closure_of_the_zone_with_the_new_bound(i, j, bound):
+    z = base()
+    expected = base()
+    expected[i, j] = min(expected[i, j], bound)
+    assert zones.close(expected)
+    assert constrain(z, i, j, bound)
+    assert (z == expected).all()
+
+
+def test_time_passing_frees_every_upper_bound_and_keeps_the_rest():
+    z = base()
+    zones.up(z)
+    expected = base()
+    expected[1, 0] = expected[2, 0] = INF
+    assert (z == expected).all()                        # z[0, 0] stays <= 0
+
+
+def test_a_transfer_can_reorder_clocks_and_forget_some():
+    swapped = zones.transfer(base(), np.array([2, 1], dtype=np.int64))
+    assert (swapped == matrix(2, {(1, 0): le(9), (0, 1): le(-2), (2, 0): le(8),
+                                  (0, 2): le(-1), (1, 2): le(5), (2, 1): le(4)})).all()
+    kept = zones.transfer(base(), np.array([2], dtype=np.int64))
+    assert (kept == matrix(1, {(1, 0): le(9), (0, 1): le(-2)})).all()
+
+
+def test_a_transfer_puts_a_reset_clock_first_at_zero_against_the_old_ones():
+    moved = zones.transfer(base(), np.array([0, 2], dtype=np.int64))
+    assert moved[1, 0] == le(0) and moved[0, 1] == le(0)     # the new clock is 0
+    assert moved[2, 0] == le(9) and moved[0, 2] == le(-2)    # x2 kept
+    assert moved[1, 2] == le(-2) and moved[2, 1] == le(9)    # new - x2 in [-9, -2]
+    assert (np.diag(moved) == le(0)).all()
+
+
+def extrapolated(z, ceiling):
+    zones.extrapolate(z, np.array(ceiling, dtype=np.int64))
+    return z
+
+
+@pytest.mark.parametrize("upper, after", [
+    (le(20), INF),       # beyond the ceiling: forgotten
+    (le(11), INF),
+    (lt(11), INF),       # x < 11 is still beyond <= 10
+    (le(10), le(10)),    # at the ceiling: kept
+    (lt(10), lt(10)),
+    (le(3), le(3)),
+])
+def test_extrapolation_forgets_an_upper_bound_only_beyond_the_ceiling(upper, after):
+    z = extrapolated(matrix(1, {(1, 0): upper}), [0, 10])
+    assert z[1, 0] == after and z[0, 1] == le(0)
+
+
+@pytest.mark.parametrize("lower, after", [
+    (le(-20), lt(-10)),  # x >= 20 becomes x > 10
+    (le(-11), lt(-10)),
+    (lt(-10), lt(-10)),  # x > 10 is already that
+    (le(-10), le(-10)),  # x >= 10 is a bound guards can tell: kept
+    (le(-3), le(-3)),
+])
+def test_extrapolation_raises_a_lower_bound_beyond_the_ceiling_to_above_the_ceiling(lower, after):
+    z = extrapolated(matrix(1, {(0, 1): lower}), [0, 10])
+    assert z[0, 1] == after and z[1, 0] == INF
+
+
+def test_extrapolation_forgets_a_difference_larger_than_the_first_clocks_ceiling():
+    z = extrapolated(matrix(2, {(1, 2): le(20)}), [0, 10, 10])   # x1 - x2 <= 20
+    assert (z == matrix(2, {})).all()
+    z = extrapolated(matrix(2, {(1, 2): le(10)}), [0, 10, 10])   # x1 - x2 <= 10: kept
+    assert z[1, 2] == le(10)
+
+
+def test_extrapolation_raises_a_difference_below_minus_the_second_clocks_ceiling():
+    z = matrix(2, {(1, 2): le(-20)})                   # x2 >= x1 + 20
+    assert zones.close(z)                              # hence x2 >= 20
+    z = extrapolated(z, [0, 10, 10])
+    assert z[1, 2] == lt(-10) and z[0, 2] == lt(-10)
+    assert z[0, 1] == le(0) and z[2, 1] == INF
+
+
+@pytest.mark.parametrize("bound, ceiling, entry, closed_value", [
+    # x1 = x2 >= 20; x1's bound is raised to > 10, but x2 >= 20 still implies x1 >= 20
+    ((0, 1, le(-20)), [0, 10, 30], (0, 1), le(-20)),
+    # x1 = x2 <= 20; x1's bound is forgotten, but x2 <= 20 still implies x1 <= 20
+    ((1, 0, le(20)), [0, 10, 30], (1, 0), le(20)),
+])
+def test_extrapolation_leaves_the_zone_closed(bound, ceiling, entry, closed_value):
+    z = zones.zero(2)
+    zones.up(z)
+    assert constrain(z, *bound)
+    z = extrapolated(z, ceiling)
+    assert z[entry] == closed_value
+    again = z.copy()
+    assert zones.close(again) and (again == z).all()
+
+
+INCLUSION_ENTRIES = [(0, 1), (0, 2),    # lower bounds of x1, x2
+                     (1, 0), (2, 0),    # upper bounds
+                     (1, 2), (2, 1)]    # differences
+
+
+@pytest.mark.parametrize("i, j", INCLUSION_ENTRIES)
+@pytest.mark.parametrize("tighter", [lambda b: b - 2, lambda b: b - 1],
+                         ids=["one-less", "strict"])
+def test_a_zone_tighter_in_one_entry_is_included_and_not_conversely(i, j, tighter):
+    large = base()
+    small = base()
+    small[i, j] = tighter(small[i, j])                 # still closed (base has slack)
+    assert zones.included(small, large)
+    assert not zones.included(large, small)
+
+
+def test_zones_that_differ_only_in_lower_bounds_are_ordered_by_them():
+    late, early = zones.zero(1), zones.zero(1)
+    zones.up(late)
+    zones.up(early)
+    assert constrain(late, 0, 1, le(-5))               # x >= 5
+    assert constrain(early, 0, 1, le(-3))              # x >= 3
+    assert zones.included(late, early) and not zones.included(early, late)
+
+
+def test_zones_that_differ_only_in_a_difference_are_ordered_by_it():
+    near = matrix(2, {(1, 2): le(1), (2, 1): le(1)})   # |x1 - x2| <= 1
+    far = matrix(2, {(1, 2): le(3), (2, 1): le(1)})    # x1 - x2 in [-1, 3]
+    assert zones.included(near, far) and not zones.included(far, near)
+    far = matrix(2, {(1, 2): le(1), (2, 1): le(3)})    # x1 - x2 in [-3, 1]
+    assert zones.included(near, far) and not zones.included(far, near)
+
+
+def test_a_zone_is_included_in_itself():
+    assert zones.included(base(), base())
+
+
+def test_a_permuted_zone_lists_the_clocks_in_the_order_given():
+    z = matrix(3, {(1, 0): le(1), (2, 0): le(2), (3, 0): le(3), (0, 3): le(-1),
+                   (1, 2): le(-1), (3, 1): le(2)})
+    assert zones.close(z)
+    p = zones.permuted(z, [2, 3, 1])                   # new x1, x2, x3 = old x2, x3, x1
+    for a, old_a in enumerate([0, 2, 3, 1]):
+        for b, old_b in enumerate([0, 2, 3, 1]):
+            assert p[a, b] == z[old_a, old_b], (a, b)
+    assert p[1, 0] == le(2) and p[2, 0] == le(3) and p[0, 2] == le(-1)
+    assert p.flags.c_contiguous
+
+
+def test_a_permuted_zone_may_leave_clocks_out():
+    p = zones.permuted(base(), [2])
+    assert (p == matrix(1, {(1, 0): le(9), (0, 1): le(-2)})).all()

@@ -48,7 +48,7 @@ sys.path.insert(0, HERE)
 
 import murphi  # noqa: E402
 import promela  # noqa: E402
-from common import DEFAULT_CAP, describe  # noqa: E402
+from common import DEFAULT_CAP, BoundExceeded, build, describe, with_cap  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -115,43 +115,12 @@ def run_measured(argv: list[str], cwd: str) -> tuple[str, float, float, int]:
 TIME = "/usr/bin/time"   # GNU time (Debian package `time`)
 
 
-def build(argvs: list[list[str]], cwd: str) -> float:
-    start = time.perf_counter()
-    for argv in argvs:
-        r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed:\n{r.stdout}\n{r.stderr}")
-    return time.perf_counter() - start
-
-
-class BoundExceeded(Exception):
-    pass
-
-
 def run_rumur(cfg, work: str, cap: int, threads: int, invariant: bool = False) -> dict:
-    src = os.path.join(work, "model.m")
-    with open(src, "w") as f:
-        f.write(murphi.generate(cfg, cap=cap, invariant=invariant))
-    build_s = build([
-        ["rumur", "--deadlock-detection", "off", "--symmetry-reduction", "off",
-         "--threads", str(threads), "--set-capacity", str(64 << 20),
-         "--colour", "off", "--output", "model.c", "model.m"],
-        ["cc", "-std=c11", "-O3", "-march=native", "-o", "model", "model.c", "-lpthread"],
-    ], work)
-    text, wall, rss, code = run_measured(["./model"], work)
-    if "capacity CAP exceeded" in text:
-        raise BoundExceeded("rumur: FIFO capacity exceeded")
-    m = re.search(r"(\d+) states, (\d+) rules fired", text)
-    if invariant:
-        if 'invariant "S1" failed' not in text or not m:
-            raise RuntimeError(f"rumur found no S1 violation (exit {code}):\n{text[-3000:]}")
-        steps = len(re.findall(r'^Rule "', text, re.M))
-        return {"states": int(m.group(1)), "wall": wall, "rss": rss, "build": build_s,
-                "trace": steps}
-    if code != 0 or "No error found" not in text or not m:
-        raise RuntimeError(f"rumur run failed (exit {code}):\n{text[-3000:]}")
-    return {"states": int(m.group(1)), "transitions": int(m.group(2)), "wall": wall, "rss": rss,
-            "build": build_s}
+    """murphi.run_rumur, with the verifier's wall time and peak memory measured."""
+    def measured(argv, cwd):
+        text, wall, rss, code = run_measured(argv, cwd)
+        return text, code, {"wall": wall, "rss": rss}
+    return murphi.run_rumur(cfg, work, cap, threads, invariant, execute=measured)
 
 
 def run_spin(cfg, work: str, cap: int, hash_bits: int, invariant: bool = False,
@@ -230,21 +199,6 @@ def baseline_worker() -> float:
 
     import hacheck.model.kernel  # noqa: F401  (numba, llvmlite and the cached code)
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def with_cap(run, cap: int) -> dict:
-    """run(cap) runs one tool; if a FIFO bound is hit, double the capacity and run again
-    (the capacity changes the representation only, never the count)."""
-    while True:
-        try:
-            r = run(cap)
-            r["cap"] = cap
-            return r
-        except BoundExceeded as e:
-            if cap >= 128:
-                raise
-            print(f"    {e}; retrying with capacity {cap * 2}", file=sys.stderr, flush=True)
-            cap *= 2
 
 
 # --- table --------------------------------------------------------------------------------

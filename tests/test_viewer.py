@@ -3,8 +3,12 @@ view_html.py), the page checked in a real browser (headless Chromium)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -87,50 +91,200 @@ def test_a_trace_from_another_tool_opens_with_what_cannot_be_drawn(tmp_path, cap
     assert "not JSON" in capsys.readouterr().err
 
 
-def test_hacheck_writes_the_page_of_the_counterexample_it_found(tmp_path):
-    page = tmp_path / "found.html"
-    code = main(["--untimed", "--quiet", "--trace-out", str(tmp_path / "t.itf.json"),
-                 "--html", str(page)])
-    assert code == 12 and page.exists()
+def _page_parts(page: str) -> tuple[str, dict, list[str]]:
+    """The title, the step data and the classes of the step dots of a page."""
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    data = re.search(r'<script type="application/json" id="trace-data">(.*?)</script>',
+                     page, re.S)[1]
+    dots = re.findall(r'<circle id="step-\d+" class="(step[^"]*)"', page)
+    return html.unescape(title), json.loads(data), dots
+
+
+def test_hacheck_writes_the_page_of_the_counterexample_it_found(tmp_path, capsys):
+    page, trace = tmp_path / "found.html", tmp_path / "t.itf.json"
+    code = main(["--untimed", "--quiet", "--trace-out", str(trace), "--html", str(page)])
+    assert code == 12
+    report = capsys.readouterr().out
+    # the counterexample the run reported: its property, its length, its actions
+    found = re.search(r"shortest counterexample to (\w+) \((\d+) steps", report)
+    prop, length = found[1], int(found[2])
+    listed = re.findall(r"^ +(\d+)  (?:n\d+)? +(\S.*?)$",
+                        report[found.end():report.index(f"violates {prop}")], re.M)
+    assert [int(i) for i, _ in listed] == list(range(1, length + 1))
+    assert f"trace written to {trace}" in report
+    # the trace it wrote is that counterexample
+    document = json.loads(trace.read_text())
+    assert document["#meta"]["property"] == prop and document["#meta"]["verdict"] == "VIOLATED"
+    actions = [s["#meta"]["action"] for s in document["states"]]
+    assert len(actions) == length + 1 and actions[1:] == [a for _, a in listed]
+    # and the page is the page of that trace
     text = page.read_text()
-    assert "<svg" in text and "http" not in text.replace(
-        "http://www.w3.org/2000/svg", "")   # self-contained: nothing fetched
+    title, data, dots = _page_parts(text)
+    assert title == f"hacheck: {prop}: VIOLATED"
+    assert f"<h1>{prop}: VIOLATED</h1>" in text
+    assert [s["action"] for s in data["steps"]] == actions
+    assert data["first"] == length                      # the violating step is shown first
+    assert len(dots) == length and dots[-1] == "step violating" \
+        and dots.count("step violating") == 1
+    assert f"breaks {prop}: {html.escape(actions[-1])}" in text
+    # self-contained: nothing to fetch
+    assert not re.findall(r"https?://", text.replace("http://www.w3.org/2000/svg", ""))
+    assert not re.search(r"\s(src|href)=", text)
 
 
-def test_the_page_in_a_real_browser(timed_trace, tmp_path):
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's), its console log kept."""
     from selenium import webdriver
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    page = tmp_path / "trace.html"
-    assert main(["view", str(timed_trace), "--html", str(page)]) == 0
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1500"):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
-    browser = webdriver.Chrome(options=options, service=service)
-    try:
-        browser.get(page.as_uri())
-        view = load_trace(timed_trace)
-        assert len(browser.find_elements(By.CSS_SELECTOR, "svg .lane")) == view.nodes
-        arrows = browser.find_elements(By.CSS_SELECTOR, "svg .msg.delivered line")
-        assert len(arrows) == delivers(timed_trace)
-        assert len(browser.find_elements(By.CSS_SELECTOR, "svg .step.violating")) == 1
-        # the violating step is shown first; a click shows another step's state
-        title = browser.find_element(By.ID, "panel-title")
-        assert title.text.startswith(f"step {view.violating_step}")
-        browser.find_element(By.ID, "step-3").click()
-        assert title.text.startswith(f"step 3 at {view.steps[3].time:g} s: {view.steps[3].action}")
-        state = browser.find_element(By.ID, "panel-state").text
-        assert f"ph[0] = {view.steps[3].state['ph'][0]}" in state
-        changes = browser.find_element(By.ID, "panel-changes").text
-        assert all(name in changes for name, _, _ in view.steps[3].changes)
-        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_DOWN)
-        assert title.text.startswith("step 4")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        assert browser.save_screenshot(str(ARTIFACTS / "trace-viewer.png"))
-    finally:
-        browser.quit()
+    driver = webdriver.Chrome(options=options, service=service)
+    yield driver
+    driver.quit()
+
+
+def _open(browser, page: Path) -> list[str]:
+    """Load the page; the messages it left on the console."""
+    browser.get_log("browser")          # forget what earlier pages logged
+    browser.get(page.as_uri())
+    return [entry["message"] for entry in browser.get_log("browser")]
+
+
+def test_the_page_in_a_real_browser(timed_trace, tmp_path, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    page = tmp_path / "trace.html"
+    assert main(["view", str(timed_trace), "--html", str(page)]) == 0
+    console = _open(browser, page)
+    assert not [m for m in console if "Content Security Policy" in m], console
+    view = load_trace(timed_trace)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg .lane")) == view.nodes
+    arrows = browser.find_elements(By.CSS_SELECTOR, "svg .msg.delivered line")
+    assert len(arrows) == delivers(timed_trace)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg .step.violating")) == 1
+    # the violating step is shown first; a click shows another step's state
+    title = browser.find_element(By.ID, "panel-title")
+    assert title.text.startswith(f"step {view.violating_step}")
+    browser.find_element(By.ID, "step-3").click()
+    assert title.text.startswith(f"step 3 at {view.steps[3].time:g} s: {view.steps[3].action}")
+    state = browser.find_element(By.ID, "panel-state").text
+    assert f"ph[0] = {view.steps[3].state['ph'][0]}" in state
+    changes = browser.find_element(By.ID, "panel-changes").text
+    assert all(name in changes for name, _, _ in view.steps[3].changes)
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_DOWN)
+    assert title.text.startswith("step 4")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "trace-viewer.png"))
+
+
+# Strings a hostile trace could carry; each would run script, add an element or end the
+# page's data if written into the page unescaped.
+PAYLOADS = {
+    "property": "<script>window.__pwned='property';alert(1)</script>",
+    "explanation": "<img src=x onerror=\"window.__pwned='explanation';alert(1)\">",
+    "source": "</script><script>window.__pwned='source'</script><!--",
+    "action": "\"><svg onload=\"window.__pwned='action'\"></svg><iframe src=\"javascript:alert(1)\">",
+    "variable": "<img src=x onerror=alert(1)>",
+    "own": "<img src=x onerror=alert(1)>",
+    "message": "</script><script>document.title='pwned';window.__pwned='message'</script><!--",
+}
+
+
+def _inject(document: dict, strings: dict) -> dict:
+    """The trace with `strings` in its #meta, the violating step's action, a variable's
+    name, a node's `own` and a field of every RES message on the wire."""
+    document = json.loads(json.dumps(document))
+    meta = document["#meta"]
+    meta["property"], meta["explanation"] = strings["property"], strings["explanation"]
+    meta["source"] = strings["source"]
+    states = document["states"]
+    states[-1]["#meta"]["action"] = strings["action"]
+    for k, state in enumerate(states):
+        state[strings["variable"]] = {"#bigint": str(k)}
+        for queue in state["ch"].values():
+            for message in queue:
+                if message["t"] == "RES":
+                    message["n"] = strings["message"]
+    states[-1]["own"][0] = strings["own"]
+    document["vars"].append(strings["variable"])
+    return document
+
+
+def test_a_hostile_trace_renders_as_text_and_runs_nothing(timed_trace, tmp_path, browser):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+    document = json.loads(timed_trace.read_text())
+    pages = {}
+    for name, strings in (("plain", {k: f"harmless-{k}" for k in PAYLOADS}),
+                          ("hostile", PAYLOADS)):
+        trace, pages[name] = tmp_path / f"{name}.itf.json", tmp_path / f"{name}.html"
+        trace.write_text(json.dumps(_inject(document, strings)))
+        assert main(["view", str(trace), "--html", str(pages[name])]) == 0
+        assert main(["view", str(trace)]) == 0
+    view = load_trace(tmp_path / "hostile.itf.json")
+    assert any(PAYLOADS["message"] in m.label for m in view.messages)
+    text = pages["hostile"].read_text()
+    # the data cannot end its <script> element or open a comment
+    assert text.count("</script>") == text.count("<script") == 2 and "<!--" not in text
+    assert "<img" not in text and "<iframe" not in text
+
+    elements = "return Array.from(document.querySelectorAll('*'), e => e.tagName)"
+    _open(browser, pages["plain"])
+    plain_tags = sorted(browser.execute_script(elements))
+    _open(browser, pages["hostile"])
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert            # no alert() ran
+    assert browser.execute_script("return window.__pwned") is None
+    assert browser.title == f"hacheck: {PAYLOADS['property']}: VIOLATED"
+    tags = sorted(browser.execute_script(elements))
+    assert tags == plain_tags              # no element added
+    for tag in ("script", "img", "iframe", "svg"):
+        assert tags.count(tag.upper()) == plain_tags.count(tag.upper())
+    # each string is there as visible text
+    body = browser.find_element(By.TAG_NAME, "body").text
+    for key in ("property", "explanation", "source", "own", "message"):
+        assert PAYLOADS[key] in body, key
+    title = browser.find_element(By.ID, "panel-title").text
+    assert title.endswith(PAYLOADS["action"])          # the violating step, shown first
+    assert f"breaks {PAYLOADS['property']}: {PAYLOADS['action']}" in body
+    state = browser.find_element(By.ID, "panel-state").text
+    assert f"{PAYLOADS['variable']} = {view.violating_step}" in state
+    browser.find_element(By.ID, "step-1").click()       # the panel still works
+    assert browser.find_element(By.ID, "panel-title").text.startswith("step 1 at ")
+    assert browser.execute_script("return window.__pwned") is None
+
+
+def test_the_policy_allows_only_the_page_s_own_script_and_style(timed_trace, tmp_path, browser):
+    from selenium.webdriver.common.by import By
+    page = tmp_path / "trace.html"
+    assert main(["view", str(timed_trace), "--html", str(page)]) == 0
+    text = page.read_text()
+    policy = html.unescape(re.search(
+        r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)[1])
+    assert text.index("Content-Security-Policy") < text.index("<style") < text.index("<script")
+    assert "default-src 'none'" in policy and "unsafe" not in policy
+    scripts = re.findall(r"<script>(.*?)</script>", text, re.S)
+    styles = re.findall(r"<style>(.*?)</style>", text, re.S)
+    assert len(scripts) == len(styles) == 1 and " style=" not in text
+    for directive, source in (("script-src", scripts[0]), ("style-src", styles[0])):
+        digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+        assert f"{directive} 'sha256-{digest}'" in policy
+    # defence in depth: markup that did get into the page would not run
+    smuggled = text.replace("<body>", "<body><script>window.__pwned='inline'</script>"
+                            "<img src=x onerror=\"window.__pwned='img'\">"
+                            "<div id=styled style=\"color: red\">x</div>", 1)
+    (tmp_path / "smuggled.html").write_text(smuggled)
+    console = _open(browser, tmp_path / "smuggled.html")
+    assert browser.execute_script("return window.__pwned") is None
+    assert any("Content Security Policy" in m for m in console), console
+    colour = browser.find_element(By.ID, "styled").value_of_css_property("color")
+    assert colour != "rgba(255, 0, 0, 1)"
+    # while the page's own script runs
+    assert browser.find_element(By.ID, "panel-title").text.startswith("step ")
 
 
 def test_a_lasso_shows_where_its_loop_starts(tmp_path, capsys):
@@ -164,4 +318,5 @@ def test_malformed_trace_fields_are_notes_or_one_line_errors_never_tracebacks(tm
     listed = tmp_path / "listed.itf.json"
     listed.write_text(json.dumps({"states": [1, 2]}))
     assert main(["view", str(listed)]) == 2
-    assert capsys.readouterr().err == f"hacheck view: error: {listed}: state 0 is not an object\n"
+    assert capsys.readouterr().err == (f"hacheck view: error: {listed}: states[0]: 1 is not a "
+                                       "state (an object of variables)\n")

@@ -12,48 +12,299 @@ on what the trace has; what it cannot draw is listed in `TraceView.problems`, in
   i to j. A message is sent at the step where it appears at the tail of its queue, and
   delivered at the DELIVER(i, j) step that removes it from the head; LOSE removes it
   without delivery, a crash or restart that empties the queue drops it.
+
+A trace file is untrusted input. `load_trace` reads only a regular file of at most
+MAX_BYTES, nested at most MAX_DEPTH deep, and checks every ITF value: what is malformed
+(`{"#bigint": "abc"}`, `{"#set": 5}`, a state that is not an object, ...) is a
+TraceFileError of one line naming the file and the place in it; what is merely unusual
+but can be shown (a `#meta` field of the wrong type, a node number out of range, ...) is
+a note in `problems`. Every string of the view is valid Unicode (lone surrogates, which
+JSON can spell, are replaced); the views escape them for their medium.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+MAX_BYTES = 256 * 2**20     # a trace file larger than this is refused
+MAX_DEPTH = 100             # JSON nesting: hacheck's traces have 7 levels
+MAX_STATES = 100_000        # a longer trace is refused (hacheck's are shortest runs)
+MAX_LANES = 64              # more nodes than this are not drawn as lanes
+MAX_DIGITS = 4300           # longer integers are kept as their digits (Python's int limit)
+MAX_PROBLEMS = 20           # notes shown; the rest are counted
+META_TEXTS = ("property", "verdict", "description", "explanation", "condition", "source",
+              "mode")        # the fields of the trace's `#meta` that the views show
+
 
 class TraceFileError(ValueError):
-    """A file that is not an ITF trace."""
+    """A file that is not an ITF trace (the message is one line)."""
+
+
+class _Malformed(Exception):
+    """A malformed ITF value; `path` is filled in (innermost last) as it propagates."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+        self.path: list[str] = []
+
+    def where(self, prefix: str) -> str:
+        return prefix + "".join(reversed(self.path))
+
+
+# --- reading the file -------------------------------------------------------------------
+
+def shown(path) -> str:
+    """A file name as one printable line."""
+    name = str(path)
+    return name if name.isprintable() else repr(name)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _limit() -> str:
+    return f"{MAX_BYTES:,} bytes" + (f" ({MAX_BYTES / 2**20:g} MiB)" if MAX_BYTES >= 2**20 else "")
+
+
+def _refuse_unless_regular(where: str, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise TraceFileError(f"{where}: not a regular file ({_kind(info.st_mode)}); a trace "
+                             "is a JSON file")
+    if info.st_size > MAX_BYTES:
+        raise TraceFileError(f"{where}: too large ({info.st_size:,} bytes; a trace file may "
+                             f"have at most {_limit()})")
+
+
+def read_bytes(path) -> bytes:
+    """The content of a regular file of at most MAX_BYTES: anything else (a directory, a
+    FIFO, a device such as /dev/zero) is refused before it is read, and never read
+    without end."""
+    where = shown(path)
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise TraceFileError(f"{where}: no such file") from None
+    except (OSError, ValueError) as e:      # ValueError: a NUL in the name
+        raise TraceFileError(f"{where}: cannot read it ({getattr(e, 'strerror', None) or e})"
+                             ) from None
+    _refuse_unless_regular(where, info)
+    try:
+        # O_NONBLOCK: should the name be swapped for a FIFO after the stat, opening it
+        # does not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise TraceFileError(f"{where}: cannot read it ({e.strerror or e})") from None
+    try:
+        _refuse_unless_regular(where, os.fstat(fd))
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise TraceFileError(f"{where}: cannot read it ({e.strerror or e})") from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise TraceFileError(f"{where}: too large (more than {_limit()}, the most a trace "
+                             "file may have)")
+    return b"".join(chunks)
+
+
+def _not_a_number(name: str):
+    raise _Malformed(f"{name} is not JSON")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Malformed(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _int(text: str):
+    if len(text) > MAX_DIGITS:
+        raise _Malformed(f"a number of {len(text):,} digits is out of range (ITF writes "
+                         "large integers as {\"#bigint\": \"...\"})")
+    return int(text)
+
+
+def parse_json(data: bytes, where: str):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TraceFileError(f"{where}: not UTF-8 text ({e})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        document = json.loads(text, parse_constant=_not_a_number, parse_float=_float,
+                              parse_int=_int)
+    except _Malformed as e:
+        raise TraceFileError(f"{where}: {e.message}") from None
+    except RecursionError:
+        raise TraceFileError(f"{where}: nested too deeply to read (the viewer reads at most "
+                             f"{MAX_DEPTH} levels)") from None
+    except MemoryError:
+        raise TraceFileError(f"{where}: too large to read into memory") from None
+    except ValueError as e:        # json.JSONDecodeError: one line, with the position
+        raise TraceFileError(f"{where}: not JSON ({e})") from None
+    deepest = _too_deep(document)
+    if deepest is not None:
+        raise TraceFileError(f"{where}: {deepest} is nested more than {MAX_DEPTH} levels "
+                             "deep (the viewer reads at most that)")
+    return document
+
+
+def _too_deep(document) -> str | None:
+    """Where the document is nested deeper than MAX_DEPTH (as a top-level part such as
+    `states[3]`), without recursion; None if it is not."""
+    parts = []
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key == "states" and isinstance(value, list):
+                parts += [(f"states[{i}]", v, 3) for i, v in enumerate(value)]
+            else:
+                parts.append((key if _IDENTIFIER.fullmatch(key) else json.dumps(key), value, 2))
+    else:
+        parts.append(("the document", document, 1))
+    for name, value, depth in parts:
+        stack = [(value, depth)]
+        while stack:
+            value, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                return name
+            if isinstance(value, dict):
+                stack += [(v, depth + 1) for v in value.values() if isinstance(v, (dict, list))]
+            elif isinstance(value, list):
+                stack += [(v, depth + 1) for v in value if isinstance(v, (dict, list))]
+    return None
+
+
+# --- ITF values ---------------------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INTEGER = re.compile(r"-?[0-9]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+WRAPPERS = ("#bigint", "#set", "#tup", "#map", "#unserializable")
+
+
+def clean(text: str) -> str:
+    """A JSON string as valid Unicode: a lone surrogate (`"\\ud800"`) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _key_path(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if _IDENTIFIER.fullmatch(key) else f"{prefix}[{json.dumps(key)}]"
+
+
+def brief(value, limit: int = 60) -> str:
+    """A JSON value in a message: one ASCII line, cut at `limit` characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=True)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def plain(value):
     """An ITF value as plain Python: big integers as int, sets and tuples as lists, maps
-    as dicts."""
-    if isinstance(value, dict):
-        if "#bigint" in value:
-            return int(value["#bigint"])
-        if "#set" in value:
-            return [plain(v) for v in value["#set"]]
-        if "#tup" in value:
-            return [plain(v) for v in value["#tup"]]
-        if "#map" in value:
-            return {json.dumps(plain(k)) if not isinstance(plain(k), str) else plain(k): plain(v)
-                    for k, v in value["#map"]}
-        return {k: plain(v) for k, v in value.items() if k != "#meta"}
+    as dicts (keys that are not strings as their JSON), records as dicts without
+    `#meta`. A malformed value raises _Malformed."""
+    if isinstance(value, str):
+        return clean(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
+        out = []
+        for i, v in enumerate(value):
+            try:
+                out.append(plain(v))
+            except _Malformed as e:
+                e.path.append(f"[{i}]")
+                raise
+        return out
+    if not isinstance(value, dict):
+        raise _Malformed(f"{brief(value)} is not an ITF value")
+    kinds = [k for k in WRAPPERS if k in value]
+    if not kinds:
+        out = {}
+        for k, v in value.items():
+            if k == "#meta":
+                continue
+            try:
+                out[clean(k)] = plain(v)
+            except _Malformed as e:
+                e.path.append(_key_path("", k))
+                raise
+        return out
+    extra = [k for k in value if k not in (kinds[0], "#meta")]
+    if extra:
+        raise _Malformed(f"{brief(value)} is not an ITF value ({kinds[0]} with other "
+                         f"fields: {brief(extra)})")
+    kind, content = kinds[0], value[kinds[0]]
+    if kind == "#bigint":
+        if not isinstance(content, str) or not _INTEGER.fullmatch(content):
+            raise _Malformed(f"{brief(value)} is not an integer")
+        return int(content) if len(content) <= MAX_DIGITS else content
+    if kind == "#unserializable":
+        if not isinstance(content, str):
+            raise _Malformed(f"{brief(value)} is not an ITF value (#unserializable holds "
+                             "a string)")
+        return clean(content)
+    if kind in ("#set", "#tup"):
+        if not isinstance(content, list):
+            raise _Malformed(f"{brief(value)} is not a {'set' if kind == '#set' else 'tuple'}"
+                             f" ({kind} holds a list)")
+        try:
+            return plain(content)
+        except _Malformed as e:
+            e.path.append(f".{kind}")
+            raise
+    if not isinstance(content, list):
+        raise _Malformed(f"{brief(value)} is not a map (#map holds a list of [key, value])")
+    out = {}
+    for i, entry in enumerate(content):
+        if not isinstance(entry, list) or len(entry) != 2:
+            e = _Malformed(f"{brief(entry)} is not a map entry (a list [key, value])")
+            e.path.append(f".#map[{i}]")
+            raise e
+        try:
+            k, v = plain(entry[0]), plain(entry[1])
+        except _Malformed as e:
+            e.path.append(f".#map[{i}]")
+            raise
+        out[k if isinstance(k, str) else json.dumps(k)] = v
+    return out
 
+
+# --- the view ---------------------------------------------------------------------------
 
 @dataclass
 class Step:
     index: int              # 0 is the initial state
     action: str             # "init" for the initial state
     name: str | None        # the action's name (DELIVER, ...), if the trace says
-    node: int | None        # the node that takes it, if the trace says
+    node: int | None        # the node that takes it (>= 0), if the trace says
     args: list
     time: float | None
     state: dict
     changes: list = field(default_factory=list)   # (variable, old text, new text)
+    flat: dict = field(default_factory=dict)      # variable (`ph[0]`, ...): its text
 
 
 @dataclass
@@ -68,7 +319,7 @@ class Message:
 
 @dataclass
 class TraceView:
-    meta: dict
+    meta: dict              # the fields META_TEXTS of the trace's `#meta`, as strings
     variables: list
     steps: list
     nodes: int | None
@@ -94,59 +345,156 @@ class TraceView:
 
 
 def load_trace(path: str | Path) -> TraceView:
-    where = str(path)
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TraceFileError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise TraceFileError(f"{where}: cannot read it ({e})") from None
-    except json.JSONDecodeError as e:
-        raise TraceFileError(f"{where}: not JSON ({e})") from None
+    """The view of an ITF file; TraceFileError (one line, naming the file and the place in
+    it) for a file it cannot use."""
+    where = shown(path)
+    document = parse_json(read_bytes(path), where)
     if not isinstance(document, dict) or not isinstance(document.get("states"), list) \
             or not document["states"]:
         raise TraceFileError(f"{where}: not an ITF trace (expected an object with a "
                              "non-empty list `states`)")
+    if len(document["states"]) > MAX_STATES:
+        raise TraceFileError(f"{where}: too many states to show ({len(document['states']):,}"
+                             f"; the viewer shows at most {MAX_STATES:,})")
     try:
         return view_of(document)
     except TraceFileError as e:
         raise TraceFileError(f"{where}: {e}") from None
 
 
+class _Notes:
+    """Notes on unusual fields, one per kind of oddity, naming the first states."""
+
+    def __init__(self):
+        self.seen: dict[str, list[int]] = {}
+
+    def add(self, what: str, index: int) -> None:
+        self.seen.setdefault(what, []).append(index)
+
+    def lines(self) -> list[str]:
+        out = []
+        for what, where in self.seen.items():
+            first = ", ".join(f"states[{i}]" for i in where[:3])
+            more = f" and {len(where) - 3} more" if len(where) > 3 else ""
+            out.append(f"{first}{more}: {what}")
+        return out
+
+
+def _meta_texts(meta, problems: list) -> dict:
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        problems.append(f"`#meta` is not an object ({brief(meta, 40)}): ignored")
+        return {}
+    out = {}
+    for key in META_TEXTS:
+        value = meta.get(key)
+        if value is None:
+            if key in meta:
+                problems.append(f"`#meta.{key}` is null: ignored")
+            continue
+        if isinstance(value, str):
+            out[key] = clean(value)
+        else:
+            problems.append(f"`#meta.{key}` is not a string: shown as its JSON")
+            out[key] = brief(value, 200)
+    return out
+
+
+def _step_meta(record: dict, index: int, notes: _Notes) -> tuple:
+    """(action, name, node, args, time) of a state's `#meta`; odd fields are notes."""
+    default = "init" if index == 0 else f"step {index}"
+    m = record.get("#meta")
+    if m is None:
+        return default, None, None, [], None
+    if not isinstance(m, dict):
+        notes.add("`#meta` is not an object: ignored", index)
+        return default, None, None, [], None
+    action = m.get("action", default)
+    if not isinstance(action, str):
+        notes.add("`#meta.action` is not a string: shown as its JSON", index)
+        action = brief(action, 200)
+    name = m.get("action_name")
+    if name is not None and not isinstance(name, str):
+        notes.add("`#meta.action_name` is not a string: ignored", index)
+        name = None
+    node = m.get("node")
+    if node is not None and not (type(node) is int and node >= 0):
+        notes.add("`#meta.node` is not a node number: ignored", index)
+        node = None
+    args = m.get("args", [])
+    try:
+        args = plain(args) if isinstance(args, list) else None
+    except _Malformed:
+        args = None
+    if args is None:
+        notes.add("`#meta.args` is not a list of ITF values: ignored", index)
+        args = []
+    time = m.get("time")
+    if time is not None:
+        if isinstance(time, (int, float)) and not isinstance(time, bool) \
+                and abs(time) < 1e15:
+            time = float(time)
+        else:
+            notes.add("`#meta.time` is not a number of seconds: ignored", index)
+            time = None
+    return clean(action), clean(name) if name else None, node, args, time
+
+
 def view_of(document: dict) -> TraceView:
-    meta = document.get("#meta", {}) if isinstance(document.get("#meta"), dict) else {}
     problems = []
+    meta = _meta_texts(document.get("#meta"), problems)
+    notes = _Notes()
     steps = []
     for index, record in enumerate(document["states"]):
         if not isinstance(record, dict):
-            raise TraceFileError(f"state {index} is not an object")
-        m = record.get("#meta", {}) if isinstance(record.get("#meta"), dict) else {}
-        state = plain({k: v for k, v in record.items() if k != "#meta"})
-        time = m.get("time")
-        name, node, args = m.get("action_name"), m.get("node"), m.get("args")
-        steps.append(Step(index, str(m.get("action", "init" if index == 0 else f"step {index}")),
-                          name if isinstance(name, str) else None,
-                          node if type(node) is int else None,
-                          args if isinstance(args, list) else [],
-                          float(time) if isinstance(time, (int, float)) else None, state))
+            raise TraceFileError(f"states[{index}]: {brief(record, 40)} is not a state (an "
+                                 "object of variables)")
+        try:
+            state = plain({k: v for k, v in record.items() if k != "#meta"})
+        except _Malformed as e:
+            raise TraceFileError(f"{e.where(f'states[{index}]')}: {e.message}") from None
+        steps.append(Step(index, *_step_meta(record, index, notes), state))
+    for step in steps:
+        step.flat = flat_state(step.state)
     for before, step in zip(steps, steps[1:]):
-        step.changes = changes(before.state, step.state)
-    variables = document.get("vars") or list(steps[0].state)
+        step.changes = _diff(before.flat, step.flat)
+    variables = document.get("vars")
+    if variables is not None and not (isinstance(variables, list)
+                                      and all(isinstance(v, str) for v in variables)):
+        problems.append("`vars` is not a list of names: ignored")
+        variables = None
+    variables = [clean(v) for v in variables] if variables else list(steps[0].state)
     if len(steps) > 1 and any(s.time is None for s in steps[1:]):
         problems.append("the trace has no timestamps (an untimed trace): steps are drawn "
                         "evenly spaced, not to a time axis")
     ph = steps[0].state.get("ph")
-    nodes = len(ph) if isinstance(ph, list) else None
+    nodes = len(ph) if isinstance(ph, list) and ph else None
     if nodes is None:
         problems.append("no per-node variable `ph`: nodes cannot be drawn as lanes")
+    elif nodes > MAX_LANES:
+        problems.append(f"`ph` has {nodes} entries: more nodes than the {MAX_LANES} the "
+                        "viewer draws as lanes")
+        nodes = None
+    if nodes is not None:
+        for step in steps:
+            if step.node is not None and step.node >= nodes:
+                notes.add(f"`#meta.node` is not one of the {nodes} nodes: ignored",
+                          step.index)
+                step.node = None
+    problems += notes.lines()
     messages = []
     if "ch" in steps[0].state and isinstance(steps[0].state["ch"], dict):
         messages = follow_messages(steps, problems)
     else:
         problems.append("no variable `ch` of channels: messages cannot be drawn")
     loop = document.get("loop")
-    return TraceView(meta, variables, steps, nodes, messages,
-                     loop if isinstance(loop, int) else None, problems)
+    if loop is not None and not (type(loop) is int and 0 <= loop < len(steps)):
+        problems.append(f"`loop` is not the index of a state ({brief(loop, 40)}): ignored")
+        loop = None
+    if len(problems) > MAX_PROBLEMS:
+        problems[MAX_PROBLEMS:] = [f"and {len(problems) - MAX_PROBLEMS} more notes"]
+    return TraceView(meta, variables, steps, nodes, messages, loop, problems)
 
 
 def flatten(value, prefix: str, out: dict) -> None:
@@ -171,13 +519,19 @@ def text(value) -> str:
     return str(value)
 
 
-def changes(before: dict, after: dict) -> list:
-    old, new = {}, {}
-    for name, value in before.items():
-        flatten(value, name, old)
-    for name, value in after.items():
-        flatten(value, name, new)
+def flat_state(state: dict) -> dict:
+    out = {}
+    for name, value in state.items():
+        flatten(value, name, out)
+    return out
+
+
+def _diff(old: dict, new: dict) -> list:
     return [(k, old.get(k, "-"), v) for k, v in new.items() if old.get(k) != v]
+
+
+def changes(before: dict, after: dict) -> list:
+    return _diff(flat_state(before), flat_state(after))
 
 
 def message_label(m: dict) -> str:
@@ -188,7 +542,7 @@ def message_label(m: dict) -> str:
         return "STARTING"
     if kind == "RES":
         st = m.get("st")
-        flag = {1: " stable", 0: " unstable"}.get(st, "")
+        flag = {1: " stable", 0: " unstable"}.get(st, "") if type(st) is int else ""
         return f"RES {m.get('n')}{flag}{' mach_down' if m.get('md') else ''}"
     if kind == "IPREQ":
         return f"IPREQ g{m.get('g')}"
@@ -197,12 +551,13 @@ def message_label(m: dict) -> str:
     return json.dumps({k: v for k, v in m.items() if k != "s"})
 
 
+_CHANNEL = re.compile(r"([0-9]{1,9})->([0-9]{1,9})")
+
+
 def _channel(key: str):
-    try:
-        i, j = key.split("->")
-        return int(i), int(j)
-    except ValueError:
-        return None
+    """(i, j) of a channel named "i->j" (node numbers, >= 0); None for another name."""
+    match = _CHANNEL.fullmatch(key)
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def _labels(queue: list) -> list[str]:

@@ -3,15 +3,34 @@
 The steps with time, node and action and the variables each step changed; the violating
 step marked; then a compact message sequence chart, one column per node. Colour only on a
 terminal, and never when NO_COLOR is set (https://no-color.org).
+
+Every string from the trace goes through `safe` first: a trace is untrusted input, and
+its control characters (escape sequences, carriage returns, bidirectional overrides) are
+shown as escapes, never sent to the terminal.
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 from hacheck.tools.trace_view import TraceView
 
 COLUMN = 14
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                      "\u2066-\u2069]")
+
+
+def safe(text) -> str:
+    """A string of the trace as printable text of one line: control characters as
+    escapes (`\\x1b`, `\\n`, `\\u202e`)."""
+    return _CONTROL.sub(_escape, str(text))
+
+
+def _escape(match) -> str:
+    c = match[0]
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(
+        c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
 
 
 class Style:
@@ -44,13 +63,13 @@ def _time(step) -> str:
 
 def render(view: TraceView, colour: bool = False) -> str:
     st = Style(colour)
-    meta = view.meta
-    out = [st.bold(view.title + (f" ({meta['source']})" if meta.get("source") else ""))]
-    if meta.get("explanation"):
-        out.append(meta["explanation"])
-    if meta.get("condition"):
-        out.append(f"possible when: {meta['condition']}")
-    out += [f"note: {p}" for p in view.problems]
+    meta = {k: safe(v) for k, v in view.meta.items()}
+    out = [st.bold(safe(view.title) + (f" ({meta['source']})" if meta.get("source") else ""))]
+    if view.meta.get("explanation"):     # its lines kept, each line made safe
+        out += [safe(line) for line in view.meta["explanation"].splitlines()]
+    if view.meta.get("condition"):
+        out += [safe(line) for line in f"possible when: {view.meta['condition']}".splitlines()]
+    out += [f"note: {safe(p)}" for p in view.problems]
     out += ["", f"{'':2}{'#':>4} {'time (s)' if view.timed else '':>9}  node  action"]
     bad = view.violating_step
     for step in view.steps[1:]:
@@ -58,10 +77,10 @@ def render(view: TraceView, colour: bool = False) -> str:
         mark = st.bad("▶ ") if step.index == bad else "  "
         loop = st.dim("  <- the loop starts here") if view.loop is not None \
             and step.index == view.loop + 1 else ""
-        action = st.bad(step.action) if step.index == bad else step.action
+        action = st.bad(safe(step.action)) if step.index == bad else safe(step.action)
         out.append(f"{mark}{step.index:>4} {_time(step)}  {node:<4}  {action}{loop}")
         for name, old, new in step.changes:
-            out.append(f"{'':24}{st.changed(name)}: {old} -> {new}")
+            out.append(f"{'':24}{st.changed(safe(name))}: {safe(old)} -> {safe(new)}")
         if step.index == bad and meta.get("property"):
             out.append(f"{'':24}{st.bad('breaks ' + meta['property'])}")
     if view.nodes:
@@ -82,7 +101,7 @@ def chart(view: TraceView, st: Style) -> list[str]:
     delivered = {m.end: m for m in view.messages if m.fate == "delivered"}
     for step in view.steps[1:]:
         cells = [("│" if _phase(step, i) == "up" else "·").center(COLUMN) for i in range(N)]
-        label = step.action
+        label = safe(step.action)
         m = delivered.get(step.index)
         if m is not None and m.sender < N and m.receiver < N:
             lo, hi = sorted((m.sender, m.receiver))
@@ -94,12 +113,12 @@ def chart(view: TraceView, st: Style) -> list[str]:
             line[start if m.receiver == lo else end] = "◀" if m.receiver == lo else "▶"
             line[end if m.receiver == lo else start] = "┤" if m.receiver == lo else "├"
             text = "".join(line)
-            label = f"{m.label}  (sent at step {m.sent})"
+            label = f"{safe(m.label)}  (sent at step {m.sent})"
         else:
             if isinstance(step.node, int) and step.node < N:
                 cells[step.node] = "●".center(COLUMN)
             text = "".join(cells)
         if step.index == view.violating_step:
-            label = st.bad(label + "  <- breaks " + view.meta.get("property", "the property"))
+            label = st.bad(label + "  <- breaks " + safe(view.meta.get("property", "the property")))
         rows.append(f"{step.index:>4} {_time(step)}  {text}  {label}")
     return rows

@@ -1,15 +1,28 @@
 """The protocol-agnostic engine: a model interface, properties, verdicts and a BFS explorer.
 
-Nothing in this package knows about heartbeat; it imports nothing else of hacheck.
+Nothing in this package knows about heartbeat; it imports nothing else of hacheck. Names
+are loaded on first use, so that what needs only the verdicts or the budget (the command
+line, a report) does not load the compiler.
 """
 
-from hacheck.checker.model import Model, SimpleModel, Successors
-from hacheck.checker.properties import Property, always
-from hacheck.checker.verdict import Verdict, ExitCode, CheckResult, PropertyResult
-from hacheck.checker.trace import Trace, Step
-from hacheck.checker.explorer import explore, ModelBoundError
+from importlib import import_module
 
-__all__ = [
-    "Model", "SimpleModel", "Successors", "Property", "always", "Verdict", "ExitCode",
-    "CheckResult", "PropertyResult", "Trace", "Step", "explore", "ModelBoundError",
-]
+_WHERE = {
+    "Model": "model", "SimpleModel": "model", "Successors": "model",
+    "Property": "properties", "always": "properties",
+    "Verdict": "verdict", "ExitCode": "verdict", "CheckResult": "verdict",
+    "PropertyResult": "verdict",
+    "Trace": "trace", "Step": "trace",
+    "explore": "explorer", "ModelBoundError": "explorer",
+    "Budget": "stopping", "Stopped": "stopping",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

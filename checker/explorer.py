@@ -24,8 +24,13 @@ Design:
   comes from a second, unreduced search that stops at the first violation (it never
   goes deeper than the reduced one did).
 - `workers` sets the number of threads the model's compiled code may use.
-- A search that stops early (violation, state budget, time limit, Ctrl-C) records why;
-  properties it did not see violated are then INCOMPLETE, never HOLDS.
+- A search that stops early (violation, or its `Budget`: a state budget, a time limit,
+  memory, a signal) records why; properties it did not see violated are then INCOMPLETE,
+  never HOLDS. The budget is polled between batches in every phase of the search (the
+  state search, the cycle search for L0, the unreduced search for a shortest trace), and
+  a MemoryError in any of them ends the run the same way (`checker.stopping`). A
+  violation found before the stop keeps its trace; if the search for its shortest trace
+  is what was cut, the trace found by the reduced search is shown instead, and says so.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import numpy as np
 
 from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_loop
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
+from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
 from hacheck.checker.trace import replay
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
@@ -49,11 +55,16 @@ class ModelBoundError(Exception):
 Progress = Callable[[dict], None]
 
 VIOLATION_FOUND = "violation found"
+MAX_STATES = (1 << 31) - 1    # ids are int32 in the parent links and the edge graph
+NOT_SHORTEST = ("the search for a shortest counterexample was cut short ({reason}); this "
+                "one, from the reduced search, is a real run but may be longer")
 
 
-class _Stop(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
+def budget_of(budget: Budget | None, max_states: int | None,
+              time_limit: float | None) -> Budget:
+    """The budget a search runs under: the caller's, or one made of the limits given."""
+    return budget if budget is not None else Budget(time_limit=time_limit,
+                                                    max_states=max_states)
 
 
 class _Parents:
@@ -71,6 +82,11 @@ class _Parents:
             self.array = bigger
         self.array[self.count:n] = values
         self.count = n
+
+    def growth_bytes(self, more: int) -> int:
+        """What `extend` would allocate for `more` values now."""
+        n = self.count + more
+        return 4 * max(n, self.array.shape[0] * 3 // 2) if n > self.array.shape[0] else 0
 
     def path(self, state_id: int) -> list[int]:
         path = []
@@ -93,12 +109,21 @@ def explore(
     progress_interval: float = 5.0,
     fingerprint: bool = False,
     workers: int = 1,
+    budget: Budget | None = None,
+    phase: str = "state search",
 ) -> CheckResult:
     """Explore the reachable states of `model` and check every `always` property on each.
 
     With `keep_going`, the whole space is explored and violating states are counted;
-    otherwise the search stops at the first violation (of any property).
+    otherwise the search stops at the first violation (of any property). `budget` is what
+    may cut the search short (signals, time, memory); `max_states`, if given, is this
+    search's own state budget (else the budget's), `time_limit` is used only without a
+    `budget`.
     """
+    budget = budget_of(budget, max_states, time_limit)
+    budget.start_clock()
+    if max_states is None:
+        max_states = budget.max_states
     invariants = [p for p in properties if p.kind == ALWAYS]
     settled = [p for p in properties if p.kind == AT_QUIESCENCE]
     cycles = [p for p in properties if p.kind == TERMINATES]
@@ -116,10 +141,15 @@ def explore(
     def add(buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
             depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Insert the candidate rows buffer[index] in order; check the new ones; (ids, new)."""
+        budget.check(store.growth_bytes(len(index)) + parents.growth_bytes(len(index)))
+        with budget.deferred():   # the store and the parent links change together
+            return insert(buffer, index, parent_ids, depth)
+
+    def insert(buffer, index, parent_ids, depth):
         words = buffer.view(np.uint64)
         hashes = np.empty(len(index), dtype=np.uint64)
         hash_rows(words, index, hashes)
-        limit = max_states if max_states is not None else 1 << 62
+        limit = max_states if max_states is not None else MAX_STATES
         ids, new, looked_at = store.insert(words, index, hashes, limit)
         if new.any():
             fresh = buffer[index[new]]
@@ -136,9 +166,11 @@ def explore(
                     first_violation.setdefault(prop.name, int(fresh_ids[np.argmax(bad)]))
                     stop = not keep_going
             if stop:
-                raise _Stop(VIOLATION_FOUND)
+                raise Stopped(VIOLATION_FOUND)
         if looked_at < len(index) or len(store) >= limit:
-            raise _Stop(f"state budget of {max_states:,} states reached")
+            raise Stopped(f"state budget of {limit:,} states reached"
+                          + ("" if max_states is not None else " (the engine's limit: "
+                             "state ids are 32-bit)"))
         return ids, new
 
     def expand(rows: np.ndarray, first_id: int, level: int) -> None:
@@ -148,6 +180,7 @@ def explore(
         if settled or cycles:
             protocol = ~model.is_environment(succ.action)
             if edges is not None:
+                budget.check(edges.growth_bytes(int(protocol.sum())))
                 edges.extend(first_id + succ.source[protocol], ids[protocol])
             busy = np.bincount(succ.source[protocol], minlength=len(rows))
             for r in np.flatnonzero(busy == 0):    # quiescent: only faults or boots left
@@ -188,9 +221,8 @@ def explore(
                 end = min(hi, start + batch)
                 rows = frontier[start - lo:end - lo] if fingerprint else store.rows(start, end)
                 expand(rows, start, level)
+                budget.check()
                 now = time.perf_counter()
-                if time_limit is not None and now - started > time_limit:
-                    raise _Stop(f"time limit of {time_limit:g} s reached")
                 if progress is not None and now - last_report >= progress_interval:
                     last_report = now
                     progress({"generated": counters["transitions"], "distinct": len(store),
@@ -205,11 +237,14 @@ def explore(
     stop_reason = ""
     threads = _set_threads(workers)
     try:
-        search()
-    except _Stop as stop:
+        with budget.phase(phase):
+            search()
+    except Stopped as stop:
         stop_reason = stop.reason
-    except KeyboardInterrupt:
-        stop_reason = "interrupted"
+    except MemoryError as error:
+        stop_reason = budget.out_of_memory(error, phase)
+    except KeyboardInterrupt:    # a caller that installed no signal handler of its own
+        stop_reason = budget.stop("interrupted").reason
     finally:
         _set_threads(threads)
     elapsed = time.perf_counter() - started
@@ -229,16 +264,23 @@ def explore(
         results.append(_settled_result(model, prop, first_violation, violating, stats,
                                        parents, store, symmetry))
     for prop in cycles:
-        results.append(_cycle_result(model, prop, stats, edges, parents, store, symmetry))
+        results.append(_cycle_phase(model, prop, stats, edges, parents, store, symmetry,
+                                    budget))
     for prop in invariants:
+        notes = []
         if prop.name in first_violation:
+            path = [store.identity(i) for i in parents.path(first_violation[prop.name])]
+            trace = None
             if reduce:   # the shortest trace, from an unreduced search
                 unreduced = explore(model, [prop], symmetry=symmetry, fingerprint=fingerprint,
-                                    workers=workers)
+                                    workers=workers, budget=budget,
+                                    phase="search for a shortest counterexample")
                 trace = unreduced.properties[0].trace
                 stats.trace_search_states += unreduced.statistics.distinct_states
-            else:
-                path = [store.identity(i) for i in parents.path(first_violation[prop.name])]
+                if trace is None:
+                    notes.append(NOT_SHORTEST.format(reason=unreduced.statistics.stop_reason))
+                    stats.cut(unreduced.statistics.stop_reason)
+            if trace is None:
                 trace = replay(model, path, symmetry, store.identity_of)
             explanation = prop.explain(trace.final) if prop.explain else ""
             verdict = Verdict.VIOLATED
@@ -248,6 +290,7 @@ def explore(
         results.append(PropertyResult(
             prop.name, prop.description, prop.kind, verdict,
             violating_states=violating[prop.name], trace=trace, explanation=explanation,
+            notes=notes,
         ))
     order = [p.name for p in properties]
     results.sort(key=lambda r: order.index(r.name))
@@ -265,7 +308,30 @@ def _settled_result(model, prop, first_violation, violating, stats, parents, sto
                           explanation=prop.explain(trace.final) if prop.explain else "")
 
 
-def _cycle_result(model, prop, stats, edges, parents, store, symmetry):
+def cut_short(prop, reason: str, what: str) -> PropertyResult:
+    """The result of a property whose own phase was cut short."""
+    return PropertyResult(prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
+                          explanation=f"not decided: {what} was cut short ({reason})")
+
+
+def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget):
+    """The cycle search for a `terminates` property, under the budget: if it is cut
+    short, the property is undecided and the run incomplete."""
+    phase = f"cycle search for {prop.name}"
+    try:
+        with budget.phase(phase):
+            budget.check()
+            return _cycle_result(model, prop, stats, edges, parents, store, symmetry,
+                                 budget.check)
+    except Stopped as stop:
+        reason = stop.reason
+    except MemoryError as error:
+        reason = budget.out_of_memory(error, phase)
+    stats.cut(reason)
+    return cut_short(prop, reason, "the cycle search")
+
+
+def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll):
     """A cycle among the edges recorded is real even if the search was cut short (every
     edge joins two reachable states), so only HOLDS needs a complete search."""
     src, dst = edges.edges()
@@ -273,11 +339,11 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry):
     if start is None:
         verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
         return PropertyResult(prop.name, prop.description, prop.kind, verdict)
-    loop = shortest_loop(len(store), src, dst, start)
+    loop = shortest_loop(len(store), src, dst, start, poll)
     closed = close_lasso(
         lambda ids: replay(model, [store.identity(i) for i in ids], symmetry,
                            store.identity_of),
-        parents.path(start), loop[1:] + [start], lambda a, b: a == b)
+        parents.path(start), loop[1:] + [start], lambda a, b: a == b, poll)
     if closed is None:
         raise RuntimeError("lasso: the loop does not close on a concrete state")
     trace, loop_index = closed

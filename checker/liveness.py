@@ -40,8 +40,10 @@ class EdgeLog:
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
         return self.src[:self.count], self.dst[:self.count]
 
-    def bytes(self) -> int:
-        return 8 * self.count
+    def growth_bytes(self, more: int) -> int:
+        """What `extend` would allocate for `more` edges now."""
+        n = self.count + more
+        return 8 * max(n, 2 * len(self.src)) if n > len(self.src) else 0
 
 
 def _grown(a: np.ndarray, used: int, size: int) -> np.ndarray:
@@ -116,15 +118,21 @@ def find_cycle(n: int, src: np.ndarray, dst: np.ndarray) -> int | None:
 MAX_LOOP_TURNS = 840   # the largest order of a permutation of at most 8 nodes is 15; room
 
 
-def close_lasso(replay_path, prefix: list, loop: list, same):
+def _never_stop() -> None:
+    return None
+
+
+def close_lasso(replay_path, prefix: list, loop: list, same, poll=_never_stop):
     """A concrete lasso from a path of stored states: `prefix` (ending on the cycle), then
     `loop` (the rest of the cycle, back to its start) repeated until the concrete state
     recurs; with symmetry, one turn may end in a renaming of its start. `replay_path(ids)`
     gives a concrete trace through those stored states, `same(a, b)` says whether two
     concrete states are the same. The trace and the index of the state its end returns
-    to, or None if no number of turns closes it."""
+    to, or None if no number of turns closes it. `poll()` is called between turns (it
+    raises to stop)."""
     loop_index = len(prefix) - 1
     for turns in range(1, MAX_LOOP_TURNS + 1):
+        poll()
         trace = replay_path(prefix + loop * turns)
         states = trace.states
         if same(states[-1], states[loop_index]):
@@ -132,12 +140,15 @@ def close_lasso(replay_path, prefix: list, loop: list, same):
     return None
 
 
-def shortest_loop(n: int, src: np.ndarray, dst: np.ndarray, start: int) -> list[int]:
-    """The states of a shortest cycle through `start` (start first, not repeated)."""
+def shortest_loop(n: int, src: np.ndarray, dst: np.ndarray, start: int,
+                  poll=_never_stop) -> list[int]:
+    """The states of a shortest cycle through `start` (start first, not repeated).
+    `poll()` is called once per breadth-first level (it raises to stop)."""
     out_start, out_to = _csr(n, src, dst)
     parent = {start: -1}
     frontier = [start]
     while frontier:
+        poll()
         following = []
         for v in frontier:
             for w in out_to[out_start[v]:out_start[v + 1]]:

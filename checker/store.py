@@ -274,6 +274,19 @@ class ExactStore:
                 self.heap = _grown(self.heap, self.heap.shape[0] * 2)
         return ids, new, done
 
+    def growth_bytes(self, more: int) -> int:
+        """At most what inserting `more` rows now would allocate (the arrays that would
+        have to grow), so that a search can stop before it passes a memory limit."""
+        n = len(self) + more
+        extra = 0
+        if n > self.offsets.shape[0]:
+            extra += 8 * max(n, 2 * self.offsets.shape[0])
+        if _table_size(n) > self.table.shape[0]:
+            extra += 8 * _table_size(n)
+        if int(self.used[0]) + more * (self.width + self.width // 8) > self.heap.shape[0]:
+            extra += 2 * self.heap.shape[0]
+        return extra
+
     def identity(self, state_id: int) -> bytes:
         return self.rows(state_id, state_id + 1).tobytes()
 
@@ -322,6 +335,14 @@ class FingerprintStore:
         done = _fingerprint_insert(self.table, self.table_ids, self.by_id, self.count, hashes,
                                    ids, new, limit)
         return ids, new, done
+
+    def growth_bytes(self, more: int) -> int:
+        """At most what inserting `more` fingerprints now would allocate."""
+        n = len(self) + more
+        extra = 8 * max(n, 2 * self.by_id.shape[0]) if n > self.by_id.shape[0] else 0
+        if _table_size(n) > self.table.shape[0]:
+            extra += 12 * _table_size(n)
+        return extra
 
     def identity(self, state_id: int) -> int:
         return int(self.by_id[state_id])

@@ -23,6 +23,9 @@ Design:
   (inclusion and extrapolation over-approximate) or Zeno, so it is reported only if
   `confirm_cycle(trace, loop)` finds a real, time-divergent repetition of it; otherwise
   the property is INCOMPLETE, with the reason.
+- What may cut the search short (signals, time, memory, the state budget) is the run's
+  `Budget` (`checker.stopping`), polled after every expanded state and in the cycle
+  search, as in the untimed explorer.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ import time
 
 import numpy as np
 
+from hacheck.checker.explorer import budget_of, cut_short
 from hacheck.checker.liveness import close_lasso, find_cycle, shortest_loop
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
+from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.trace import Step, Trace
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
 from hacheck.checker.zones import included
@@ -43,7 +48,12 @@ VIOLATION_FOUND = "violation found"
 def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
                   keep_going: bool = False, max_states: int | None = None,
                   time_limit: float | None = None, progress=None,
-                  progress_interval: float = 2.0, confirm_cycle=None) -> CheckResult:
+                  progress_interval: float = 2.0, confirm_cycle=None,
+                  budget: Budget | None = None) -> CheckResult:
+    budget = budget_of(budget, max_states, time_limit)
+    budget.start_clock()
+    if max_states is None:
+        max_states = budget.max_states
     started = time.perf_counter()
     invariants = [p for p in properties if p.kind == ALWAYS]
     settled = [p for p in properties if p.kind == AT_QUIESCENCE]
@@ -89,52 +99,74 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
                 violating[p.name] += 1
                 first_violation.setdefault(p.name, ident)
 
-    for ts in model.initial():
-        add(model.canonical(ts) if symmetry else ts, -1, 0)
-    frontier = list(range(len(states)))
     depth = 0
     last_report = started
+
+    def expand(ident: int) -> list[int]:
+        """The successors of a state, stored; the ids of the new ones."""
+        nonlocal transitions
+        new_ids, busy = [], False
+        for action, nxt in model.successors(states[ident], symmetry):
+            with budget.deferred():   # the passed list and the parent links change together
+                transitions += 1
+                target, new = add(nxt, ident, depth + 1)
+                if new:
+                    new_ids.append(target)
+                if not model.is_environment(action):
+                    busy = True
+                    if edges is not None:
+                        edges[0].append(ident)
+                        edges[1].append(target)
+        settle(ident, busy)
+        return new_ids
+
+    frontier = []
     try:
-        while frontier and (keep_going or not any(p.name in first_violation for p in invariants)):
-            following = []
-            for ident in frontier:
-                busy = False
-                for action, nxt in model.successors(states[ident], symmetry):
-                    transitions += 1
-                    target, new = add(nxt, ident, depth + 1)
-                    if new:
-                        following.append(target)
-                    if not model.is_environment(action):
-                        busy = True
-                        if edges is not None:
-                            edges[0].append(ident)
-                            edges[1].append(target)
-                settle(ident, busy)
-                if max_states is not None and len(states) >= max_states:
-                    raise _Stop(f"state budget of {max_states:,} reached")
-                now = time.perf_counter()
-                if time_limit is not None and now - started > time_limit:
-                    raise _Stop(f"time limit of {time_limit:g} s reached")
-                if progress is not None and now - last_report >= progress_interval:
-                    last_report = now
-                    progress({"generated": transitions, "distinct": len(states),
-                              "queue": len(following), "depth": depth + 1,
-                              "rate": len(states) / (now - started)})
-            if following:
-                depth += 1
-            frontier = following
-        if frontier:
-            stop_reason = VIOLATION_FOUND
-    except _Stop as stop:
+        with budget.phase("state search"):
+            for ts in model.initial():
+                add(model.canonical(ts) if symmetry else ts, -1, 0)
+            frontier = list(range(len(states)))
+            while frontier and (keep_going or not any(p.name in first_violation
+                                                      for p in invariants)):
+                following = []
+                for ident in frontier:
+                    following += expand(ident)
+                    if max_states is not None and len(states) >= max_states:
+                        raise Stopped(f"state budget of {max_states:,} reached")
+                    budget.check()
+                    now = time.perf_counter()
+                    if progress is not None and now - last_report >= progress_interval:
+                        last_report = now
+                        progress({"generated": transitions, "distinct": len(states),
+                                  "queue": len(following), "depth": depth + 1,
+                                  "rate": len(states) / (now - started)})
+                if following:
+                    depth += 1
+                frontier = following
+            if frontier:
+                stop_reason = VIOLATION_FOUND
+    except Stopped as stop:
         stop_reason = stop.reason
-    except KeyboardInterrupt:
-        stop_reason = "interrupted"
+    except MemoryError as error:
+        stop_reason = budget.out_of_memory(error, "state search")
+    except KeyboardInterrupt:    # a caller that installed no signal handler of its own
+        stop_reason = budget.stop("interrupted").reason
 
     complete = not stop_reason
     results = []
     for p in cycles:
-        results.append(_cycle_result(model, p, complete, edges, states, parents, symmetry,
-                                     confirm_cycle))
+        phase = f"cycle search for {p.name}"
+        try:
+            with budget.phase(phase):
+                budget.check()
+                results.append(_cycle_result(model, p, complete, edges, states, parents,
+                                             symmetry, confirm_cycle, budget.check))
+        except (Stopped, MemoryError) as stop:
+            reason = (stop.reason if isinstance(stop, Stopped)
+                      else budget.out_of_memory(stop, phase))
+            complete = False
+            stop_reason = f"{stop_reason}; then {reason}" if stop_reason else reason
+            results.append(cut_short(p, reason, "the cycle search"))
     for p in invariants + settled:
         if p.name in first_violation:
             trace = _replay(model, states, parents, first_violation[p.name], symmetry)
@@ -156,7 +188,8 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
     return CheckResult(results, stats, symmetry=symmetry, reduction=False, mode="timed")
 
 
-def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confirm_cycle):
+def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confirm_cycle,
+                  poll):
     def result(verdict, **more):
         return PropertyResult(prop.name, prop.description, prop.kind, verdict, **more)
     src = np.array(edges[0], dtype=np.int32)
@@ -164,10 +197,10 @@ def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confi
     start = find_cycle(len(states), src, dst)
     if start is None:     # a cycle found in part of the graph would count; none does not
         return result(Verdict.HOLDS if complete else Verdict.INCOMPLETE)
-    loop = shortest_loop(len(states), src, dst, start)
+    loop = shortest_loop(len(states), src, dst, start, poll)
     closed = close_lasso(lambda ids: _replay_path(model, states, ids, symmetry),
                          _path(parents, start), loop[1:] + [start],
-                         lambda a, b: model.key(a) == model.key(b))
+                         lambda a, b: model.key(a) == model.key(b), poll)
     if closed is None:
         return result(Verdict.INCOMPLETE, explanation="a cycle of symbolic states does not "
                       "close on a concrete state")
@@ -181,11 +214,6 @@ def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confi
     return result(Verdict.VIOLATED, trace=trace, loop=loop_index, times=confirmed,
                   explanation=f"a cycle of {len(trace) - loop_index} protocol steps repeats "
                               "forever, and time passes while it does")
-
-
-class _Stop(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
 
 
 def _path(parents: list[int], ident: int) -> list[int]:

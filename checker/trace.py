@@ -9,8 +9,6 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from hacheck.checker.store import hash_rows
-
 
 @dataclass(frozen=True)
 class Step:
@@ -42,6 +40,8 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable) -> Trac
     itself or its fingerprint. From each concrete state, the first successor (in action
     order) whose identity is the next one is taken, so the result is deterministic.
     """
+    from hacheck.checker.store import hash_rows
+
     def identities(rows: np.ndarray) -> list:
         if symmetry:
             rows = model.canonical(rows)

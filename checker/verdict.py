@@ -39,6 +39,7 @@ class PropertyResult:
     times: list | None = None      # timed mode: each step's timestamp (Fractions, seconds)
     condition: str = ""            # timed mode, --explain: when this run is possible
     loop: int | None = None        # a lasso: the index of the state the trace's end returns to
+    notes: list = field(default_factory=list)   # what the reader must know about the trace
 
 
 @dataclass
@@ -59,6 +60,17 @@ class Statistics:
     liveness_states: int = 0       # states of the (unreduced) liveness search, if separate
     protocol_edges: int = 0        # liveness: protocol transitions stored for the cycle check
     bytes_per_edge: float = 0.0
+    peak_memory: int = 0           # bytes: the process's peak resident memory so far
+    memory_limit: int = 0          # bytes: the limit the run stopped before (0: none)
+
+    def cut(self, reason: str) -> None:
+        """A later phase of the run was cut short for `reason`: the run is incomplete, and
+        its stop reason says so after any earlier one."""
+        self.complete = False
+        if not self.stop_reason:
+            self.stop_reason = reason
+        elif reason not in self.stop_reason:
+            self.stop_reason = f"{self.stop_reason}; then {reason}"
 
     @property
     def states_per_second(self) -> float:

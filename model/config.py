@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from hacheck.model.state import (
-    EMAIL_TIMERS, MAX_GROUPS, MAX_NODES, MAX_REPEATS, STONITH_MODES, TRANSPORTS, VERSIONS,
-)
+MAX_NODES = 8        # node sets are one byte of a state's row
+MAX_GROUPS = 8       # group sets are one byte
+MAX_REPEATS = 3      # email_timer: repeats of `starting` the model allows
+TRANSPORTS = ("sequenced", "unsequenced")
+VERSIONS = {"1.51": 151, "1.65": 165}           # heartbeat.c's revision, as the row stores it
+EMAIL_TIMERS = {"off": 0, "combined": 1, "split": 2}
+STONITH_MODES = {"off": 0, "race": 1, "gated": 2}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,12 @@
 """Spec files: a cluster and protocol configuration in TOML, read into a Config.
 
+Every key is declared once, in `KEYS` (name, kind of value, default, meaning); the
+reader (`checker.schema`) checks a document against it, then the rules between keys
+below (`_cross_checks`) run. The defaults are model.md's (section 1 and section 7), not
+those of the default spec: a spec that sets only `[cluster] nodes = 3` has no faults. A
+spec that sets nothing at all (an empty or comment-only file) is refused, since it is
+almost always a mistake; `[cluster]` alone takes every default.
+
     name = "..."               # optional, shown in reports
     description = "..."        # optional
     [cluster]
@@ -18,7 +25,7 @@
     crashes = 0                # CRASH actions allowed in one run
     restarts = 0
     link_toggles = 0
-    losses = 0                 # LOSE or DUPLICATE actions (unsequenced transport only)
+    losses = 0                 # LOSE or DUPLICATE actions (unsequenced transport: >= 1)
     [timing]                   # layer T (model.md section 7), seconds; defaults shown
     keepalive = 2
     deadtime = 10
@@ -29,44 +36,86 @@
     smax = 1
     stonith = 10               # the longest a STONITH reset takes
 
-Unknown keys are rejected. Every error names the file, the dotted key, the bad value and
-what was expected, in one line (SpecError).
+Every error names the file, the dotted key, the bad value and what was expected, in one
+line (SpecError).
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from fractions import Fraction
-
-from hacheck.model.config import MAX_GROUPS, MAX_NODES, Config
-from hacheck.model.state import EMAIL_TIMERS, MAX_REPEATS, TRANSPORTS, VERSIONS
+from hacheck.checker.schema import (
+    Choice, ConfigError, Flag, Key, Kind, Number, Text, Whole, read_table, read_toml, show,
+)
+from hacheck.model.config import (
+    EMAIL_TIMERS, MAX_GROUPS, MAX_NODES, MAX_REPEATS, TRANSPORTS, VERSIONS, Config,
+)
 from hacheck.model.timing import TIMING_KEYS, TimingParameters
 
 ONE_PER_NODE = "one-per-node"
 DEFAULT_SPEC = "heartbeat-1.51"
 MAX_BUDGET = 10
+MAX_SECONDS = 3600
+NODES = Whole(1, MAX_NODES)     # the node count, wherever it is given
 
 
-class SpecError(ValueError):
+class SpecError(ConfigError):
     """A spec file (or an override of it) that cannot be used."""
 
-    def __init__(self, where: str, key: str | None, value, expected: str, *, has_value=True):
-        self.where, self.key, self.value, self.expected = where, key, value, expected
-        text = f"{where}: {key}: " if key else f"{where}: "
-        text += f"expected {expected}, got {_show(value)}" if has_value else expected
-        super().__init__(text)
+
+class Home(Kind):
+    """`home`: "one-per-node", or a list of at most MAX_GROUPS node indices."""
+
+    expected = (f'"{ONE_PER_NODE}" or a list of at most {MAX_GROUPS} node indices '
+                f'0..{MAX_NODES - 1}')
+
+    def check(self, value):
+        if value == ONE_PER_NODE:
+            return value
+        if (isinstance(value, list) and len(value) <= MAX_GROUPS
+                and all(type(h) is int and 0 <= h < MAX_NODES for h in value)):
+            return tuple(value)
+        raise ValueError(self.expected)
 
 
-def _show(value) -> str:
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return str(value)   # TOML dates and times
+_DEFAULT_TIMING = TimingParameters()
+
+KEYS = (
+    Key("name", Text(), "", "shown in reports"),
+    Key("description", Text(), "", "what the spec is for"),
+    Key("cluster.nodes", NODES, 2, "nodes 0..N-1 (the --nodes option overrides it)"),
+    Key("cluster.home", Home(), ONE_PER_NODE,
+        "home[g] is the node that owns group g in haresources"),
+    Key("protocol.nice_failback", Flag(), True, "nice_failback on (1.51's rules) or off"),
+    Key("protocol.version", Choice(tuple(VERSIONS), note="heartbeat.c's revision"), "1.51",
+        "heartbeat.c's revision: 1.51, or 1.65 with the 1.56-1.65 race fixes"),
+    Key("protocol.transport", Choice(TRANSPORTS), "sequenced",
+        "unsequenced: `starting` and `resource` messages may be lost or repeated"),
+    Key("protocol.email_timer",
+        Choice(tuple(EMAIL_TIMERS), note="the May 2000 patch's resources_timer"), "off",
+        "the May 2000 patch's resources_timer, buggy (combined) or fixed (split)"),
+    Key("protocol.starting_repeats", Whole(0, MAX_REPEATS), 0,
+        "email_timer: how often `starting` may be repeated in the start window"),
+    Key("protocol.stonith",
+        Choice((False, True, "off", "race", "gated"), ("off", "gated", "off", "race", "gated"),
+               text='true (reset before takeover, 1.170), "race" (1.70) or false'),
+        "off", "STONITH before takeover (true, 1.170) or racing it (\"race\", 1.70)"),
+    Key("protocol.heal", Flag(), False, "1.89's healed-partition restart"),
+    Key("protocol.demo_broken", Flag(), False,
+        "a deliberately broken model, to show the gate failing"),
+    Key("faults.crashes", Whole(0, MAX_BUDGET), 0, "CRASH actions allowed in one run"),
+    Key("faults.restarts", Whole(0, MAX_BUDGET), 0, "RESTART actions allowed in one run"),
+    Key("faults.link_toggles", Whole(0, MAX_BUDGET), 0, "LINK actions (cut or heal)"),
+    Key("faults.losses", Whole(0, MAX_BUDGET), 0,
+        "LOSE or DUPLICATE actions (unsequenced transport)"),
+    *(Key(f"timing.{name}",
+          Number(0, MAX_SECONDS, "seconds", above=name == "keepalive", exact=True,
+                 denominator=1000),
+          getattr(_DEFAULT_TIMING, attr), meaning)
+      for name, (attr, meaning) in TIMING_KEYS.items()),
+)
 
 
 @dataclass(frozen=True)
@@ -95,14 +144,15 @@ class Spec:
     def config(self, nodes: int | None = None) -> Config:
         """The Config, with the node count overridden by `nodes` (the `--nodes` option)."""
         N = self.nodes if nodes is None else nodes
-        if not isinstance(N, int) or not 1 <= N <= MAX_NODES:
-            raise SpecError("--nodes", None, N, f"a whole number of nodes from 1 to {MAX_NODES}")
+        try:
+            NODES.check(N)
+        except ValueError as e:
+            raise SpecError("--nodes", None, N, str(e)) from None
         if self.home == ONE_PER_NODE:
             home = tuple(range(N))
         else:
             home = self.home
-            bad = [h for h in home if h >= N]
-            if bad:
+            if any(h >= N for h in home):
                 raise SpecError(self.path, "cluster.home", list(home),
                                 f"node indices below the node count {N}")
         return Config(N=N, home=home, nice_failback=self.nice_failback, version=self.version,
@@ -111,16 +161,6 @@ class Spec:
                       stonith=self.stonith, heal=self.heal, broken=self.broken,
                       crashes=self.crashes,
                       restarts=self.restarts, link_toggles=self.link_toggles)
-
-
-_SCHEMA = {
-    "": {"name", "description", "cluster", "protocol", "faults", "timing"},
-    "cluster": {"nodes", "home"},
-    "protocol": {"nice_failback", "version", "transport", "email_timer", "starting_repeats",
-                 "stonith", "heal", "demo_broken"},
-    "faults": {"crashes", "restarts", "link_toggles", "losses"},
-    "timing": set(TIMING_KEYS),
-}
 
 
 def resolve(name_or_path: str | None) -> Path:
@@ -144,134 +184,62 @@ def shipped_specs() -> list[str]:
 def load(name_or_path: str | None = None) -> Spec:
     path = resolve(name_or_path)
     where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise SpecError(where, None, None, "no such spec file (shipped specs: "
-                        f"{', '.join(shipped_specs())})", has_value=False) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(where, None, None, f"cannot read the spec file ({e})", has_value=False) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(where, None, None, f"not valid TOML: {e}", has_value=False) from None
-    return parse(data, where)
+                        f"{', '.join(shipped_specs())})", has_value=False)
+    return parse(read_toml(path, where, "spec file", error=SpecError), where)
 
 
 def parse(data: dict, where: str) -> Spec:
-    _check_keys(data, "", where)
-    for table in ("cluster", "protocol", "faults", "timing"):
-        if table in data:
-            if not isinstance(data[table], dict):
-                raise SpecError(where, table, data[table], "a table")
-            _check_keys(data[table], table, where)
-    cluster = data.get("cluster", {})
-    protocol = data.get("protocol", {})
-    faults = data.get("faults", {})
-
-    name = _string(data, "name", "", where)
-    description = _string(data, "description", "", where)
-    nodes = _integer(cluster, "cluster.nodes", 2, 1, MAX_NODES, where)
-    home = cluster.get("home", ONE_PER_NODE)
-    if isinstance(home, list):
-        if len(home) > MAX_GROUPS or not all(type(h) is int and 0 <= h < nodes for h in home):
-            raise SpecError(where, "cluster.home", home,
-                            f'"{ONE_PER_NODE}" or a list of at most {MAX_GROUPS} node indices 0..{nodes - 1}')
-        home = tuple(home)
-    elif home != ONE_PER_NODE:
-        raise SpecError(where, "cluster.home", home,
-                        f'"{ONE_PER_NODE}" or a list of node indices 0..{nodes - 1}')
-    nice = protocol.get("nice_failback", True)
-    if type(nice) is not bool:
-        raise SpecError(where, "protocol.nice_failback", nice, "true or false")
-    version = protocol.get("version", "1.51")
-    if version not in VERSIONS:
-        raise SpecError(where, "protocol.version", version,
-                        " or ".join(f'"{v}"' for v in VERSIONS)
-                        + " (heartbeat.c's revision)")
-    budgets = {k: _integer(faults, f"faults.{k}", 0, 0, MAX_BUDGET, where)
-               for k in ("crashes", "restarts", "link_toggles")}
-    transport = protocol.get("transport", "sequenced")
-    if transport not in TRANSPORTS:
-        raise SpecError(where, "protocol.transport", transport,
-                        " or ".join(f'"{t}"' for t in TRANSPORTS))
-    losses = _integer(faults, "faults.losses", 0, 0, MAX_BUDGET, where)
-    if losses and transport == "sequenced":
-        raise SpecError(where, "faults.losses", losses, '0 with the sequenced transport '
-                        '(1.51 retransmits lost messages); set protocol.transport = "unsequenced"')
-    variants = _variants(protocol, nice, where)
-    timing = _timing(data.get("timing", {}), where)
-    return Spec(where, name, description, nodes, home, nice, **budgets, timing=timing,
-                version=version, transport=transport, losses=losses, **variants)
+    """The Spec of a parsed document (SpecError if it cannot be used)."""
+    if not data:
+        raise SpecError(where, None, None, "the spec sets nothing (an empty or comment-only "
+                        "file); a spec must set at least one key (write `[cluster]` "
+                        "to take every default)", has_value=False)
+    values = read_table(data, KEYS, where, error=SpecError)
+    _cross_checks(values, data, where)
+    timing = TimingParameters(**{attr: values[f"timing.{name}"]
+                                 for name, (attr, _) in TIMING_KEYS.items()})
+    for key, expected in timing.problems():
+        raise SpecError(where, f"timing.{key}",
+                        data.get("timing", {}).get(key, timing.as_dict()[key]), expected)
+    return Spec(where, values["name"], values["description"], values["cluster.nodes"],
+                values["cluster.home"], values["protocol.nice_failback"],
+                values["faults.crashes"], values["faults.restarts"],
+                values["faults.link_toggles"], timing=timing,
+                version=values["protocol.version"], transport=values["protocol.transport"],
+                losses=values["faults.losses"], email_timer=values["protocol.email_timer"],
+                starting_repeats=values["protocol.starting_repeats"],
+                stonith=values["protocol.stonith"], heal=values["protocol.heal"],
+                broken=values["protocol.demo_broken"])
 
 
-def _variants(protocol: dict, nice: bool, where: str) -> dict:
-    """email_timer, starting_repeats, stonith and heal (model/README.md, "Variants")."""
-    email_timer = protocol.get("email_timer", "off")
-    if email_timer not in EMAIL_TIMERS:
-        raise SpecError(where, "protocol.email_timer", email_timer,
-                        " or ".join(f'"{v}"' for v in EMAIL_TIMERS)
-                        + " (the May 2000 patch's resources_timer)")
-    if email_timer != "off" and not nice:
-        raise SpecError(where, "protocol.email_timer", email_timer,
+def _cross_checks(values: dict, data: dict, where: str) -> None:
+    """The rules between keys (each value already has its kind)."""
+    def given(dotted):
+        table, _, key = dotted.rpartition(".")
+        return data.get(table, {}).get(key)
+
+    nodes, home = values["cluster.nodes"], values["cluster.home"]
+    if home != ONE_PER_NODE and any(h >= nodes for h in home):
+        raise SpecError(where, "cluster.home", list(home),
+                        f'"{ONE_PER_NODE}" or a list of at most {MAX_GROUPS} node indices '
+                        f"0..{nodes - 1}")
+    sequenced = values["protocol.transport"] == "sequenced"
+    if values["faults.losses"] and sequenced:
+        raise SpecError(where, "faults.losses", values["faults.losses"],
+                        '0 with the sequenced transport (1.51 retransmits lost messages); '
+                        'set protocol.transport = "unsequenced"')
+    if not sequenced and not values["faults.losses"]:
+        raise SpecError(where, "faults.losses", values["faults.losses"],
+                        "at least 1 with the unsequenced transport (with no losses it is "
+                        "the sequenced one)")
+    if values["protocol.email_timer"] != "off" and not values["protocol.nice_failback"]:
+        raise SpecError(where, "protocol.email_timer", values["protocol.email_timer"],
                         '"off" with nice_failback = false (the timer is nice_failback\'s)')
-    repeats = _integer(protocol, "protocol.starting_repeats", 0, 0, MAX_REPEATS, where)
-    stonith = protocol.get("stonith", False)
-    modes = {False: "off", True: "gated", "off": "off", "race": "race", "gated": "gated"}
-    if type(stonith) not in (bool, str) or stonith not in modes:
-        raise SpecError(where, "protocol.stonith", stonith,
-                        'true (reset before takeover, 1.170), "race" (1.70) or false')
-    heal = protocol.get("heal", False)
-    if type(heal) is not bool:
-        raise SpecError(where, "protocol.heal", heal, "true or false")
-    broken = protocol.get("demo_broken", False)
-    if type(broken) is not bool:
-        raise SpecError(where, "protocol.demo_broken", broken, "true or false")
-    return dict(email_timer=email_timer, starting_repeats=repeats, stonith=modes[stonith],
-                heal=heal, broken=broken)
+    if values["protocol.starting_repeats"] and values["protocol.email_timer"] == "off":
+        raise SpecError(where, "protocol.starting_repeats", given("protocol.starting_repeats"),
+                        '0 without an email_timer (the repeats are the May 2000 patch\'s)')
 
 
-MAX_SECONDS = 3600
-
-
-def _timing(table: dict, where: str) -> TimingParameters:
-    values = {}
-    for key, (attr, meaning) in TIMING_KEYS.items():
-        if key not in table:
-            continue
-        value = table[key]
-        if type(value) not in (int, float) or not 0 <= value <= MAX_SECONDS:
-            raise SpecError(where, f"timing.{key}", value,
-                            f"a number of seconds from 0 to {MAX_SECONDS} ({meaning})")
-        exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-        if exact.denominator > 1000:
-            raise SpecError(where, f"timing.{key}", value, "a multiple of a millisecond")
-        values[attr] = exact
-    params = TimingParameters(**values)
-    for key, expected in params.problems():
-        raise SpecError(where, f"timing.{key}", table.get(key, params.as_dict()[key]), expected)
-    return params
-
-
-def _check_keys(table: dict, prefix: str, where: str) -> None:
-    allowed = _SCHEMA[prefix]
-    for key in table:
-        if key not in allowed:
-            dotted = f"{prefix}.{key}" if prefix else key
-            raise SpecError(where, dotted, table[key],
-                            f"unknown key (value {_show(table[key])}); expected one of: "
-                            f"{', '.join(sorted(allowed))}", has_value=False)
-
-
-def _string(table: dict, key: str, default: str, where: str) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise SpecError(where, key, value, "a string")
-    return value
-
-
-def _integer(table: dict, dotted: str, default: int, lo: int, hi: int, where: str) -> int:
-    value = table.get(dotted.rsplit(".", 1)[-1], default)
-    if type(value) is not int or not lo <= value <= hi:
-        raise SpecError(where, dotted, value, f"a whole number from {lo} to {hi}")
-    return value
+__all__ = ["KEYS", "Spec", "SpecError", "load", "parse", "resolve", "shipped_specs", "show"]

@@ -35,6 +35,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from hacheck.model.config import (   # the configuration's bounds and option values
+    EMAIL_TIMERS, MAX_GROUPS, MAX_NODES, STONITH_MODES, VERSIONS,
+)
+
 # --- values ----------------------------------------------------------------------------
 
 # ph: phase of a node's life
@@ -58,8 +62,6 @@ ST_ABSENT = 2
 
 # --- configuration bounds -----------------------------------------------------------------
 
-MAX_NODES = 8        # node sets are one byte
-MAX_GROUPS = 8       # group sets are one byte
 MAX_CHILDREN = 3     # model.md: `chld` never needs to exceed 3
 DEFAULT_CAPACITY = 12 # message slots per queue (N = 2 runs need up to 11); the runner doubles it if a run needs more
 MAX_CAPACITY = 64
@@ -86,7 +88,6 @@ HEAL_PENDING = 4     # heal: healed_cluster_partition is under way (give up, res
 SHOT_PENDING = 8     # stonith: a reset of this node has been asked of the fencing device
 REPEATS_SHIFT = 4    # email_timer: bits 4-5, how many times `starting` has been repeated
 REPEATS_MASK = 3 << REPEATS_SHIFT
-MAX_REPEATS = 3
 
 # --- the geometry vector k ---------------------------------------------------------------------
 
@@ -103,10 +104,6 @@ K_STONITH = K_REPEATS + 1         # 0 off, 1 race (1.70), 2 gated (1.170)
 K_HEAL = K_STONITH + 1            # 1: 1.89's healed-partition restart
 K_BROKEN = K_HEAL + 1             # 1: the gate's demonstration: a deliberately broken model
 K_SIZE = K_BROKEN + 1
-TRANSPORTS = ("sequenced", "unsequenced")
-VERSIONS = {"1.51": 151, "1.65": 165}
-EMAIL_TIMERS = {"off": 0, "combined": 1, "split": 2}
-STONITH_MODES = {"off": 0, "race": 1, "gated": 2}
 
 
 def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:

@@ -161,7 +161,8 @@ def section7_assumptions(params: dict) -> list:
                                                    p["K"] + p["dmax"] < p["D"]]
 
 
-def condition(constraints: list[Constraint], steps: int, max_cycles: int = 50_000):
+def condition(constraints: list[Constraint], steps: int, max_cycles: int = 50_000,
+              poll=lambda: None):
     """The condition on the parameters, beyond section 7's own assumptions, under which
     some timestamps satisfy the constraints: a list of `Inequality`s, all of which must
     hold (empty: always possible), or None if the run has too many cycles to enumerate.
@@ -169,7 +170,8 @@ def condition(constraints: list[Constraint], steps: int, max_cycles: int = 50_00
     Every constraint bounds a difference of two timestamps, so timestamps exist iff the
     constraint graph has no negative cycle (Bellman and Ford): the condition is one
     inequality per simple cycle, the sum of its weights >= 0 (> 0 if a strict edge is on
-    it). Z3 then drops those implied by section 7's assumptions and by the others."""
+    it). Z3 then drops those implied by section 7's assumptions and by the others.
+    `poll()` is called every thousand cycles and every Z3 question (it raises to stop)."""
     import networkx as nx
 
     weights = _difference_graph(constraints, steps)
@@ -179,6 +181,8 @@ def condition(constraints: list[Constraint], steps: int, max_cycles: int = 50_00
     for count, cycle in enumerate(nx.simple_cycles(graph)):
         if count >= max_cycles:
             return None
+        if count % 1000 == 0:
+            poll()
         edges = list(zip(cycle, cycle[1:] + cycle[:1]))
         sums = [((), False)]
         for e in edges:
@@ -190,9 +194,14 @@ def condition(constraints: list[Constraint], steps: int, max_cycles: int = 50_00
     candidates = sorted((q for q in found if q.coefficients), key=lambda q: q.sort_key())
     if any(not q.coefficients and not q.holds_trivially() for q in found):
         return [Inequality((), True)]     # a cycle with a negative constant: never
-    kept = [q for q in candidates if not _implied(assumptions, q.formula(params))]
+    kept = []
+    for q in candidates:
+        poll()
+        if not _implied(assumptions, q.formula(params)):
+            kept.append(q)
     final = []
     for x, q in enumerate(kept):
+        poll()
         others = [o.formula(params) for o in final + kept[x + 1:]]
         if not _implied(assumptions + others, q.formula(params)):
             final.append(q)

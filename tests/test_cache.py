@@ -8,7 +8,6 @@ is chosen, reused, inherited and pruned, without compiling anything.
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import os

@@ -23,7 +23,7 @@ from hacheck import __version__
 from hacheck.model.spec import shipped_specs
 from hacheck.tools.cli import main
 
-TIMING_FIELDS = ("wall_seconds", "states_per_second")
+TIMING_FIELDS = ("wall_seconds", "states_per_second", "peak_memory")   # measurements
 STEP_LINE = re.compile(r"^\s+(\d+)\s+(n\d+|-)\s+\S")
 
 
@@ -88,9 +88,12 @@ def without_timing(document: dict) -> dict:
     return document
 
 
-def write_spec(tmp_path, text: str, name: str = "spec.toml") -> str:
+def write_spec(tmp_path, text: str | bytes, name: str = "spec.toml") -> str:
     path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
     return str(path)
 
 
@@ -361,7 +364,7 @@ def assert_one_line_error(code: int, out: str, err: str, *needles: str) -> None:
     assert out == ""
     assert "Traceback" not in err
     assert err.endswith("\n") and err.count("\n") == 1, err
-    assert err.startswith("hacheck: error: ")
+    assert err.startswith("hacheck: error: ") or err.startswith("hacheck gate: error: ")
     for needle in needles:
         assert needle in err, f"{needle!r} not in {err!r}"
 
@@ -384,6 +387,28 @@ BAD_SPECS = {
                             ["cluster.home", "got [0, 2]", "node indices 0..1"]),
     "--nodes 1 with home [0, 1]": ('[cluster]\nnodes = 2\nhome = [0, 1]\n', ["--nodes", "1"],
                                    ["cluster.home", "got [0, 1]", "node count 1"]),
+    "a version that is a list": ('[protocol]\nversion = ["1.51"]\n', [],
+                                 ["protocol.version", 'got ["1.51"]', '"1.51" or "1.65"']),
+    "a version that is a table": ('[protocol]\nversion = { rev = "1.51" }\n', [],
+                                  ["protocol.version", 'got {"rev": "1.51"}', '"1.51" or']),
+    "an email timer that is a list": ('[protocol]\nemail_timer = ["off"]\n', [],
+                                      ["protocol.email_timer", 'got ["off"]', '"off" or']),
+    "an empty spec": ("", [], ["the spec sets nothing"]),
+    "a comment-only spec": ("# nothing here\n\n", [], ["the spec sets nothing", "[cluster]"]),
+    "unsequenced without losses": ('[protocol]\ntransport = "unsequenced"\n', [],
+                                   ["faults.losses", "got 0", "at least 1 with the unsequenced"]),
+    "starting_repeats without email_timer": ("[protocol]\nstarting_repeats = 2\n", [],
+                                             ["protocol.starting_repeats", "got 2",
+                                              "0 without an email_timer"]),
+    "keepalive 0": ("[timing]\nkeepalive = 0\n", [],
+                    ["timing.keepalive", "got 0", "> 0"]),
+    "a table where a number belongs": ("[faults]\ncrashes = { n = 1 }\n", [],
+                                       ["faults.crashes", 'got {"n": 1}']),
+    "a number where a table belongs": ("faults = 3\n", [], ["faults", "got 3", "a table"]),
+    "nan seconds": ("[timing]\ndmax = nan\n", [], ["timing.dmax", "got NaN"]),
+    "invalid UTF-8": (b"name = \"\xff\"\n", [], ["not UTF-8"]),
+    "values nested too deeply": ("x = " + "[" * 5000 + "]" * 5000 + "\n", [],
+                                 ["nested too deeply"]),
 }
 
 
@@ -402,6 +427,12 @@ BAD_OPTIONS = {
     "--max-states 0": (["--max-states", "0"], ["--max-states", "got 0", ">= 1"]),
     "--max-states -5": (["--max-states", "-5"], ["--max-states", "got -5", ">= 1"]),
     "--time-limit 0": (["--time-limit", "0"], ["--time-limit", "got 0", "> 0"]),
+    "--max-states 2**63": (["--max-states", "9223372036854775808"],
+                           ["--max-states", "got 9223372036854775808", "at most 2,147,483,647"]),
+    "--workers 1000": (["--workers", "1000"], ["--workers", "got 1000", "from 1 to"]),
+    "--workers 0": (["--workers", "0"], ["--workers", "got 0", "from 1 to"]),
+    "--memory-limit 0": (["--memory-limit", "0"], ["--memory-limit", "got 0", "GB > 0"]),
+    "--memory-limit nan": (["--memory-limit", "nan"], ["--memory-limit", "got NaN"]),
 }
 
 
@@ -431,11 +462,40 @@ def test_an_unwritable_trace_path_is_a_usage_error_without_traceback(capsys, tmp
     assert_one_line_error(code, out, err, "--trace-out", "existing directory", str(target))
 
 
-def test_a_trace_that_cannot_be_written_after_the_search_keeps_the_verdict(capsys, tmp_path):
-    code, out, err = hacheck(capsys, "--nodes", "2", "--trace-out", str(tmp_path), "-q")
+@pytest.mark.parametrize("option", ["--trace-out", "--html"])
+def test_an_output_path_that_cannot_be_written_is_refused_before_the_search(capsys, tmp_path,
+                                                                           option):
+    code, out, err = hacheck(capsys, option, str(tmp_path), "-q")
+    assert_one_line_error(code, out, err, option, "not a directory")
+    code, out, err = hacheck(capsys, option, "/proc/hacheck-trace.json", "-q")
+    assert_one_line_error(code, out, err, option, "a file we can write")
+
+
+def test_a_default_trace_that_cannot_be_written_after_the_search_keeps_the_verdict(capsys,
+                                                                                  tmp_path):
+    (tmp_path / "heartbeat-1.51-n2-S1.itf.json").mkdir()   # where the trace would go
+    code, out, err = hacheck(capsys, "--nodes", "2", "-q")
     assert code == 12
     assert "S1  no resource group is held by two nodes at once: VIOLATED" in out
     assert "cannot write the S1 trace file" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("option", ["--workers=1", "--no-por", "--fingerprint"])
+def test_an_option_of_the_untimed_search_is_refused_in_timed_mode(capsys, option):
+    code, out, err = hacheck(capsys, option, timed=True)
+    assert_one_line_error(code, out, err, option.split("=")[0], "--untimed as well")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_spec_that_is_not_a_regular_file_is_refused_without_reading_it(capsys, tmp_path,
+                                                                          kind):
+    path = tmp_path / "spec.toml"
+    if kind == "fifo":
+        os.mkfifo(path)       # reading it would block for ever
+    else:
+        path = Path("/dev/zero")   # reading it would never end
+    code, out, err = hacheck(capsys, str(path))
+    assert_one_line_error(code, out, err, f"{path}: ", "not a regular file")
 
 
 def test_the_time_limit_is_honoured_between_progress_lines(capsys):

@@ -78,7 +78,9 @@ def test_explain_prints_the_threshold_on_the_timing_parameters(tmp_path):
     with contextlib.redirect_stdout(out):
         code = main([str(spec), "--explain", "-q", "--trace-out", str(tmp_path / "t.itf.json")])
     assert code == 12
-    assert "when: possible whenever smax >= 2 dmin" in out.getvalue()
+    when = out.getvalue().split("  when: ", 1)[1].split("\n  trace written")[0]
+    assert " ".join(when.split()) == ("possible whenever smax >= 2 dmin and keepalive + "
+                                      "rqstdelay >= 2 dmin and req_timeout + smax >= 3 dmin")
 
 
 def test_the_condition_of_a_run_is_what_its_constraint_cycles_require():

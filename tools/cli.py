@@ -1,4 +1,12 @@
-"""The `hacheck` command."""
+"""The `hacheck` command: `hacheck [SPEC]`, `hacheck view TRACE`, `hacheck gate`.
+
+Every way a run ends leaves a report. SIGINT (Ctrl-C) and SIGTERM (how CI systems cancel
+a job) only ask the run's `Budget` to stop; the run ends at its next check, in whatever
+phase it is, and reports what it found, with exit code 3 (or the code of a violation it
+found). A second signal while the run is stopping changes nothing. Bad input (a spec,
+an option, an output path) is refused before any work, with one line naming the file or
+option, the key and what was expected, and exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +14,22 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
-
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from hacheck import __version__
-from hacheck.checker import ExitCode, ModelBoundError
+from hacheck.checker.schema import ConfigError
+from hacheck.checker.stopping import (
+    GB, Budget, Stopped, address_space_limit, default_memory_limit, gigabytes, peak_memory,
+)
+from hacheck.checker.verdict import ExitCode
 from hacheck.model.config import MAX_NODES
 from hacheck.model.spec import DEFAULT_SPEC, SpecError, load, shipped_specs
+
+MAX_STATES = (1 << 31) - 1    # checker.explorer.MAX_STATES: state ids are 32-bit
 
 DESCRIPTION = """\
 Check heartbeat's nice_failback resource acquisition (heartbeat.c 1.51, June 2000) for
@@ -38,10 +54,19 @@ Default: {DEFAULT_SPEC}. `hacheck view TRACE.itf.json [--html OUT.html]` shows a
 counterexample (`hacheck view --help`); `hacheck gate` is the pre-merge gate
 (`hacheck gate --help`).
 
+Ctrl-C (SIGINT) or SIGTERM ends the run at its next check, in any phase, with the
+report of what was found so far; so do --time-limit, --max-states and --memory-limit.
+
 exit codes: 0 every property holds; 12 a safety property is violated; 13 a liveness
-property is violated; 3 the search was cut short (--max-states, --time-limit, Ctrl-C);
+property is violated; 3 the search was cut short (--max-states, --time-limit,
+--memory-limit, out of memory, Ctrl-C, SIGTERM) before every property was decided;
 2 usage or configuration error; 1 internal error.
 """
+
+
+def default_workers() -> int:
+    """All cores (numba's thread count, without loading numba)."""
+    return max(1, int(os.environ.get("NUMBA_NUM_THREADS") or 0) or os.cpu_count() or 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,17 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-symmetry", action="store_true",
                    help="turn symmetry reduction off (counts are then of concrete states)")
     p.add_argument("--no-por", action="store_true",
-                   help="turn partial-order reduction off (untimed mode; counts are then of "
+                   help="untimed mode: turn partial-order reduction off (counts are then of "
                         "every interleaving, as model.md defines the state space)")
     p.add_argument("--keep-going", action="store_true",
                    help="explore the whole state space; count the states violating each property")
     p.add_argument("--max-states", type=int, metavar="K",
                    help="stop after K distinct states (the verdict is then INCOMPLETE)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
-                   help="stop after this many seconds (the verdict is then INCOMPLETE)")
-    p.add_argument("--workers", type=int, metavar="K", default=os.cpu_count() or 1,
-                   help="threads computing successors in untimed mode (default: all cores, "
-                        f"here {os.cpu_count() or 1}); counts and traces do not depend on it")
+                   help="stop the search after this many seconds (the verdict is then "
+                        "INCOMPLETE)")
+    limit = default_memory_limit()
+    p.add_argument("--memory-limit", type=float, metavar="GB",
+                   help="stop before the process uses more than this many GB of memory "
+                        "(INCOMPLETE); default 90%% of the machine's (or its cgroup's) "
+                        + (f"memory, here {limit / (1 << 30):.1f}" if limit else "memory"))
+    p.add_argument("--workers", type=int, metavar="K",
+                   help="untimed mode: threads computing successors (default: all cores, "
+                        f"here {default_workers()}); counts and traces do not depend on it")
     p.add_argument("--fingerprint", action="store_true",
                    help="untimed mode: store 64-bit hashes of states instead of the states "
                         "(less memory); the report gives the probability that a state was missed")
@@ -95,7 +126,8 @@ time axis with a lane per node (phase and rstate as bands, owned groups), each m
 as an arrow from send to delivery, and the full state at any step (click it, or use the
 arrow keys).
 
-exit codes: 0 shown; 2 the file cannot be read or drawn (the message says why).
+exit codes: 0 shown; 2 the file cannot be read or drawn (the message says why);
+3 interrupted.
 """
 
 
@@ -110,9 +142,14 @@ def view_main(argv: list[str]) -> int:
         return int(e.code or 0)
     from hacheck.tools.trace_view import TraceFileError, load_trace
     try:
+        if args.html:
+            check_output_path("--html", args.html)
         view = load_trace(args.trace)
         if args.html:
             return _write_page(view, args.html)
+    except ConfigError as e:
+        print(f"hacheck view: error: {e}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     except TraceFileError as e:
         print(f"hacheck view: error: {e}", file=sys.stderr)
         return int(ExitCode.USAGE)
@@ -126,16 +163,18 @@ Run the gate configuration's matrix of specs x node counts x modes, compare each
 with its stored expectation (the verdict of every property, distinct states, depth) and
 fail on any new violation, changed verdict or drift in the counts. Writes a Markdown
 summary (summary.md), JUnit XML (junit.xml), SARIF 2.1.0 (results.sarif) and the ITF
-file and web page of every counterexample into --out. --update records the results as the new expectations and says
-what changed.
+file and web page of every counterexample into --out. --update records the results as
+the new expectations and says what changed. Ctrl-C or SIGTERM stops the run under way;
+the reports cover the runs finished.
 
-exit codes: 0 the gate passes; 4 a result differs from its expectation; 2 a bad
-configuration; 1 internal error.
+exit codes: 0 the gate passes; 4 a result differs from its expectation; 3 interrupted
+before every run finished (and nothing differed); 2 a bad configuration or
+expectation; 1 internal error.
 """
 GATE_FAILED = 4
 
 
-def gate_main(argv: list[str]) -> int:
+def gate_main(argv: list[str], budget: Budget) -> int:
     p = argparse.ArgumentParser(prog="hacheck gate", description=GATE_DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", default="gate.toml", metavar="FILE",
@@ -154,21 +193,27 @@ def gate_main(argv: list[str]) -> int:
     try:
         runs, base = gate.load_config(args.config)
         runs = [r for r in runs if args.tier == "full" or r.tier == "quick"]
-        for r in runs:
-            load(r.spec).config(r.nodes)
-    except SpecError as e:
+        gate.check_runs(runs, args.config)
+        gate.check_expectations(runs, base, args.update)
+        out = gate.output_directory(args.out)
+    except ConfigError as e:
         print(f"hacheck gate: error: {e}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    outcomes = gate.run_gate(runs, base, out, args.update, _notice)
+    outcomes = gate.run_gate(runs, base, out, args.update, _notice, budget)
     summary = gate.markdown(outcomes)
-    (out / "summary.md").write_text(summary, encoding="utf-8")
-    (out / "junit.xml").write_text(gate.junit(outcomes), encoding="utf-8")
-    (out / "results.sarif").write_text(json.dumps(gate.sarif(outcomes, __version__), indent=1),
-                                       encoding="utf-8")
+    try:
+        (out / "summary.md").write_text(summary, encoding="utf-8")
+        (out / "junit.xml").write_text(gate.junit(outcomes), encoding="utf-8")
+        (out / "results.sarif").write_text(json.dumps(gate.sarif(outcomes, __version__),
+                                                      indent=1), encoding="utf-8")
+    except OSError as e:
+        print(f"hacheck gate: error: cannot write the reports in {out}: {e.strerror}",
+              file=sys.stderr)
+        return int(ExitCode.USAGE)
     print(summary, end="")
-    return GATE_FAILED if any(o.problems for o in outcomes) else 0
+    if any(o.problems for o in outcomes):
+        return GATE_FAILED
+    return int(ExitCode.INCOMPLETE) if budget.stopping else 0
 
 
 def _write_page(view, out: str) -> int:
@@ -197,51 +242,160 @@ def _notice(text: str) -> None:
     print(f"note: {text}", file=sys.stderr, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["view"]:
-        return view_main(argv[1:])
-    if argv[:1] == ["gate"]:
-        return gate_main(argv[1:])
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:   # argparse: --help (0) or a usage error (2)
-        return int(e.code or 0)
-    try:
-        if args.max_states is not None and args.max_states < 1:
-            raise SpecError("--max-states", None, args.max_states, "a whole number >= 1")
-        if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
-            raise SpecError("--time-limit", None, args.time_limit, "a number of seconds > 0")
-        if args.workers < 1:
-            raise SpecError("--workers", None, args.workers, "a whole number >= 1")
-        if args.fingerprint and not args.untimed:
-            raise SpecError("--fingerprint", None, True, "--untimed as well (the timed search "
-                            "stores zones, not fingerprints)")
-        if args.explain and args.untimed:
-            raise SpecError("--explain", None, True, "the timed mode (drop --untimed)")
-        for option, value in (("--trace-out", args.trace_out), ("--html", args.html)):
-            if value and not Path(value).resolve().parent.is_dir():
-                raise SpecError(option, None, value, "a file in an existing directory")
-        spec = load(args.spec)
-        spec.config(args.nodes)   # validate the override before any work
-    except SpecError as e:
-        print(f"hacheck: error: {e}", file=sys.stderr)
-        return int(ExitCode.USAGE)
+# --- signals ---------------------------------------------------------------------------------
 
-    from hacheck.tools.report import render_json, render_text
-    from hacheck.tools.run import check
+@contextmanager
+def stop_on_signals(budget: Budget, restore: bool = True):
+    """SIGINT and SIGTERM ask `budget` to stop (the first one; later ones change nothing).
+    Unless `restore`, the handlers stay when the run is over: a signal that comes while
+    the process exits, after the report, changes nothing either."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ask(signum, frame):
+        budget.request(f"interrupted by {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        if restore:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _cannot_load(error: Exception) -> str:
+    """Why the compiler did not load, in one line: under an address-space limit, that
+    limit (llvmlite's own message then speaks of a missing library, which misleads)."""
+    limit = address_space_limit()
+    if limit is not None:
+        return (f"not enough memory to load the compiler (numba and LLVM need about 1 GB "
+                f"of address space; ulimit -v or prlimit --as allows {limit / GB:.2g} GB)")
+    first = str(error).split(". ")[0].strip()
+    return f"the compiler (numba and LLVM) cannot load: {first}"
+
+
+# --- options -----------------------------------------------------------------------------------
+
+def check_output_path(option: str, value: str) -> None:
+    """A file we are to write must be writable now, not after the search: we open it
+    (for appending, so nothing is lost) and remove it again if we made it."""
+    path = Path(value)
+    if path.is_dir():
+        raise ConfigError(option, None, value, "a file name, not a directory")
+    if not path.resolve().parent.is_dir():
+        raise ConfigError(option, None, value, "a file in an existing directory")
+    existed = path.exists()
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        raise ConfigError(option, None, value, f"a file we can write ({e.strerror})") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def validate(args) -> None:
+    """Every option's value, and the options that belong to the other mode."""
+    given_workers = args.workers is not None
+    if args.max_states is not None and not 1 <= args.max_states <= MAX_STATES:
+        raise SpecError("--max-states", None, args.max_states,
+                        f"a whole number >= 1 and at most {MAX_STATES:,} (state ids are 32-bit)")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise SpecError("--time-limit", None, args.time_limit, "a number of seconds > 0")
+    if args.memory_limit is not None and not (math.isfinite(args.memory_limit)
+                                              and 0 < args.memory_limit <= 1 << 20):
+        raise SpecError("--memory-limit", None, args.memory_limit, "a number of GB > 0")
+    if given_workers and not 1 <= args.workers <= default_workers():
+        raise SpecError("--workers", None, args.workers,
+                        f"a whole number from 1 to {default_workers()} (this machine's cores)")
+    if not args.untimed:
+        for option, used in (("--fingerprint", args.fingerprint), ("--workers", given_workers),
+                             ("--no-por", args.no_por)):
+            if used:
+                raise SpecError(option, None, True, "--untimed as well (the timed search "
+                                + {"--fingerprint": "stores zones, not fingerprints",
+                                   "--workers": "runs on one thread",
+                                   "--no-por": "uses no partial-order reduction"}[option] + ")")
+    if args.explain and args.untimed:
+        raise SpecError("--explain", None, True, "the timed mode (drop --untimed)")
+    for option, value in (("--trace-out", args.trace_out), ("--html", args.html)):
+        if value:
+            check_output_path(option, value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command. Called without `argv` (as the program), it keeps its signal handlers
+    to the end of the process; called with one (from Python), it restores them."""
+    program = argv is None
+    argv = sys.argv[1:] if argv is None else argv
+    budget = Budget()
+    with stop_on_signals(budget, restore=not program):
+        code = _dispatch(argv, budget)
+    if program:   # Python's exit restores the default handlers: a late signal would kill
+        for stream in (sys.stdout, sys.stderr):   # us, so exit now, the report written
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    return code
+
+
+def _dispatch(argv: list[str], budget: Budget) -> int:
+    try:
+        if argv[:1] == ["view"]:
+            with budget.phase("viewer", interruptible=True):
+                return view_main(argv[1:])
+        if argv[:1] == ["gate"]:
+            return gate_main(argv[1:], budget)
+        return check_main(argv, budget)
+    except Stopped as stop:     # before the run had anything to report
+        print(f"hacheck: stopped: {stop.reason}; nothing was checked", file=sys.stderr)
+        return int(ExitCode.INCOMPLETE)
+    except MemoryError:
+        print("hacheck: stopped: out of memory before the search began; nothing was "
+              "checked", file=sys.stderr)
+        return int(ExitCode.INCOMPLETE)
+
+
+def check_main(argv: list[str], budget: Budget) -> int:
+    with budget.phase("start-up", interruptible=True):
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:   # argparse: --help (0) or a usage error (2)
+            return int(e.code or 0)
+        try:
+            validate(args)
+            spec = load(args.spec)
+            spec.config(args.nodes)   # validate the override before any work
+        except ConfigError as e:
+            print(f"hacheck: error: {e}", file=sys.stderr)
+            return int(ExitCode.USAGE)
+        try:
+            from hacheck.checker import ModelBoundError
+            from hacheck.tools.report import render_json, render_text
+            from hacheck.tools.run import check
+        except (OSError, ImportError) as e:    # numba's LLVM cannot load: usually memory
+            print(f"hacheck: stopped: {_cannot_load(e)}; nothing was checked", file=sys.stderr)
+            return int(ExitCode.INCOMPLETE)
+    budget.time_limit, budget.max_states = args.time_limit, args.max_states
+    budget.memory_limit = (gigabytes(args.memory_limit) if args.memory_limit is not None
+                           else default_memory_limit())
     try:
         run = check(spec, nodes=args.nodes, symmetry=not args.no_symmetry,
                     reduce=not args.no_por, keep_going=args.keep_going,
-                    max_states=args.max_states, time_limit=args.time_limit,
                     progress=None if args.quiet else _progress, trace_out=args.trace_out,
-                    fingerprint=args.fingerprint, workers=args.workers,
+                    fingerprint=args.fingerprint, workers=args.workers or default_workers(),
                     notice=None if args.quiet else _notice, timed=not args.untimed,
-                    explain=args.explain)
+                    explain=args.explain, budget=budget)
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)
+    run.result.statistics.memory_limit = budget.memory_limit or 0
+    run.result.statistics.peak_memory = peak_memory()
     try:
         print(render_json(run) if args.json else render_text(run), flush=True)
     except BrokenPipeError:   # the reader went away (`| head`): the exit code still counts
@@ -252,8 +406,11 @@ def main(argv: list[str] | None = None) -> int:
         if not run.trace_files:
             print("note: no counterexample, so no page was written", file=sys.stderr)
         else:
-            from hacheck.tools.trace_view import load_trace
-            _write_page(load_trace(next(iter(run.trace_files.values()))), args.html)
+            from hacheck.tools.trace_view import TraceFileError, load_trace
+            try:
+                _write_page(load_trace(next(iter(run.trace_files.values()))), args.html)
+            except TraceFileError as e:
+                print(f"hacheck: error: cannot write the page: {e}", file=sys.stderr)
     return int(run.result.exit_code)
 
 

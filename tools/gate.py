@@ -21,18 +21,38 @@ page of every counterexample.
 from __future__ import annotations
 
 import json
-import tomllib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
-from hacheck.model.spec import SpecError, load
+from hacheck.checker.schema import (
+    Choice, ConfigError, Key, Number, Text, read_file, read_table, read_toml,
+)
+from hacheck.model.spec import NODES, SpecError, load
 
 TIERS = ("quick", "full")
 MODES = ("untimed", "timed")
-RUN_KEYS = {"spec", "nodes", "mode", "tier", "time_limit"}
+VERDICTS = ("HOLDS", "VIOLATED", "INCOMPLETE", "ERROR")
 COUNTS = "counts"   # the subject of a problem with the run's counts (or its expectation)
+INTERRUPTED = "interrupted"
+MAX_EXPECTATION_BYTES = 1 << 20
+
+CONFIG_KEYS = (
+    Key("expectations", Text("a directory, relative to the configuration file"),
+        "specs/expected",
+        "the directory of the expected results, relative to the configuration file"),
+)
+RUN_KEYS = (
+    Key("spec", Text("a shipped spec name or a spec path"), None,
+        "a shipped spec name or a spec path"),
+    Key("nodes", NODES, 2, "the node count"),
+    Key("mode", Choice(MODES), "untimed", "untimed (layer D) or timed (layer T)"),
+    Key("tier", Choice(TIERS), "quick", "quick runs on every commit, full adds these"),
+    Key("time_limit", Number(0, 1e6, "seconds", above=True), None,
+        "stop the run after this many seconds"),
+)
 
 
 @dataclass(frozen=True)
@@ -60,65 +80,110 @@ class Outcome:
     expected: dict | None
     problems: list
     traces: dict
+    interrupted: str = ""    # why the run was cut short, if it was (then not compared)
 
 
 def load_config(path: str | Path) -> tuple[list[GateRun], Path]:
     where = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(where, None, None, "no such gate configuration", has_value=False) from None
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(where, None, None, f"not valid TOML: {e}", has_value=False) from None
-    for key in data:
-        if key not in ("expectations", "run"):
-            raise SpecError(where, key, data[key], "one of: expectations, run (unknown key)")
-    runs = []
-    entries = data.get("run", [])
+    data = read_toml(path, where, "gate configuration")
+    entries = data.pop("run", None)
+    top = read_table(data, CONFIG_KEYS, where)
     if not isinstance(entries, list) or not entries:
-        raise SpecError(where, "run", entries, "at least one [[run]] table")
+        raise ConfigError(where, "run", entries, "at least one [[run]] table")
+    runs = []
     for n, entry in enumerate(entries):
         at = f"run[{n}]"
         if not isinstance(entry, dict):
-            raise SpecError(where, at, entry, "a table")
-        for key in entry:
-            if key not in RUN_KEYS:
-                raise SpecError(where, f"{at}.{key}", entry[key],
-                                f"one of: {', '.join(sorted(RUN_KEYS))} (unknown key)")
-        spec = entry.get("spec")
-        if not isinstance(spec, str):
-            raise SpecError(where, f"{at}.spec", spec, "a shipped spec name or a spec path")
-        nodes = entry.get("nodes", 2)
-        if type(nodes) is not int or not 1 <= nodes <= 8:
-            raise SpecError(where, f"{at}.nodes", nodes, "a whole number from 1 to 8")
-        mode = entry.get("mode", "untimed")
-        if mode not in MODES:
-            raise SpecError(where, f"{at}.mode", mode, '"untimed" or "timed"')
-        tier = entry.get("tier", "quick")
-        if tier not in TIERS:
-            raise SpecError(where, f"{at}.tier", tier, '"quick" or "full"')
-        limit = entry.get("time_limit")
-        if limit is not None and (type(limit) not in (int, float) or limit <= 0):
-            raise SpecError(where, f"{at}.time_limit", limit, "a number of seconds > 0")
-        runs.append(GateRun(spec, nodes, mode, tier, limit))
-    expectations = data.get("expectations", "specs/expected")
-    if not isinstance(expectations, str):
-        raise SpecError(where, "expectations", expectations,
-                        "a directory, relative to the configuration file")
-    base = Path(path).parent / expectations
-    return runs, base
+            raise ConfigError(where, at, entry, "a table")
+        values = read_table(entry, RUN_KEYS, where, prefix=f"{at}.")
+        if values["spec"] is None:
+            raise ConfigError(where, f"{at}.spec", None, "a shipped spec name or a spec path",
+                              has_value=False)
+        runs.append(GateRun(values["spec"], values["nodes"], values["mode"], values["tier"],
+                            values["time_limit"]))
+    return runs, Path(path).parent / top["expectations"]
 
 
-def observe(run: GateRun, out: Path) -> tuple[dict, dict]:
+def check_runs(runs: list[GateRun], config: str) -> None:
+    """Every run's spec loads and takes its node count; a problem names the gate
+    configuration's key as well as the spec's."""
+    for n, run in enumerate(runs):
+        try:
+            load(run.spec).config(run.nodes)
+        except SpecError as e:
+            raise ConfigError(config, f"run[{n}].spec", None, f"a spec that loads: {e}",
+                              has_value=False) from None
+
+
+def check_expectations(runs: list[GateRun], base: Path, update: bool) -> None:
+    """The expectations directory is a directory (or can be made one, with --update),
+    and every stored expectation can be read (unless --update will replace it)."""
+    if base.exists() and not base.is_dir():
+        raise ConfigError(str(base), None, None, "is not a directory: the gate configuration's "
+                          "`expectations` must name a directory", has_value=False)
+    if update:
+        if base.exists() and not os.access(base, os.W_OK | os.X_OK):
+            raise ConfigError(str(base), None, None, "is not writable, so --update cannot "
+                              "record the expectations", has_value=False)
+        return
+    for run in runs:
+        path = base / f"{run.key}.json"
+        if path.exists():
+            read_expectation(path)
+
+
+def read_expectation(path: Path) -> dict:
+    """A stored expectation, checked: {"verdicts": {name: verdict}, "distinct_states": n,
+    "max_depth": n, ...}."""
+    where = str(path)
+    text = read_file(path, where, "expectation file", limit=MAX_EXPECTATION_BYTES)
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise ConfigError(where, None, None, f"not valid JSON ({e}); `hacheck gate --update` "
+                          "records it again", has_value=False) from None
+    if not isinstance(data, dict):
+        raise ConfigError(where, None, data, "an object with the keys verdicts, "
+                          "distinct_states and max_depth")
+    verdicts = data.get("verdicts")
+    if not isinstance(verdicts, dict) or not all(
+            isinstance(k, str) and v in VERDICTS for k, v in verdicts.items()):
+        raise ConfigError(where, "verdicts", verdicts, "an object mapping each property to "
+                          + " or ".join(VERDICTS))
+    for key in ("distinct_states", "max_depth"):
+        if type(data.get(key)) is not int or data[key] < 0:
+            raise ConfigError(where, key, data.get(key), "a whole number >= 0")
+    return data
+
+
+def output_directory(name: str) -> Path:
+    """The reports' directory, made if needed; one we cannot use is refused up front."""
+    out = Path(name)
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", None, name, "a directory (this is a file)")
+    try:
+        (out / "traces").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError("--out", None, name, f"a directory we can write ({e.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ConfigError("--out", None, name, "a directory we can write")
+    return out
+
+
+def observe(run: GateRun, out: Path, budget=None) -> tuple[dict, dict]:
     """Check one run; its observed results, and the counterexample files written."""
+    from hacheck.checker.stopping import Budget
     from hacheck.tools.run import check
     from hacheck.tools.trace_view import load_trace
     from hacheck.tools.view_html import render
     spec = load(run.spec)
     traces_dir = out / "traces"
     traces_dir.mkdir(parents=True, exist_ok=True)
+    if budget is not None:     # one budget per run: its own time limit, the gate's signals
+        budget.time_limit, budget.started = run.time_limit, None
     result = check(spec, nodes=run.nodes, timed=run.mode == "timed",
-                   time_limit=run.time_limit, trace_out=str(traces_dir / f"{run.key}.itf.json"))
+                   budget=budget if budget is not None else Budget(time_limit=run.time_limit),
+                   trace_out=str(traces_dir / f"{run.key}.itf.json"))
     stats = result.result.statistics
     observed = {"verdicts": {p.name: p.verdict.value for p in result.result.properties},
                 "distinct_states": stats.distinct_states, "max_depth": stats.max_depth,
@@ -153,13 +218,28 @@ def compare(expected: dict | None, observed: dict) -> list[Problem]:
     return problems
 
 
-def run_gate(runs: list[GateRun], base: Path, out: Path, update: bool, progress) -> list:
+def run_gate(runs: list[GateRun], base: Path, out: Path, update: bool, progress,
+             budget=None) -> list:
+    """Every run, compared with its expectation. A stop (a signal) ends the run under way,
+    which is then reported as interrupted and not compared; the later runs are skipped."""
     outcomes = []
     for run in runs:
+        if budget is not None and budget.stopping:
+            progress(f"gate: {run.key} skipped ({budget.reason})")
+            break
         progress(f"gate: {run.key} ({run.tier})")
-        observed, traces = observe(run, out)
+        observed, traces = observe(run, out, budget)
         path = base / f"{run.key}.json"
-        expected = json.loads(path.read_text()) if path.exists() else None
+        expected = None
+        if path.exists():
+            try:
+                expected = read_expectation(path)
+            except ConfigError as e:      # only with --update (checked up front otherwise)
+                progress(f"gate: replacing an unreadable expectation: {e}")
+        if budget is not None and budget.stopping:
+            outcomes.append(Outcome(run, observed, expected, [], traces, budget.reason))
+            progress(f"gate: {run.key} was cut short ({budget.reason}); not compared")
+            break
         problems = compare(expected, observed)
         if update:
             base.mkdir(parents=True, exist_ok=True)
@@ -173,13 +253,19 @@ def run_gate(runs: list[GateRun], base: Path, out: Path, update: bool, progress)
 
 def markdown(outcomes: list) -> str:
     failed = [o for o in outcomes if o.problems]
-    lines = [f"## hacheck gate: {'FAILED' if failed else 'passed'}", "",
+    cut = [o for o in outcomes if o.interrupted]
+    state = "FAILED" if failed else "INTERRUPTED" if cut else "passed"
+    lines = [f"## hacheck gate: {state}", "",
              "| run | tier | S1 | L0 | L1 | states | depth | gate |", "|---|---|---|---|---|---:|---:|---|"]
     for o in outcomes:
         v = o.observed["verdicts"]
         lines.append(f"| {o.run.key} | {o.run.tier} | {v.get('S1', '')} | {v.get('L0', '')} | "
                      f"{v.get('L1', '')} | {o.observed['distinct_states']:,} | "
-                     f"{o.observed['max_depth']} | {'**fails**' if o.problems else 'ok'} |")
+                     f"{o.observed['max_depth']} | "
+                     f"{'**fails**' if o.problems else 'interrupted' if o.interrupted else 'ok'} |")
+    for o in cut:
+        lines += ["", f"{o.run.key} was cut short ({o.interrupted}): not compared, and the "
+                      "runs after it were not run."]
     for o in failed:
         lines += ["", f"### {o.run.key}", ""] + [f"- {p.text}" for p in o.problems]
         for prop, files in o.traces.items():
@@ -202,8 +288,10 @@ def junit(outcomes: list) -> str:
             cases.append(f'  <testcase classname={quoteattr(o.run.key)} name={quoteattr(prop)}>'
                          f'{_failure(o.problems, prop)}<system-out>{escape(verdict)}'
                          '</system-out></testcase>')
+        skipped = (f'<skipped message={quoteattr("interrupted: " + o.interrupted)}/>'
+                   if o.interrupted else "")
         cases.append(f'  <testcase classname={quoteattr(o.run.key)} name="{COUNTS}">'
-                     f'{_failure(o.problems, COUNTS)}</testcase>')
+                     f'{_failure(o.problems, COUNTS)}{skipped}</testcase>')
     failures = sum(1 for c in cases if "<failure" in c)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<testsuite name="hacheck gate" tests="{len(cases)}" failures="{failures}">\n'

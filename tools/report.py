@@ -8,13 +8,14 @@ import json
 from hacheck import __version__
 from hacheck.checker import Verdict
 from hacheck.checker.properties import FAIRNESS, LIVENESS_KINDS
-from hacheck.model.render import changes, describe_action
-from hacheck.tools.run import TIMED_NOTE, UNTIMED_CAVEAT, Run
+from hacheck.tools.notes import caveat
+from hacheck.tools.run import Run
 
 
 def trace_lines(cfg, trace, times=None) -> list[dict]:
     """One record per step: number, time (timed mode), node, action (with its message)
     and what changed."""
+    from hacheck.model.render import changes, describe_action
     lines = []
     before = trace.initial
     for number, step in enumerate(trace.steps, 1):
@@ -73,7 +74,8 @@ def render_text(run: Run) -> str:
     out = [f"hacheck {__version__}: {meta['name'] or meta['spec']} ({meta['spec']})",
            _configuration_line(meta),
            *_mode_lines(result, meta),
-           "symmetry reduction: " + (f"on (group of {meta['symmetry_group_size']})"
+           "symmetry reduction: " + (("on" + (f" (group of {meta['symmetry_group_size']})"
+                                               if meta.get("symmetry_group_size") else ""))
                                      if result.symmetry else "off"),
            "partial-order reduction: " + (
                f"on ({stats.reduced_states:,} states expanded with an ample set)"
@@ -92,6 +94,8 @@ def render_text(run: Run) -> str:
         elif prop.verdict is Verdict.INCOMPLETE:
             out.append(_wrap(prop.explanation or "not violated in the states explored, but "
                              f"the search stopped: {stats.stop_reason}", "    "))
+        for note in prop.notes:
+            out.append(_wrap(note, "    note: "))
     if any(p.kind in LIVENESS_KINDS for p in result.properties):
         out.append(_wrap(f"L0 and L1 are checked {FAIRNESS}.", "    "))
     for prop in result.properties:
@@ -116,7 +120,7 @@ def render_text(run: Run) -> str:
             out.append(_wrap(prop.condition, "  when: "))
         if prop.name in run.trace_files:
             out.append(f"  trace written to {run.trace_files[prop.name]} (ITF)")
-        out += ["", _wrap(TIMED_NOTE if prop.times else UNTIMED_CAVEAT, "note: ")]
+        out += ["", _wrap(caveat(prop, result.mode), "note: ")]
     out += ["", _statistics_line(result, stats),
             *_fingerprint_lines(stats),
             "search: " + ("complete (the whole reachable state space)" if stats.complete
@@ -205,6 +209,7 @@ def render_json(run: Run) -> str:
             "collision_probability": stats.collision_probability,
             "reduced_states": stats.reduced_states,
             "trace_search_states": stats.trace_search_states,
+            "peak_memory": stats.peak_memory, "memory_limit": stats.memory_limit,
         },
         "reduction": result.reduction,
         "properties": [
@@ -215,8 +220,8 @@ def render_json(run: Run) -> str:
              "trace_file": run.trace_files.get(p.name),
              "condition": p.condition or None,
              "loop": p.loop,
-             "caveat": (UNTIMED_CAVEAT if p.times is None else TIMED_NOTE)
-             if p.trace is not None else None}
+             "caveat": caveat(p, result.mode) if p.trace is not None else None,
+             "notes": list(p.notes)}
             for p in result.properties
         ],
         "assumption": FAIRNESS,

@@ -1,4 +1,13 @@
-"""One check, end to end: spec -> model -> explorer -> CheckResult (+ trace files)."""
+"""One check, end to end: spec -> model -> explorer -> CheckResult (+ trace files).
+
+A run goes through phases: start-up (building and compiling the model), the state
+search, the liveness search (untimed mode, when partial-order reduction served S1), the
+timestamps of each timed counterexample, and writing the trace files. One `Budget`
+(`checker.stopping`) decides for all of them whether the run must end early (a signal,
+the time limit, the state budget, memory); whichever phase it ends in, `check` returns a
+`Run` with what was found: each undecided property INCOMPLETE with the reason, every
+counterexample already found kept, and its trace file written.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +15,23 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
-from hacheck.checker import CheckResult, PropertyResult, Verdict, explore
+from hacheck.checker import CheckResult, PropertyResult, Verdict
 from hacheck.checker.properties import ALWAYS, FAIRNESS
+from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.trace import Step, Trace
-from hacheck.model import HeartbeatModel
-from hacheck.model.heartbeat import SERIAL_BELOW, QueueCapacityExceeded
-from hacheck.model.render import describe_action, variables
-from hacheck.model.state import DEFAULT_CAPACITY, MAX_CAPACITY
+from hacheck.checker.verdict import Statistics
 from hacheck.model.spec import Spec
-from hacheck.properties import all_properties, liveness_properties, safety_properties
 from hacheck.tools.itf import trace_to_itf, write_itf
+from hacheck.tools.notes import NOT_CHECKED, NO_TIMESTAMPS
 
-UNTIMED_CAVEAT = (
-    "This counterexample is possible in the discrete model (layer D of model.md), where every "
-    "timer may fire at any moment; it is not yet shown to be possible with real timers "
-    "(keepalive, deadtime, RQSTDELAY, message delays)."
-)
+DEFAULT_CAPACITY = 12    # model.state.DEFAULT_CAPACITY, without loading the compiler
 
 
 @dataclass
 class Run:
     spec: Spec
     cfg: object
-    model: HeartbeatModel
+    model: object | None          # None if the run stopped before the model was built
     result: CheckResult
     trace_files: dict[str, str]
     trace_errors: dict[str, str]
@@ -39,7 +40,7 @@ class Run:
 @dataclass
 class Search:
     result: CheckResult
-    model: HeartbeatModel
+    model: object
     compile_seconds: float   # compiling (or loading) the model's code before the search
 
 
@@ -47,6 +48,8 @@ def with_room(attempt, notice, capacity=DEFAULT_CAPACITY):
     """attempt(capacity), run again with twice the room while its queues overflow the rows
     (`capacity` messages each; `notice` is told): the encoding, not the model, ran out of
     room."""
+    from hacheck.model.heartbeat import QueueCapacityExceeded
+    from hacheck.model.state import MAX_CAPACITY
     while True:
         try:
             return attempt(capacity)
@@ -60,79 +63,118 @@ def with_room(attempt, notice, capacity=DEFAULT_CAPACITY):
 
 
 def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPACITY,
-           **options) -> Search:
+           budget: Budget | None = None, max_states=None, time_limit=None,
+           phase="state search", **options) -> Search:
     """Compile the model, then explore it (`checker.explore` with `options`), with room
-    enough in the rows (`with_room`)."""
+    enough in the rows (`with_room`). `Stopped` escapes only from start-up."""
+    from hacheck.checker import explore
+    from hacheck.checker.explorer import budget_of
+    from hacheck.model import HeartbeatModel
+    budget = budget_of(budget, max_states, time_limit)
+
     def attempt(room):
         model = HeartbeatModel(cfg, capacity=room)
         started = time.perf_counter()
-        compile_model(model, symmetry, notice)   # its warm-up search may overflow too
+        compile_model(model, symmetry, notice, budget)   # its warm-up may overflow too
         compiled = time.perf_counter() - started
-        return Search(explore(model, properties, symmetry=symmetry, **options), model,
-                      compiled)
+        return Search(explore(model, properties, symmetry=symmetry, budget=budget,
+                              max_states=max_states, phase=phase, **options),
+                      model, compiled)
     return with_room(attempt, notice, capacity)
-
-
-TIMED_NOTE = (
-    "This run is real: its timestamps satisfy every timing rule of model.md section 7 "
-    "(keepalive, deadtime, RQSTDELAY, req_resource's timeout, message delays, script run "
-    "times); Z3 chose them, and an independent replay of the rules checked them."
-)
 
 
 def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=False,
           max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
-          workers=1, notice=None, timed=False, explain=False) -> Run:
-    """Check the spec's configuration for S1, and write the trace files. `timed` checks
-    layer T (the command's default, `hacheck` passes it); otherwise layer D."""
+          workers=1, notice=None, timed=False, explain=False,
+          budget: Budget | None = None) -> Run:
+    """Check the spec's configuration for S1, L0 and L1, and write the trace files.
+    `timed` checks layer T (the command's default, `hacheck` passes it); otherwise layer
+    D. `budget` (else one of `max_states` and `time_limit`) is what may end it early."""
+    from hacheck.properties import all_properties, safety_properties
     cfg = spec.config(nodes)
-    if timed:
-        result, model = timed_search(cfg, spec.timing, symmetry=symmetry, keep_going=keep_going,
-                                     max_states=max_states, time_limit=time_limit,
-                                     progress=progress, notice=notice, explain=explain)
-    else:
-        options = dict(symmetry=symmetry, notice=notice, max_states=max_states,
-                       time_limit=time_limit, progress=progress, fingerprint=fingerprint,
-                       workers=workers)
-        first = safety_properties(cfg) if reduce else all_properties(cfg)
-        done = search(cfg, first, reduce=reduce, keep_going=keep_going, **options)
-        result, model = done.result, done.model
-        if reduce:
-            _add_liveness(cfg, result, keep_going, options)
-        result.mode = "untimed"
-    result.meta = {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
-                   "nice_failback": cfg.nice_failback, "version": cfg.version,
-                   "transport": cfg.transport, "losses": cfg.losses,
-                   "email_timer": cfg.email_timer, "starting_repeats": cfg.starting_repeats,
-                   "stonith": cfg.stonith, "heal": cfg.heal, "broken": cfg.broken,
-                   "crashes": cfg.crashes,
-                   "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
-                   "symmetry_group_size": model.symmetry_group_size if symmetry else 1,
-                   "queue_capacity": model.capacity,
-                   **({"timing": spec.timing.as_dict()} if timed else {})}
+    if budget is None:
+        budget = Budget(time_limit=time_limit, max_states=max_states)
+    model = None
+    try:
+        if timed:
+            result, model = timed_search(cfg, spec.timing, symmetry=symmetry,
+                                         keep_going=keep_going, progress=progress,
+                                         notice=notice, explain=explain, budget=budget)
+        else:
+            options = dict(symmetry=symmetry, notice=notice, progress=progress,
+                           fingerprint=fingerprint, workers=workers, budget=budget)
+            first = safety_properties(cfg) if reduce else all_properties(cfg)
+            done = search(cfg, first, reduce=reduce, keep_going=keep_going, **options)
+            result, model = done.result, done.model
+            if reduce:
+                _add_liveness(cfg, result, keep_going, options)
+            result.mode = "untimed"
+    except Stopped as stop:          # start-up was cut short: nothing was searched
+        result = undecided(all_properties(cfg), stop.reason, timed)
+    except MemoryError as error:
+        result = undecided(all_properties(cfg), budget.out_of_memory(error), timed)
+    result.meta = run_meta(spec, cfg, model, symmetry, timed)
+    files, errors = write_traces(spec, cfg, result, trace_out, budget)
+    return Run(spec, cfg, model, result, files, errors)
+
+
+def undecided(properties, reason: str, timed: bool) -> CheckResult:
+    """The result of a run that stopped before its search began."""
+    stats = Statistics(stop_reason=reason)
+    return CheckResult([PropertyResult(p.name, p.description, p.kind, Verdict.INCOMPLETE)
+                        for p in properties], stats, mode="timed" if timed else "untimed")
+
+
+def run_meta(spec, cfg, model, symmetry: bool, timed: bool) -> dict:
+    """What the reports say about the configuration checked."""
+    return {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
+            "nice_failback": cfg.nice_failback, "version": cfg.version,
+            "transport": cfg.transport, "losses": cfg.losses,
+            "email_timer": cfg.email_timer, "starting_repeats": cfg.starting_repeats,
+            "stonith": cfg.stonith, "heal": cfg.heal, "broken": cfg.broken,
+            "crashes": cfg.crashes,
+            "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
+            "symmetry_group_size": (model.symmetry_group_size
+                                    if symmetry and model is not None else None
+                                    if symmetry else 1),
+            "queue_capacity": model.capacity if model is not None else DEFAULT_CAPACITY,
+            **({"timing": spec.timing.as_dict()} if timed else {})}
+
+
+def write_traces(spec, cfg, result, trace_out, budget) -> tuple[dict, dict]:
+    """Write every counterexample's ITF file (not cut short by a stop: the files are what
+    a stopped run leaves); (files written, errors by property)."""
     files, errors = {}, {}
     traced = [p for p in result.properties if p.trace is not None]
-    for prop in traced:
-        if trace_out is not False:
+    with budget.phase("writing the trace files"):
+        for prop in traced:
+            if trace_out is False:
+                break
             path = default_trace_path(spec, cfg, prop.name)
             if trace_out:      # the first trace there, the others beside it, named by property
                 path = trace_out if prop is traced[0] else _beside(trace_out, prop.name)
             try:
                 write_itf(path, itf_document(cfg, prop, result))
                 files[prop.name] = str(path)
-            except OSError as e:   # keep the verdict; say what could not be written
-                errors[prop.name] = str(e)
-    return Run(spec, cfg, model, result, files, errors)
+            except (OSError, MemoryError) as e:   # keep the verdict; say what was not written
+                errors[prop.name] = str(e) or type(e).__name__
+    return files, errors
 
 
 COMPILE_NOTICE_AFTER = 2.0   # seconds
 WARM_UP_STATES = 2000
 
 
-def compile_model(model, symmetry: bool, notice) -> None:
+def compile_model(model, symmetry: bool, notice, budget: Budget | None = None) -> None:
     """Run a tiny search, so that numba compiles the code now (once per installation;
     later runs load it from the cache, which takes a moment too). If that takes a while,
-    say why."""
+    say why. A stop requested meanwhile ends start-up (`Stopped`): while the kernels
+    compile, at once."""
+    import numpy as np
+    from hacheck.checker import explore
+    from hacheck.model.heartbeat import SERIAL_BELOW
+    from hacheck.properties import safety_properties
+    budget = budget if budget is not None else Budget()
     timer = None
     if notice is not None:
         timer = threading.Timer(COMPILE_NOTICE_AFTER, notice,
@@ -141,13 +183,18 @@ def compile_model(model, symmetry: bool, notice) -> None:
         timer.daemon = True
         timer.start()
     try:
-        for batch in (1, SERIAL_BELOW):   # the serial and the parallel kernels
-            rows = np.repeat(model.initial_rows(), batch, axis=0)
-            model.successors(model.canonical(rows) if symmetry else rows, symmetry, True)
-        # big enough to grow the hash tables once
-        explore(model, safety_properties(model.cfg), symmetry=symmetry, reduce=True,
-                keep_going=True, max_states=WARM_UP_STATES)
-        explore(model, [], symmetry=symmetry, max_states=WARM_UP_STATES, fingerprint=True)
+        with budget.phase("start-up", interruptible=True):
+            for batch in (1, SERIAL_BELOW):   # the serial and the parallel kernels
+                rows = np.repeat(model.initial_rows(), batch, axis=0)
+                model.successors(model.canonical(rows) if symmetry else rows, symmetry, True)
+        with budget.phase("start-up"):
+            # big enough to grow the hash tables once; its own budget, so that the run's
+            # clock and state budget are the search's
+            explore(model, safety_properties(model.cfg), symmetry=symmetry, reduce=True,
+                    keep_going=True, max_states=WARM_UP_STATES)
+            budget.raise_if_requested()
+            explore(model, [], symmetry=symmetry, max_states=WARM_UP_STATES, fingerprint=True)
+            budget.raise_if_requested()
     finally:
         if timer is not None:
             timer.cancel()
@@ -167,6 +214,7 @@ def default_trace_path(spec: Spec, cfg, prop_name: str) -> str:
 
 
 def itf_document(cfg, prop, result) -> dict:
+    from hacheck.model.render import describe_action, variables
     meta = {"source": result.meta.get("spec", ""), "property": prop.name,
             "description": f"hacheck counterexample to {prop.name}: {prop.description}",
             "verdict": prop.verdict.value, "mode": result.mode, "explanation": prop.explanation,
@@ -179,6 +227,8 @@ def itf_document(cfg, prop, result) -> dict:
     if prop.times is not None:
         meta["timing"] = result.meta.get("timing")
         meta["condition"] = prop.condition
+    if prop.notes:
+        meta["notes"] = list(prop.notes)
     if prop.kind != ALWAYS:
         meta["assumption"] = FAIRNESS
     document = trace_to_itf(prop.trace, lambda s: variables(cfg, s),
@@ -188,39 +238,49 @@ def itf_document(cfg, prop, result) -> dict:
     return document
 
 
-NOT_CHECKED = ("not checked: the search stopped at the first violation of S1; "
-               "--keep-going explores the whole space and checks it")
-
-
 def _add_liveness(cfg, result, keep_going, options) -> None:
     """L0 and L1 need every interleaving, so partial-order reduction (which keeps S1's
     verdict only) does not apply: they get a search of their own, over the whole space,
-    once S1's search has covered it too (or was asked to keep going)."""
+    once S1's search has covered it too (or was asked to keep going). If that search is
+    cut short, so is the run."""
+    from hacheck.properties import liveness_properties
     liveness = liveness_properties(cfg)
-    if not (keep_going or result.statistics.complete):
+    stats = result.statistics
+    budget = options["budget"]
+    if budget.stopping or not (keep_going or stats.complete):
+        why = (f"not decided: the run was stopped ({budget.reason})" if budget.stopping
+               else NOT_CHECKED)
         result.properties += [PropertyResult(p.name, p.description, p.kind, Verdict.INCOMPLETE,
-                                             explanation=NOT_CHECKED) for p in liveness]
+                                             explanation=why) for p in liveness]
         return
-    done = search(cfg, liveness, reduce=False, keep_going=True, **options)
-    result.properties += done.result.properties
-    result.statistics.liveness_states = done.result.statistics.distinct_states
-    result.statistics.protocol_edges = done.result.statistics.protocol_edges
-    result.statistics.bytes_per_edge = done.result.statistics.bytes_per_edge
-    if not done.result.statistics.complete:
-        result.statistics.stop_reason = result.statistics.stop_reason or (
-            "liveness search: " + done.result.statistics.stop_reason)
+    try:
+        done = search(cfg, liveness, reduce=False, keep_going=True, phase="liveness search",
+                      **options).result
+    except Stopped as stop:
+        done = undecided(liveness, stop.reason, timed=False)
+        for p in done.properties:
+            p.explanation = f"not decided: the liveness search was cut short ({stop.reason})"
+    result.properties += done.properties
+    stats.liveness_states = done.statistics.distinct_states
+    stats.protocol_edges = done.statistics.protocol_edges
+    stats.bytes_per_edge = done.statistics.bytes_per_edge
+    if not done.statistics.complete:
+        stats.cut("liveness search: " + done.statistics.stop_reason)
 
 
 def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=None,
                  time_limit=None, progress=None, notice=None, explain=False,
-                 capacity=DEFAULT_CAPACITY):
+                 capacity=DEFAULT_CAPACITY, budget: Budget | None = None):
     """The timed search (layer T), then for each violation: timestamps from Z3, checked by
     the independent replay (a trace that fails it is an internal error, never shown), and
-    with `explain` the condition on the parameters under which the run exists."""
+    with `explain` the condition on the parameters under which the run exists. If the
+    timestamps phase is cut short, a counterexample keeps its verdict (the zone search
+    is exact) and its trace, without timestamps, and says so."""
+    from hacheck.checker.explorer import budget_of
     from hacheck.checker.timed import VIOLATION_FOUND, explore_timed
     from hacheck.model.timed_heartbeat import TimedHeartbeat
-    from hacheck.properties import timing
-    from hacheck.properties.timing_check import check_timed_run
+    from hacheck.properties import all_properties, timing
+    budget = budget_of(budget, max_states, time_limit)
 
     def confirm_cycle(trace, loop_index):
         steps = [(step.action, step.state) for step in trace.steps]
@@ -228,11 +288,11 @@ def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=Non
 
     def attempt(room):
         model = TimedHeartbeat(cfg, params, capacity=room)
-        compile_model(model.untimed, symmetry, notice)
+        compile_model(model.untimed, symmetry, notice, budget)
         return model, explore_timed(model, all_properties(cfg), symmetry=symmetry,
                                     keep_going=keep_going, max_states=max_states,
-                                    time_limit=time_limit, progress=progress,
-                                    confirm_cycle=confirm_cycle)
+                                    progress=progress, confirm_cycle=confirm_cycle,
+                                    budget=budget)
     model, result = with_room(attempt, notice, capacity)
     for prop in result.properties:
         if prop.trace is None:
@@ -240,27 +300,59 @@ def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=Non
                     and not prop.explanation and result.statistics.stop_reason == VIOLATION_FOUND):
                 prop.explanation = NOT_CHECKED
             continue
-        steps = [(step.action, step.state) for step in prop.trace.steps]
-        if prop.loop is not None:       # a lasso: its two turns were timed by periodic_times
-            run = steps + steps[prop.loop:]
-            times = prop.times
-        else:
-            run = steps
-            constraints = timing.run_constraints(cfg, prop.trace.initial, steps)
-            times = timing.timestamps(constraints, len(steps), params)
-        states = [prop.trace.initial.state] + [ts.state for _, ts in run]
-        problems = (["Z3 found no timestamps for a run the timed search reached"]
-                    if times is None else
-                    check_timed_run(cfg, params, states, [a for a, _ in run], times))
-        if problems:
-            prop.verdict = Verdict.ERROR
-            prop.explanation = ("internal error: the counterexample failed the independent "
-                                "timing check, so it is not shown: " + "; ".join(problems[:3]))
-            prop.trace = None
-            continue
-        prop.trace = Trace(prop.trace.initial.state, tuple(Step(a, ts.state) for a, ts in steps))
-        prop.times = times[:len(steps)]
-        if explain and prop.loop is None:
-            prop.condition = timing.condition_text(timing.condition(constraints, len(steps)))
+        phase = f"timestamps of the {prop.name} counterexample"
+        try:
+            with budget.phase(phase):
+                budget.check()
+                _timestamps(cfg, params, prop, explain, budget)
+        except (Stopped, MemoryError) as stop:
+            reason = (stop.reason if isinstance(stop, Stopped)
+                      else budget.out_of_memory(stop, phase))
+            prop.trace = _plain(prop.trace)
+            prop.times = None
+            prop.notes.append(NO_TIMESTAMPS.format(reason=reason))
+            result.statistics.cut(reason)
     result.mode = "timed"
     return result, model
+
+
+def _plain(trace) -> Trace:
+    """A trace of timed states as a trace of their discrete states."""
+    if trace.steps and not hasattr(trace.steps[0].state, "zone"):
+        return trace
+    return Trace(trace.initial.state, tuple(Step(s.action, s.state.state) for s in trace.steps))
+
+
+def _timestamps(cfg, params, prop, explain: bool, budget: Budget) -> None:
+    """Z3's timestamps for a timed counterexample, checked by the independent replay; with
+    `explain`, the condition on the parameters (each step polls the budget)."""
+    from hacheck.properties import timing
+    from hacheck.properties.timing_check import check_timed_run
+    steps = [(step.action, step.state) for step in prop.trace.steps]
+    if prop.loop is not None:       # a lasso: its two turns were timed by periodic_times
+        run = steps + steps[prop.loop:]
+        times = prop.times
+    else:
+        run = steps
+        constraints = timing.run_constraints(cfg, prop.trace.initial, steps)
+        times = timing.timestamps(constraints, len(steps), params)
+    budget.check()
+    states = [prop.trace.initial.state] + [ts.state for _, ts in run]
+    problems = (["Z3 found no timestamps for a run the timed search reached"]
+                if times is None else
+                check_timed_run(cfg, params, states, [a for a, _ in run], times))
+    if problems:
+        prop.verdict = Verdict.ERROR
+        prop.explanation = ("internal error: the counterexample failed the independent "
+                            "timing check, so it is not shown: " + "; ".join(problems[:3]))
+        prop.trace = None
+        return
+    budget.check()
+    condition = None
+    if explain and prop.loop is None:
+        condition = timing.condition_text(timing.condition(constraints, len(steps),
+                                                           poll=budget.check))
+    prop.trace = _plain(prop.trace)
+    prop.times = times[:len(steps)]
+    if condition is not None:
+        prop.condition = condition

@@ -139,7 +139,8 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
                         last_report = now
                         progress({"generated": transitions, "distinct": len(states),
                                   "queue": len(following), "depth": depth + 1,
-                                  "rate": len(states) / (now - started)})
+                                  "rate": len(states) / (now - started),
+                                  "elapsed": now - started})
                 if following:
                     depth += 1
                 frontier = following

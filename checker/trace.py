@@ -1,13 +1,25 @@
 """Traces: a start state and the steps that follow it, each the action taken and the
 state it led to. A trace is rebuilt from the explorer's parent links by replaying actions,
-so it is a real path of the model even when the search stored only orbit representatives."""
+so it is a real path of the model even when the search stored only orbit representatives.
+
+The values a model shows of a state, for trace files and reports, are typed: int, str,
+bool; a list is a sequence, a tuple a tuple, a frozenset a set, a dict with string keys
+a record and with other keys (tuples of node numbers, say) a map, and a `Variant` one
+case of a sum type (a message kind). Trace writers derive their file's types from these
+(the ITF writer: `#bigint`, `#tup`, `#set`, `#map`, `tag`/`value`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
+
+
+class Variant(NamedTuple):
+    """One case of a sum type: its tag and its value (a record, a value, or () for none)."""
+    tag: str
+    value: Any
 
 
 @dataclass(frozen=True)

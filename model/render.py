@@ -1,45 +1,49 @@
 """How a heartbeat state and action look to a person and in a trace file.
 
-`variables(cfg, s)` gives every variable of model.md section 2 as plain JSON-able values,
-named as there; `changes` lists, for one step, the variables that changed.
+`variables(cfg, s)` gives every variable of model.md section 2, named as there, as typed
+values (`checker.trace`'s vocabulary): a set is a frozenset (`heard`, `dead`, `md`, `own`),
+a map keyed by node pairs a dict with tuple keys (`ch`, `conn`), a message a `Variant`
+whose value is a record (`RES(s, n, st, md)`, with `st` itself a variant without a
+value: `Stable`, `Unstable` or `Absent`), per-node variables lists indexed by node. The ITF writer derives the
+file's types from them (ADR-015: `#set`, `#map` of `#tup` keys, `tag`/`value`), and
+`model.notation` derives the text the report and the viewer show from them.
 """
 
 from __future__ import annotations
 
+from hacheck.checker.trace import Variant
+from hacheck.model.notation import ABSENT, STABILITY, flat_text, message_label
 from hacheck.model.state import CLAIM_NAMES, COMM_NAMES, PH_NAMES, RS_NAMES, ST_ABSENT
 from hacheck.model.view import T_IPREQ, T_IPRESP, T_RESOURCES, T_STARTING
 
 
-def message_record(m: tuple) -> dict:
+def stability(st: int) -> Variant:
+    """The isstable flag: Stable (1), Unstable (0) or Absent (mach_down's message)."""
+    return ABSENT if st == ST_ABSENT else STABILITY[st]
+
+
+def message_value(m: tuple) -> Variant:
+    """A message as a variant of records, one tag per kind (model.md section 2)."""
     kind = m[0]
     if kind == T_STARTING:
-        return {"t": "STARTING", "s": m[1]}
+        return Variant("STARTING", {"s": m[1]})
     if kind == T_RESOURCES:
         _, s, n, st, md = m
-        return {"t": "RES", "s": s, "n": CLAIM_NAMES[n],
-                "st": "absent" if st == ST_ABSENT else st, "md": md}
+        return Variant("RES", {"s": s, "n": CLAIM_NAMES[n], "st": stability(st), "md": md})
     if kind == T_IPREQ:
-        return {"t": "IPREQ", "s": m[1], "g": m[2]}
+        return Variant("IPREQ", {"s": m[1], "g": m[2]})
     if kind == T_IPRESP:
-        return {"t": "IPRESP", "s": m[1], "d": m[2], "g": m[3]}
+        return Variant("IPRESP", {"s": m[1], "d": m[2], "g": m[3]})
     raise ValueError(f"unknown message {m!r}")
 
 
 def message_text(m: tuple) -> str:
-    kind = m[0]
-    if kind == T_STARTING:
-        return f"STARTING({m[1]})"
-    if kind == T_RESOURCES:
-        _, s, n, st, md = m
-        flags = "" if st == ST_ABSENT else (" stable" if st else " unstable")
-        return f"RES({s} {CLAIM_NAMES[n]}{flags}{' mach_down' if md else ''})"
-    if kind == T_IPREQ:
-        return f"IPREQ({m[1]} g{m[2]})"
-    return f"IPRESP({m[1]}->{m[2]} g{m[3]})"
+    """A readable message as text (`message_label` of its value)."""
+    return message_label(message_value(m))
 
 
-def _members(mask: int, count: int) -> list[int]:
-    return [k for k in range(count) if mask >> k & 1]
+def _members(mask: int, count: int) -> frozenset:
+    return frozenset(k for k in range(count) if mask >> k & 1)
 
 
 def variables(cfg, s) -> dict:
@@ -59,11 +63,11 @@ def variables(cfg, s) -> dict:
         "rq": ["pending" if s.rq >> g & 1 else "idle" for g in range(G)],
         "chld": [n.chld for n in nodes],
         "md": [_members(n.md, N) for n in nodes],
-        "selfq": [[message_record(m) for m in n.selfq] for n in nodes],
+        "selfq": [[message_value(m) for m in n.selfq] for n in nodes],
         "own": [_members(mask, G) for mask in s.own],
-        "ch": {f"{i}->{j}": [message_record(m) for m in s.ch[i * N + j]]
+        "ch": {(i, j): [message_value(m) for m in s.ch[i * N + j]]
                for i in range(N) for j in range(N) if i != j},
-        "conn": {f"{i}-{j}": bool(s.conn >> (i * N + j) & 1)
+        "conn": {(i, j): bool(s.conn >> (i * N + j) & 1)
                  for i in range(N) for j in range(i + 1, N)},
         "crashes_left": s.crashes_left,
         "restarts_left": s.restarts_left,
@@ -91,38 +95,9 @@ def _variant_variables(cfg, s) -> dict:
     return out
 
 
-def _flat_text(cfg, s) -> dict[str, str]:
-    """Every variable as `name[index]` -> short text, for diffs a person reads."""
-    N = cfg.N
-    flat: dict[str, str] = {}
-    for name, value in variables(cfg, s).items():
-        if name == "selfq":
-            for i, n in enumerate(s.nodes):
-                flat[f"selfq[{i}]"] = "[" + ", ".join(map(message_text, n.selfq)) + "]"
-        elif name == "ch":
-            for i in range(N):
-                for j in range(N):
-                    if i != j:
-                        flat[f"ch[{i}->{j}]"] = "[" + ", ".join(map(message_text, s.ch[i * N + j])) + "]"
-        elif name == "rq":
-            for g, v in enumerate(value):
-                flat[f"rq[g{g}]"] = v
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                flat[f"{name}[{k}]"] = str(v)
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                if name == "own":
-                    v = "{" + ", ".join(f"g{g}" for g in v) + "}"
-                flat[f"{name}[{i}]"] = str(v)
-        else:
-            flat[name] = str(value)
-    return flat
-
-
 def changes(cfg, before, after) -> list[str]:
     """`name: old -> new` for every variable the step changed, in variable order."""
-    old, new = _flat_text(cfg, before), _flat_text(cfg, after)
+    old, new = flat_text(variables(cfg, before)), flat_text(variables(cfg, after))
     return [f"{k}: {old[k]} -> {new[k]}" for k in new if old[k] != new[k]]
 
 

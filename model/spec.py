@@ -163,6 +163,16 @@ class Spec:
                       restarts=self.restarts, link_toggles=self.link_toggles)
 
 
+def shipped(name: str) -> Path | None:
+    """The spec shipped with hacheck under this name (`active-passive`, or
+    `active-passive.toml`), if there is one."""
+    path = Path(name)
+    if path.parent != Path("."):
+        return None
+    found = resources.files("hacheck.specs") / f"{path.stem if path.suffix == '.toml' else name}.toml"
+    return Path(str(found)) if found.is_file() else None
+
+
 def resolve(name_or_path: str | None) -> Path:
     """A spec path, or the name of a spec shipped with hacheck (`active-passive`)."""
     if name_or_path is None:
@@ -170,10 +180,7 @@ def resolve(name_or_path: str | None) -> Path:
     path = Path(name_or_path)
     if path.exists():
         return path
-    shipped = resources.files("hacheck.specs") / f"{path.stem if path.suffix == '.toml' else name_or_path}.toml"
-    if path.parent == Path(".") and shipped.is_file():
-        return Path(str(shipped))
-    return path
+    return shipped(name_or_path) or path
 
 
 def shipped_specs() -> list[str]:
@@ -242,4 +249,5 @@ def _cross_checks(values: dict, data: dict, where: str) -> None:
                         '0 without an email_timer (the repeats are the May 2000 patch\'s)')
 
 
-__all__ = ["KEYS", "Spec", "SpecError", "load", "parse", "resolve", "shipped_specs", "show"]
+__all__ = ["KEYS", "Spec", "SpecError", "load", "parse", "resolve", "shipped", "shipped_specs",
+           "show"]

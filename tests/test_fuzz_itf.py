@@ -129,13 +129,20 @@ ACTIONS = ["BOOT", "DEAD", "HEAR", "CHILD", "SELF", "DELIVER", "LOSE", "DUPLICAT
            "MACHDOWN", "FORCETAKE", "CRASH", "RESTART"]
 
 
+UNIT = "U_OF_UNIT"
+STABILITY = [{"tag": t, "value": UNIT} for t in ("Stable", "Unstable", "Absent")]
+
+
 @st.composite
-def messages(draw, sender: int):
+def messages(draw, sender: int, typed: bool):
+    """A message as hacheck writes it now (a variant of records: `typed`) or wrote before
+    ({"t": kind, ...} records with `st` an integer or "absent")."""
     kind = draw(st.sampled_from(["STARTING", "RES", "IPREQ", "IPRESP", "OTHER"]))
-    m = {"t": kind, "s": {"#bigint": str(sender)}}
+    m = {"s": {"#bigint": str(sender)}}
     if kind == "RES":
+        flags = STABILITY if typed else [{"#bigint": "1"}, {"#bigint": "0"}, "absent"]
         m.update(n=draw(st.sampled_from(["local", "foreign", "all"]) | odd_text),
-                 st=draw(st.sampled_from([{"#bigint": "1"}, {"#bigint": "0"}, "absent"])),
+                 st=draw(st.sampled_from(flags)),
                  md=draw(st.sampled_from([{"#bigint": "0"}, {"#bigint": "1"}])))
     elif kind in ("IPREQ", "IPRESP"):
         m["g"] = draw(bigints)
@@ -143,7 +150,11 @@ def messages(draw, sender: int):
             m["d"] = draw(bigints)
     else:
         m.update(draw(st.dictionaries(names, itf_values, max_size=2)))
-    return m
+    return {"tag": kind, "value": m} if typed else {"t": kind, **m}
+
+
+def channel_key(i: int, j: int) -> dict:
+    return {"#tup": [{"#bigint": str(i)}, {"#bigint": str(j)}]}
 
 
 @st.composite
@@ -151,6 +162,7 @@ def hacheck_like(draw) -> dict:
     n = draw(st.integers(1, 3))
     k = draw(st.integers(1, 6))
     timed = draw(st.booleans())
+    typed = draw(st.booleans())     # the form hacheck writes now, or the one before
     channels = [(i, j) for i in range(n) for j in range(n) if i != j]
     extra = draw(st.dictionaries(names.filter(lambda v: v not in ("ph", "rs", "own", "ch")),
                                  st.just(None), max_size=2))
@@ -172,7 +184,7 @@ def hacheck_like(draw) -> dict:
                 elif q:
                     q.insert(0, q[0])
             for c in draw(st.lists(st.sampled_from(channels), max_size=2)) if channels else ():
-                queues[c] = queues[c] + [draw(messages(c[0]))]
+                queues[c] = queues[c] + [draw(messages(c[0], typed))]
             meta.update(action=draw(st.sampled_from([f"{name}({node})"]) | odd_text),
                         action_name=name, node=node, args=args)
             if timed:
@@ -184,8 +196,10 @@ def hacheck_like(draw) -> dict:
                  "rs": draw(st.lists(st.sampled_from(["INIT", "STARTING", "BOTHSTARTING",
                                                       "RSCRCVD", "STABLE"]), min_size=n,
                                      max_size=n)),
-                 "own": draw(st.lists(st.lists(bigints, max_size=2), min_size=n, max_size=n)),
-                 "ch": {f"{i}->{j}": list(q) for (i, j), q in queues.items()}}
+                 "own": draw(st.lists(st.lists(bigints, max_size=2).map(
+                     (lambda v: {"#set": v}) if typed else list), min_size=n, max_size=n)),
+                 "ch": ({"#map": [[channel_key(i, j), list(q)] for (i, j), q in queues.items()]}
+                        if typed else {f"{i}->{j}": list(q) for (i, j), q in queues.items()})}
         for v in extra:          # a variable of another tool's, changed now and then
             if draw(st.integers(0, 3)) == 0:
                 values[v] = draw(itf_values)

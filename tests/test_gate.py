@@ -56,9 +56,10 @@ def test_a_new_violation_and_count_drift_fail_the_gate_with_the_reason(tmp_path,
     assert "new violation: S1 was HOLDS, is VIOLATED" in out
     assert "count drift: distinct_states" in out
     assert "S1 counterexample" in out and "bad step: FORCETAKE" in out
-    suite = ET.parse(tmp_path / "report" / "junit.xml").getroot()
-    failed = {case.get("name") for case in suite if case.find("failure") is not None}
-    assert failed == {"S1", "counts"} and suite.get("failures") == "2"
+    suites = ET.parse(tmp_path / "report" / "junit.xml").getroot()
+    failed = {case.get("name") for case in suites.iter("testcase")
+              if case.find("failure") is not None}
+    assert failed == {"S1", "counts"} and suites.get("failures") == "2"
     assert (tmp_path / "report" / "summary.md").read_text().startswith("## hacheck gate: FAILED")
 
 
@@ -91,9 +92,27 @@ def test_sarif_points_at_the_spec_and_names_the_bad_action(tmp_path):
     assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"S1"}
     result = next(r for r in run["results"] if r["ruleId"] == "S1")
     assert result["level"] == "note"              # expected: not what fails the gate
-    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-    assert uri.endswith("no-nice-failback.toml")
+    where = result["locations"][0]["physicalLocation"]
+    # the shipped spec is outside the repository: the run's line in gate.toml
+    assert where["artifactLocation"] == {"uri": "gate.toml", "uriBaseId": "%SRCROOT%"}
+    assert where["region"]["startLine"] == 3
     assert result["properties"]["badStep"].startswith("FORCETAKE(")
+    assert len(result["partialFingerprints"]["hacheckViolation/v1"]) == 32
+
+
+def test_sarif_points_at_the_spec_line_when_the_spec_is_beside_the_configuration(tmp_path):
+    shipped = ROOT / "specs" / "no-nice-failback.toml"
+    (tmp_path / "specs").mkdir()
+    shutil.copy(shipped, tmp_path / "specs" / "no-nice-failback.toml")
+    path = config(tmp_path)
+    gate(path, "--update")
+    gate(path)
+    log = json.loads((tmp_path / "report" / "results.sarif").read_text())
+    result = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "S1")
+    where = result["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == "specs/no-nice-failback.toml"
+    line = shipped.read_text().splitlines()[where["region"]["startLine"] - 1]
+    assert re.match(r"\s*\w+\s*=", line), line          # a key line, not a comment
 
 
 def test_a_deliberately_broken_model_fails_the_gate_with_its_counterexample(tmp_path, capsys):

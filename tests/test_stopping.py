@@ -268,7 +268,7 @@ def wait_for_progress(proc, timeout=240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
-        if line.startswith("progress:"):
+        if line.startswith("Progress("):
             return
         if not line and proc.poll() is not None:
             break

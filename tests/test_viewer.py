@@ -22,6 +22,12 @@ from hacheck.tools.view_text import render
 ARTIFACTS = Path(os.environ.get("HACHECK_ARTIFACTS", Path(__file__).parent / "artifacts"))
 
 
+
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch):
+    """The terminal view wraps to the terminal's width; these tests read whole lines."""
+    monkeypatch.setenv("COLUMNS", "1000")
+
 @pytest.fixture(scope="module")
 def timed_trace(tmp_path_factory) -> Path:
     """A real timed counterexample: 1.51, two nodes, no faults (a late boot's forced take)."""
@@ -205,10 +211,10 @@ def _inject(document: dict, strings: dict) -> dict:
     states[-1]["#meta"]["action"] = strings["action"]
     for k, state in enumerate(states):
         state[strings["variable"]] = {"#bigint": str(k)}
-        for queue in state["ch"].values():
+        for _, queue in state["ch"]["#map"]:
             for message in queue:
-                if message["t"] == "RES":
-                    message["n"] = strings["message"]
+                if message["tag"] == "RES":
+                    message["value"]["n"] = strings["message"]
     states[-1]["own"][0] = strings["own"]
     document["vars"].append(strings["variable"])
     return document
@@ -314,7 +320,7 @@ def test_malformed_trace_fields_are_notes_or_one_line_errors_never_tracebacks(tm
         {"ph": ["up"], "ch": {"0->1": "abc"}},
         {"ph": ["up"], "ch": {"0->1": 5}, "#meta": {"args": 3, "node": "x", "time": "t"}}]}))
     assert main(["view", str(odd)]) == 0
-    assert "channel '0->1' is not a list" in capsys.readouterr().out
+    assert 'channel "0->1" is not a list keyed by a pair of nodes' in capsys.readouterr().out
     listed = tmp_path / "listed.itf.json"
     listed.write_text(json.dumps({"states": [1, 2]}))
     assert main(["view", str(listed)]) == 2

@@ -16,7 +16,9 @@ import math
 import os
 import signal
 import sys
+import textwrap
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +32,27 @@ from hacheck.model.config import MAX_NODES
 from hacheck.model.spec import DEFAULT_SPEC, SpecError, load, shipped_specs
 
 MAX_STATES = (1 << 31) - 1    # checker.explorer.MAX_STATES: state ids are 32-bit
+HELP_WIDTH = 79               # columns of every line of --help
+
+
+def paragraphs(text: str) -> str:
+    """The text's paragraphs (blank-line separated) wrapped to HELP_WIDTH columns."""
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), HELP_WIDTH)
+                       for p in text.strip().split("\n\n")) + "\n"
+
+
+USAGE = """\
+hacheck [SPEC] [--nodes N] [--untimed] [options]   check a spec
+       hacheck view TRACE.itf.json [--html OUT.html]      show a counterexample
+       hacheck gate [--config gate.toml] [--tier T]       the pre-merge gate"""
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written (pre-wrapped by `paragraphs`); options wrapped to
+    HELP_WIDTH whatever the terminal."""
+
+    def __init__(self, prog):
+        super().__init__(prog, width=HELP_WIDTH, max_help_position=30)
 
 DESCRIPTION = """\
 Check heartbeat's nice_failback resource acquisition (heartbeat.c 1.51, June 2000) for
@@ -52,7 +75,7 @@ EPILOG = f"""\
 SPEC is a spec file (TOML) or the name of a shipped spec: {', '.join(shipped_specs())}.
 Default: {DEFAULT_SPEC}. `hacheck view TRACE.itf.json [--html OUT.html]` shows a
 counterexample (`hacheck view --help`); `hacheck gate` is the pre-merge gate
-(`hacheck gate --help`).
+(`hacheck gate --help`). `python -m hacheck` is the same command.
 
 Ctrl-C (SIGINT) or SIGTERM ends the run at its next check, in any phase, with the
 report of what was found so far; so do --time-limit, --max-states and --memory-limit.
@@ -70,8 +93,9 @@ def default_workers() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hacheck", description=DESCRIPTION, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="hacheck", usage=USAGE,
+                                description=paragraphs(DESCRIPTION),
+                                epilog=paragraphs(EPILOG), formatter_class=Formatter)
     p.add_argument("spec", nargs="?", metavar="SPEC", help="spec file or shipped spec name")
     p.add_argument("--nodes", type=int, metavar="N",
                    help=f"number of nodes, 1..{MAX_NODES} (overrides the spec; with the "
@@ -132,10 +156,11 @@ exit codes: 0 shown; 2 the file cannot be read or drawn (the message says why);
 
 
 def view_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="hacheck view", description=VIEW_DESCRIPTION,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="hacheck view", description=paragraphs(VIEW_DESCRIPTION),
+                                formatter_class=Formatter)
     p.add_argument("trace", metavar="TRACE.itf.json")
     p.add_argument("--html", metavar="OUT.html", help="write the web page here")
+    p.add_argument("--version", action="version", version=f"hacheck {__version__}")
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
@@ -175,16 +200,19 @@ GATE_FAILED = 4
 
 
 def gate_main(argv: list[str], budget: Budget) -> int:
-    p = argparse.ArgumentParser(prog="hacheck gate", description=GATE_DESCRIPTION,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="hacheck gate", description=paragraphs(GATE_DESCRIPTION),
+                                formatter_class=Formatter)
     p.add_argument("--config", default="gate.toml", metavar="FILE",
                    help="the gate configuration (default gate.toml)")
     p.add_argument("--tier", choices=("quick", "full"), default="quick",
                    help="quick: the runs of tier quick; full: every run (default quick)")
     p.add_argument("--update", action="store_true",
                    help="record the results as the expectations (and show what changed)")
-    p.add_argument("--out", default="gate-report", metavar="DIR",
-                   help="where the reports go (default gate-report)")
+    p.add_argument("--out", metavar="DIR",
+                   help="write the reports (summary.md, junit.xml, results.sarif) and the "
+                        "counterexamples here; without it, only the summary is printed and "
+                        "the counterexamples go to a temporary directory it names")
+    p.add_argument("--version", action="version", version=f"hacheck {__version__}")
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
@@ -195,21 +223,19 @@ def gate_main(argv: list[str], budget: Budget) -> int:
         runs = [r for r in runs if args.tier == "full" or r.tier == "quick"]
         gate.check_runs(runs, args.config)
         gate.check_expectations(runs, base, args.update)
-        out = gate.output_directory(args.out)
+        out = gate.output_directory(args.out) if args.out else gate.scratch_directory()
     except ConfigError as e:
         print(f"hacheck gate: error: {e}", file=sys.stderr)
         return int(ExitCode.USAGE)
     outcomes = gate.run_gate(runs, base, out, args.update, _notice, budget)
-    summary = gate.markdown(outcomes)
-    try:
-        (out / "summary.md").write_text(summary, encoding="utf-8")
-        (out / "junit.xml").write_text(gate.junit(outcomes), encoding="utf-8")
-        (out / "results.sarif").write_text(json.dumps(gate.sarif(outcomes, __version__),
-                                                      indent=1), encoding="utf-8")
-    except OSError as e:
-        print(f"hacheck gate: error: cannot write the reports in {out}: {e.strerror}",
-              file=sys.stderr)
-        return int(ExitCode.USAGE)
+    summary = gate.markdown(outcomes, out)
+    if args.out:
+        try:
+            gate.write_reports(outcomes, out, summary, __version__)
+        except OSError as e:
+            print(f"hacheck gate: error: cannot write the reports in {out}: {e.strerror}",
+                  file=sys.stderr)
+            return int(ExitCode.USAGE)
     print(summary, end="")
     if any(o.problems for o in outcomes):
         return GATE_FAILED
@@ -232,10 +258,28 @@ def _write_page(view, out: str) -> int:
     return 0
 
 
-def _progress(info: dict) -> None:
-    print(f"progress: {info['generated']:,} states generated, {info['distinct']:,} distinct, "
-          f"queue {info['queue']:,}, depth {info['depth']}, {info['rate']:,.0f} states/s",
-          file=sys.stderr, flush=True)
+class Progress:
+    """The periodic progress line, in TLC's format (tools that read TLC's output read
+    ours): `Progress(depth) at YYYY-MM-DD HH:MM:SS: N states generated (N s/min), N
+    distinct states found (N ds/min), N states left on queue.` The rates are per minute
+    over the time since the previous line."""
+
+    def __init__(self, clock=time.monotonic, now=time.localtime, stream=None):
+        self.clock, self.now, self.stream = clock, now, stream
+        self.last = None          # (time, generated, distinct) at the previous line
+
+    def __call__(self, info: dict) -> None:
+        t = self.clock()
+        previous = self.last or (t - max(info.get("elapsed", 0.0), 1e-9), 0, 0)
+        minutes = max(t - previous[0], 1e-9) / 60
+        self.last = (t, info["generated"], info["distinct"])
+        print(f"Progress({info['depth']}) at {time.strftime('%Y-%m-%d %H:%M:%S', self.now())}: "
+              f"{info['generated']:,} states generated "
+              f"({(info['generated'] - previous[1]) / minutes:,.0f} s/min), "
+              f"{info['distinct']:,} distinct states found "
+              f"({(info['distinct'] - previous[2]) / minutes:,.0f} ds/min), "
+              f"{info['queue']:,} states left on queue.",
+              file=self.stream or sys.stderr, flush=True)
 
 
 def _notice(text: str) -> None:
@@ -387,7 +431,7 @@ def check_main(argv: list[str], budget: Budget) -> int:
     try:
         run = check(spec, nodes=args.nodes, symmetry=not args.no_symmetry,
                     reduce=not args.no_por, keep_going=args.keep_going,
-                    progress=None if args.quiet else _progress, trace_out=args.trace_out,
+                    progress=None if args.quiet else Progress(), trace_out=args.trace_out,
                     fingerprint=args.fingerprint, workers=args.workers or default_workers(),
                     notice=None if args.quiet else _notice, timed=not args.untimed,
                     explain=args.explain, budget=budget)

@@ -1,7 +1,14 @@
-"""Traces as ITF, the Informal Trace Format of Apalache and Quint (`*.itf.json`).
+"""Traces as ITF, the Informal Trace Format of Apalache and Quint (`*.itf.json`, ADR-015:
+https://apalache-mc.org/docs/adr/015adr-trace.html).
 
-Integers are written as {"#bigint": "..."}, lists as JSON arrays, records as objects; each
-state's `#meta` records its index and the action that led to it.
+The file's types follow the typed values of a state (`checker.trace`): integers as
+{"#bigint": "..."}, sequences as JSON arrays, tuples as {"#tup": [...]}, sets as
+{"#set": [...]} (members in a fixed order), records as objects, maps with other keys
+as {"#map": [[key, value], ...]}, and a case of a sum type as {"tag": ..., "value": ...}
+(a case with no value has the empty tuple). Every field has one type across states, as
+Quint and itf-py expect. Each state's `#meta` records its index and the action that led
+to it (and, in a timed trace, its timestamp). In a lasso, `loop` is the index of the
+state the run returns to: the last state of `states` equals `states[loop]`.
 """
 
 from __future__ import annotations
@@ -9,16 +16,30 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hacheck.checker.trace import Variant
+
 
 def itf_value(value):
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, bool) or isinstance(value, str):
         return value
     if isinstance(value, int):
         return {"#bigint": str(value)}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, Variant):
+        return {"tag": value.tag, "value": itf_value(value.value)}
+    if isinstance(value, list):
         return [itf_value(v) for v in value]
+    if isinstance(value, tuple):
+        return {"#tup": [itf_value(v) for v in value]}
+    if isinstance(value, frozenset):
+        try:
+            members = sorted(value)
+        except TypeError:           # members of several types: any fixed order will do
+            members = sorted(value, key=lambda v: json.dumps(itf_value(v), sort_keys=True))
+        return {"#set": [itf_value(v) for v in members]}
     if isinstance(value, dict):
-        return {str(k): itf_value(v) for k, v in value.items()}
+        if all(isinstance(k, str) for k in value):
+            return {k: itf_value(v) for k, v in value.items()}
+        return {"#map": [[itf_value(k), itf_value(v)] for k, v in value.items()]}
     raise TypeError(f"cannot write {value!r} to ITF")
 
 

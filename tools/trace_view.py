@@ -32,6 +32,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hacheck.checker.trace import Variant
+from hacheck.model.notation import ABSENT, STABILITY, flat_text, notation, short_label
+
 MAX_BYTES = 256 * 2**20     # a trace file larger than this is refused
 MAX_DEPTH = 100             # JSON nesting: hacheck's traces have 7 levels
 MAX_STATES = 100_000        # a longer trace is refused (hacheck's are shortest runs)
@@ -221,10 +224,19 @@ def brief(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def plain(value):
-    """An ITF value as plain Python: big integers as int, sets and tuples as lists, maps
-    as dicts (keys that are not strings as their JSON), records as dicts without
-    `#meta`. A malformed value raises _Malformed."""
+    """An ITF value as the typed values of `checker.trace`: big integers as int, sets as
+    frozensets (as tuples if a member cannot be hashed), tuples as tuples, maps as dicts
+    (a key that cannot be hashed as its JSON), records as dicts without `#meta`, a
+    {"tag": ..., "value": ...} record as a Variant. A malformed value raises _Malformed."""
     if isinstance(value, str):
         return clean(value)
     if value is None or isinstance(value, (bool, int, float)):
@@ -241,6 +253,12 @@ def plain(value):
     if not isinstance(value, dict):
         raise _Malformed(f"{brief(value)} is not an ITF value")
     kinds = [k for k in WRAPPERS if k in value]
+    if not kinds and set(value) == {"tag", "value"} and isinstance(value["tag"], str):
+        try:
+            return Variant(clean(value["tag"]), plain(value["value"]))
+        except _Malformed as e:
+            e.path.append(".value")
+            raise
     if not kinds:
         out = {}
         for k, v in value.items():
@@ -271,10 +289,13 @@ def plain(value):
             raise _Malformed(f"{brief(value)} is not a {'set' if kind == '#set' else 'tuple'}"
                              f" ({kind} holds a list)")
         try:
-            return plain(content)
+            members = tuple(plain(content))
         except _Malformed as e:
             e.path.append(f".{kind}")
             raise
+        if kind == "#set" and all(_hashable(m) for m in members):
+            return frozenset(members)
+        return members
     if not isinstance(content, list):
         raise _Malformed(f"{brief(value)} is not a map (#map holds a list of [key, value])")
     out = {}
@@ -288,7 +309,7 @@ def plain(value):
         except _Malformed as e:
             e.path.append(f".#map[{i}]")
             raise
-        out[k if isinstance(k, str) else json.dumps(k)] = v
+        out[k if _hashable(k) else brief(k, 200)] = v
     return out
 
 
@@ -441,6 +462,21 @@ def _step_meta(record: dict, index: int, notes: _Notes) -> tuple:
     return clean(action), clean(name) if name else None, node, args, time
 
 
+def _variables(record: dict) -> dict:
+    """A state's variables, each as a typed value (the state is a record of variables
+    even when a variable is named like an ITF wrapper, `#set`)."""
+    out = {}
+    for name, value in record.items():
+        if name == "#meta":
+            continue
+        try:
+            out[clean(name)] = plain(value)
+        except _Malformed as e:
+            e.path.append(_key_path("", name))
+            raise
+    return out
+
+
 def view_of(document: dict) -> TraceView:
     problems = []
     meta = _meta_texts(document.get("#meta"), problems)
@@ -451,7 +487,7 @@ def view_of(document: dict) -> TraceView:
             raise TraceFileError(f"states[{index}]: {brief(record, 40)} is not a state (an "
                                  "object of variables)")
         try:
-            state = plain({k: v for k, v in record.items() if k != "#meta"})
+            state = _old_messages(_variables(record))
         except _Malformed as e:
             raise TraceFileError(f"{e.where(f'states[{index}]')}: {e.message}") from None
         steps.append(Step(index, *_step_meta(record, index, notes), state))
@@ -497,33 +533,35 @@ def view_of(document: dict) -> TraceView:
     return TraceView(meta, variables, steps, nodes, messages, loop, problems)
 
 
-def flatten(value, prefix: str, out: dict) -> None:
-    if isinstance(value, dict) and value and not {"t", "s"} <= set(value):
-        for k, v in value.items():
-            flatten(v, f"{prefix}[{k}]", out)
-    elif isinstance(value, list) and value and all(isinstance(v, (list, dict, int, str, bool))
-                                                   for v in value) \
-            and not all(isinstance(v, dict) and "t" in v for v in value) \
-            and prefix.count("[") == 0:
-        for k, v in enumerate(value):
-            flatten(v, f"{prefix}[{k}]", out)
-    else:
-        out[prefix] = text(value)
+def old_message(value):
+    """A message of the ITF files hacheck wrote before ADR-015 types ({"t": "RES", "s": 0,
+    "n": "local", "st": 1 or "absent", "md": 0}) as the variant it writes now; any other
+    value as it is."""
+    if not (isinstance(value, dict) and isinstance(value.get("t"), str)):
+        return value
+    fields = {k: v for k, v in value.items() if k != "t"}
+    if "st" in fields:
+        st = fields["st"]
+        fields["st"] = STABILITY.get(st, ABSENT) if type(st) is int else ABSENT
+    return Variant(value["t"], fields)
 
 
-def text(value) -> str:
-    if isinstance(value, dict) and "t" in value:
-        return message_label(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(text(v) for v in value) + "]"
-    return str(value)
+def _old_messages(state: dict) -> dict:
+    """Old files: their messages, in `ch` and `selfq`, as variants."""
+    for name in ("ch", "selfq"):
+        value = state.get(name)
+        if isinstance(value, dict):
+            state[name] = {k: [old_message(m) for m in q] if isinstance(q, list) else q
+                           for k, q in value.items()}
+        elif isinstance(value, list):
+            state[name] = [[old_message(m) for m in q] if isinstance(q, list) else q
+                           for q in value]
+    return state
 
 
 def flat_state(state: dict) -> dict:
-    out = {}
-    for name, value in state.items():
-        flatten(value, name, out)
-    return out
+    """Every variable's text, split by node, group or pair (`model.notation`)."""
+    return flat_text(state)
 
 
 def _diff(old: dict, new: dict) -> list:
@@ -534,34 +572,21 @@ def changes(before: dict, after: dict) -> list:
     return _diff(flat_state(before), flat_state(after))
 
 
-def message_label(m: dict) -> str:
-    """`STARTING`, `RES local stable`, `IPREQ g1`, `IPRESP g1 to 0`; other tools'
-    messages as their JSON."""
-    kind = m.get("t")
-    if kind == "STARTING":
-        return "STARTING"
-    if kind == "RES":
-        st = m.get("st")
-        flag = {1: " stable", 0: " unstable"}.get(st, "") if type(st) is int else ""
-        return f"RES {m.get('n')}{flag}{' mach_down' if m.get('md') else ''}"
-    if kind == "IPREQ":
-        return f"IPREQ g{m.get('g')}"
-    if kind == "IPRESP":
-        return f"IPRESP g{m.get('g')} to {m.get('d')}"
-    return json.dumps({k: v for k, v in m.items() if k != "s"})
-
-
 _CHANNEL = re.compile(r"([0-9]{1,9})->([0-9]{1,9})")
 
 
-def _channel(key: str):
-    """(i, j) of a channel named "i->j" (node numbers, >= 0); None for another name."""
-    match = _CHANNEL.fullmatch(key)
+def _channel(key):
+    """(i, j) of a channel: the key (i, j) of the map `ch` (node numbers, >= 0), or in an
+    old file the name "i->j"; None for anything else."""
+    if isinstance(key, tuple) and len(key) == 2 and all(
+            type(x) is int and 0 <= x < 10 ** 9 for x in key):
+        return key
+    match = _CHANNEL.fullmatch(key) if isinstance(key, str) else None
     return (int(match[1]), int(match[2])) if match else None
 
 
 def _labels(queue: list) -> list[str]:
-    return [message_label(m) if isinstance(m, dict) else text(m) for m in queue]
+    return [short_label(m) if isinstance(m, Variant) else notation(m) for m in queue]
 
 
 def follow_messages(steps: list, problems: list) -> list:
@@ -572,8 +597,8 @@ def follow_messages(steps: list, problems: list) -> list:
     for key, content in steps[0].state["ch"].items():
         pair = _channel(key)
         if pair is None or not isinstance(content, list):
-            problems.append(f"channel {key!r} is not a list named `i->j`: its messages are "
-                            "not drawn")
+            problems.append(f"channel {brief(key, 40)} is not a list keyed by a pair of "
+                            "nodes: its messages are not drawn")
             continue
         queues[key] = [Message(*pair, label, 0) for label in _labels(content)]
         messages += queues[key]
@@ -583,8 +608,8 @@ def follow_messages(steps: list, problems: list) -> list:
             if key not in queues:
                 continue
             if not isinstance(content, list):
-                problems.append(f"step {step.index}: channel {key!r} is not a list; its "
-                                "messages are not drawn from here on")
+                problems.append(f"step {step.index}: channel {brief(key, 40)} is not a list; "
+                                "its messages are not drawn from here on")
                 del queues[key]
                 continue
             pending = queues[key]
@@ -608,8 +633,8 @@ def follow_messages(steps: list, problems: list) -> list:
                 messages.append(copy)
                 fresh = []
             else:
-                problems.append(f"step {step.index}: queue {key} changed in a way the viewer "
-                                "cannot follow; its messages are drawn from here on")
+                problems.append(f"step {step.index}: queue {brief(key, 40)} changed in a way "
+                                "the viewer cannot follow; its messages are drawn from here on")
                 for m in pending:
                     m.end, m.fate = step.index, "dropped"
                 pending.clear()

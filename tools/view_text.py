@@ -1,8 +1,10 @@
 """`hacheck view TRACE`: a counterexample in the terminal.
 
-The steps with time, node and action and the variables each step changed; the violating
-step marked; then a compact message sequence chart, one column per node. Colour only on a
-terminal, and never when NO_COLOR is set (https://no-color.org).
+The steps with time, node and action and the variables each step changed (in the
+model's notation, as the report shows them: `own[0]: {} -> {g2}`), wrapped to the
+terminal's width at spaces, never inside a word; the violating step marked; then a
+compact message sequence chart, one column per node. Colour only on a terminal, and
+never when NO_COLOR is set to a non-empty value (https://no-color.org).
 
 Every string from the trace goes through `safe` first: a trace is untrusted input, and
 its control characters (escape sequences, carriage returns, bidirectional overrides) are
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import textwrap
 
 from hacheck.tools.trace_view import TraceView
 
@@ -54,22 +58,64 @@ class Style:
 
 
 def use_colour(stream) -> bool:
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    """Colour on a terminal, unless NO_COLOR is set to a non-empty value (an empty one,
+    by no-color.org, does not count)."""
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+
+
+CHANGE_INDENT = 24
+NBSP = "\xa0"    # textwrap breaks at ASCII spaces only
+
+
+def _keep_together(text: str) -> str:
+    """Spaces inside parentheses made unbreakable: a message `RES(0 local stable)` is
+    one word to the wrapping."""
+    out, depth = [], 0
+    for c in text:
+        depth += (c == "(") - (c == ")")
+        out.append(NBSP if c == " " and depth > 0 else c)
+    return "".join(out)
+
+
+def terminal_width() -> int:
+    """The terminal's columns (COLUMNS if set, else the terminal's, else 80)."""
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, width=width, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [text]
+
+
+def wrapped_change(name: str, old: str, new: str, st, width: int) -> list[str]:
+    """`name: old -> new`, wrapped at spaces to `width` columns, continued under the
+    old value; styled after wrapping, so that escape codes take no room."""
+    text = _keep_together(f"{name}: {old} -> {new}")
+    lines = [line.replace(NBSP, " ") for line in textwrap.wrap(
+        text, width=max(20, width - CHANGE_INDENT), subsequent_indent=" " * (len(name) + 2),
+        break_long_words=False, break_on_hyphens=False)] or [text]
+    first = lines[0]
+    if first.startswith(name + ":"):
+        first = st.changed(name) + first[len(name):]
+    return [" " * CHANGE_INDENT + first] + [" " * CHANGE_INDENT + line for line in lines[1:]]
 
 
 def _time(step) -> str:
     return f"{step.time:9.3f}" if step.time is not None else f"{'':>9}"
 
 
-def render(view: TraceView, colour: bool = False) -> str:
+def render(view: TraceView, colour: bool = False, width: int | None = None) -> str:
     st = Style(colour)
+    width = width or terminal_width()
     meta = {k: safe(v) for k, v in view.meta.items()}
     out = [st.bold(safe(view.title) + (f" ({meta['source']})" if meta.get("source") else ""))]
     if view.meta.get("explanation"):     # its lines kept, each line made safe
-        out += [safe(line) for line in view.meta["explanation"].splitlines()]
+        out += [w for line in view.meta["explanation"].splitlines()
+                for w in _wrap(safe(line), width)]
     if view.meta.get("condition"):
-        out += [safe(line) for line in f"possible when: {view.meta['condition']}".splitlines()]
-    out += [f"note: {safe(p)}" for p in view.problems]
+        out += [w for line in f"possible when: {view.meta['condition']}".splitlines()
+                for w in _wrap(safe(line), width, "    ")]
+    out += [w for p in view.problems for w in _wrap(f"note: {safe(p)}", width, "      ")]
     out += ["", f"{'':2}{'#':>4} {'time (s)' if view.timed else '':>9}  node  action"]
     bad = view.violating_step
     for step in view.steps[1:]:
@@ -80,7 +126,7 @@ def render(view: TraceView, colour: bool = False) -> str:
         action = st.bad(safe(step.action)) if step.index == bad else safe(step.action)
         out.append(f"{mark}{step.index:>4} {_time(step)}  {node:<4}  {action}{loop}")
         for name, old, new in step.changes:
-            out.append(f"{'':24}{st.changed(safe(name))}: {safe(old)} -> {safe(new)}")
+            out += wrapped_change(safe(name), safe(old), safe(new), st, width)
         if step.index == bad and meta.get("property"):
             out.append(f"{'':24}{st.bad('breaks ' + meta['property'])}")
     if view.nodes:

@@ -44,8 +44,10 @@ from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
-from hacheck.checker.trace import replay
-from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
+from hacheck.checker.zonestore import ZoneStore
+from hacheck.checker.trace import Step, Trace, replay
+from hacheck.checker.verdict import (NO_TIMESTAMPS, CheckResult, PropertyResult, Statistics,
+                                     Timing, Verdict)
 
 
 class ModelBoundError(Exception):
@@ -53,6 +55,9 @@ class ModelBoundError(Exception):
 
 
 Progress = Callable[[dict], None]
+# a symbolic model's counterexamples are abstract paths: `witness(trace, loop, poll)` times
+# a real run along one (checker.verdict.Timing), and the verdict is what it finds
+Witness = Callable[..., Timing]
 
 VIOLATION_FOUND = "violation found"
 MAX_STATES = (1 << 31) - 1    # ids are int32 in the parent links and the edge graph
@@ -111,6 +116,8 @@ def explore(
     workers: int = 1,
     budget: Budget | None = None,
     phase: str = "state search",
+    witness: Witness | None = None,
+    reached: list | None = None,
 ) -> CheckResult:
     """Explore the reachable states of `model` and check every `always` property on each.
 
@@ -119,6 +126,15 @@ def explore(
     may cut the search short (signals, time, memory); `max_states`, if given, is this
     search's own state budget (else the budget's), `time_limit` is used only without a
     `budget`.
+
+    A timed model (`model.zone_layout`) is searched the same way over symbolic states,
+    with a passed list of zones; each counterexample is then handed to `witness`, if
+    given, within the run's budget: with a real, timed run the verdict stands (with its
+    times), without one a lasso is INCOMPLETE (the cycle may be Zeno or an artefact of
+    the abstraction) and any other counterexample an internal ERROR (a zone search is
+    exact for reachability). The report counts the discrete states real runs reach (the
+    distinct `model.discrete_rows` of the stored keys); `reached`, if given, receives
+    them as an array of rows.
     """
     budget = budget_of(budget, max_states, time_limit)
     budget.start_clock()
@@ -132,10 +148,14 @@ def explore(
     edges = EdgeLog() if cycles else None
     first_violation: dict[str, int] = {}
     violating = {p.name: 0 for p in invariants + settled}
-    store = (FingerprintStore if fingerprint else ExactStore)(model.width)
+    if model.zone_layout is not None:        # a timed model: zones, with inclusion
+        store = ZoneStore(model.width, *model.zone_layout)
+    else:
+        store = (FingerprintStore if fingerprint else ExactStore)(model.width)
     parents = _Parents()
     started = time.perf_counter()
-    counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0}
+    counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
+                "skipped": 0}
     next_rows: list[np.ndarray] = []     # fingerprint mode: the rows of the next level
 
     def add(buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
@@ -148,7 +168,7 @@ def explore(
     def insert(buffer, index, parent_ids, depth):
         words = buffer.view(np.uint64)
         hashes = np.empty(len(index), dtype=np.uint64)
-        hash_rows(words, index, hashes)
+        hash_rows(words[:, :store.hash_words], index, hashes)
         limit = max_states if max_states is not None else MAX_STATES
         ids, new, looked_at = store.insert(words, index, hashes, limit)
         if new.any():
@@ -173,22 +193,24 @@ def explore(
                              "state ids are 32-bit)"))
         return ids, new
 
-    def expand(rows: np.ndarray, first_id: int, level: int) -> None:
+    def expand(rows: np.ndarray, row_ids: np.ndarray, level: int) -> None:
         succ = model.successors(rows, symmetry, reduce)
         counters["transitions"] += len(succ)
-        ids, new = add(succ.buffer, succ.index, first_id + succ.source, level)
+        ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level)
         if settled or cycles:
             protocol = ~model.is_environment(succ.action)
             if edges is not None:
                 budget.check(edges.growth_bytes(int(protocol.sum())))
-                edges.extend(first_id + succ.source[protocol], ids[protocol])
+                edges.extend(row_ids[succ.source[protocol]], ids[protocol])
             busy = np.bincount(succ.source[protocol], minlength=len(rows))
-            for r in np.flatnonzero(busy == 0):    # quiescent: only faults or boots left
-                state = model.decode(rows[r])
+            # quiescent: only faults or boots left, and time may pass for ever
+            idle = np.flatnonzero((busy == 0) & model.time_can_pass(rows))
+            for r in idle:
+                state = model.observe(model.decode(rows[r]))
                 for prop in settled:
                     if not prop.holds(state):
                         violating[prop.name] += 1
-                        first_violation.setdefault(prop.name, first_id + int(r))
+                        first_violation.setdefault(prop.name, int(row_ids[r]))
         if not reduce or not succ.reduced.any():
             return
         counters["reduced"] += int(succ.reduced.sum())
@@ -202,7 +224,7 @@ def explore(
             counters["full_expansions"] += len(again)
             full = model.successors(rows[again], symmetry, False)
             counters["transitions"] += len(full)
-            add(full.buffer, full.index, first_id + again[full.source], level)
+            add(full.buffer, full.index, row_ids[again[full.source]], level)
 
     def search() -> None:
         initial = model.initial_rows()
@@ -217,17 +239,24 @@ def explore(
         batch = max(1, model.batch_size)
         while hi > lo:
             level += 1
+            skipped = store.skipped(lo, hi)    # zones covered at this level or before
             for start in range(lo, hi, batch):
                 end = min(hi, start + batch)
                 rows = frontier[start - lo:end - lo] if fingerprint else store.rows(start, end)
-                expand(rows, start, level)
+                row_ids = np.arange(start, end, dtype=np.int64)
+                keep = ~skipped[start - lo:end - lo]
+                if not keep.all():
+                    rows, row_ids = rows[keep], row_ids[keep]
+                    counters["skipped"] += int((~keep).sum())
+                expand(rows, row_ids, level)
                 budget.check()
                 now = time.perf_counter()
                 if progress is not None and now - last_report >= progress_interval:
                     last_report = now
                     progress({"generated": counters["transitions"], "distinct": len(store),
                               "queue": len(store) - end, "depth": level,
-                              "rate": len(store) / (now - started)})
+                              "rate": len(store) / (now - started),
+                              "elapsed": now - started})
             lo, hi = hi, len(store)
             if fingerprint:
                 frontier = (np.concatenate(next_rows) if next_rows
@@ -256,16 +285,26 @@ def explore(
         workers=workers, reduced_states=counters["reduced"],
         full_expansions=counters["full_expansions"],
     )
+    same = None
+    if isinstance(store, ZoneStore):
+        same = store.within
+        stats.symbolic = True
+        discrete = _distinct(model.discrete_rows(store.keys_rows(), symmetry))
+        stats.discrete_states = len(discrete)
+        if reached is not None:
+            reached.append(discrete)
+        stats.covered_states = int((store.covered_by[:len(store)] >= 0).sum())
+        stats.skipped_states = counters["skipped"]
     if edges is not None:
         stats.protocol_edges = edges.count
         stats.bytes_per_edge = 8.0
     results = []
     for prop in settled:
         results.append(_settled_result(model, prop, first_violation, violating, stats,
-                                       parents, store, symmetry))
+                                       parents, store, symmetry, same))
     for prop in cycles:
         results.append(_cycle_phase(model, prop, stats, edges, parents, store, symmetry,
-                                    budget))
+                                    budget, same))
     for prop in invariants:
         notes = []
         if prop.name in first_violation:
@@ -281,8 +320,8 @@ def explore(
                     notes.append(NOT_SHORTEST.format(reason=unreduced.statistics.stop_reason))
                     stats.cut(unreduced.statistics.stop_reason)
             if trace is None:
-                trace = replay(model, path, symmetry, store.identity_of)
-            explanation = prop.explain(trace.final) if prop.explain else ""
+                trace = replay(model, path, symmetry, store.identity_of, same)
+            explanation = prop.explain(model.observe(trace.final)) if prop.explain else ""
             verdict = Verdict.VIOLATED
         else:
             trace, explanation = None, ""
@@ -292,20 +331,85 @@ def explore(
             violating_states=violating[prop.name], trace=trace, explanation=explanation,
             notes=notes,
         ))
+    if witness is not None:
+        for result in results:
+            if result.trace is not None:
+                _witness_step(model, result, witness, budget, stats)
     order = [p.name for p in properties]
     results.sort(key=lambda r: order.index(r.name))
-    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce)
+    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce,
+                       mode="timed" if same is not None else "untimed")
 
 
-def _settled_result(model, prop, first_violation, violating, stats, parents, store, symmetry):
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """The distinct rows, in byte order."""
+    rows = np.ascontiguousarray(rows)
+    if not len(rows):
+        return rows
+    unique = np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel())
+    return unique.view(np.uint8).reshape(len(unique), rows.shape[1])
+
+
+NO_REAL_CYCLE = ("the symbolic graph has a cycle of protocol actions, but no real run "
+                 "repeating it while time passes was found (it may be Zeno or an artefact "
+                 "of the zone abstraction)")
+NO_REAL_RUN = ("internal error: the counterexample failed the independent timing check, "
+               "so it is not shown: {problems}")
+
+
+def _witness_step(model, result: PropertyResult, witness, budget: Budget,
+                  stats: Statistics) -> None:
+    """Time the counterexample of `result` (see `explore`); its states become what the
+    properties read of them (`model.observe`)."""
+    phase = f"timestamps of the {result.name} counterexample"
+    try:
+        with budget.phase(phase):
+            budget.check()
+            found = witness(result.trace, result.loop, budget.check)
+    except (Stopped, MemoryError) as stop:
+        reason = (stop.reason if isinstance(stop, Stopped)
+                  else budget.out_of_memory(stop, phase))
+        stats.cut(reason)
+        if result.loop is not None:     # a cycle is a verdict only with a real run
+            _undecided(result, f"not decided: the {phase} was cut short ({reason})")
+        else:
+            result.notes.append(NO_TIMESTAMPS.format(reason=reason))
+            result.trace = _observed(model, result.trace)
+        return
+    if found.times is None and result.loop is not None:
+        _undecided(result, NO_REAL_CYCLE)
+    elif found.times is None or found.problems:
+        problems = found.problems or ["no timestamps exist for a run the search reached"]
+        result.verdict = Verdict.ERROR
+        result.explanation = NO_REAL_RUN.format(problems="; ".join(problems[:3]))
+        result.trace, result.loop = None, None
+    else:
+        result.trace = _observed(model, result.trace)
+        result.times = list(found.times[:len(result.trace)])
+        result.condition = found.condition
+
+
+def _undecided(result: PropertyResult, why: str) -> None:
+    result.verdict, result.explanation = Verdict.INCOMPLETE, why
+    result.trace, result.loop, result.times = None, None, None
+
+
+def _observed(model, trace: Trace) -> Trace:
+    return Trace(model.observe(trace.initial),
+                 tuple(Step(s.action, model.observe(s.state)) for s in trace.steps))
+
+
+def _settled_result(model, prop, first_violation, violating, stats, parents, store, symmetry,
+                    same):
     if prop.name not in first_violation:
         verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
         return PropertyResult(prop.name, prop.description, prop.kind, verdict)
     path = [store.identity(i) for i in parents.path(first_violation[prop.name])]
-    trace = replay(model, path, symmetry, store.identity_of)
+    trace = replay(model, path, symmetry, store.identity_of, same)
     return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
                           violating_states=violating[prop.name], trace=trace,
-                          explanation=prop.explain(trace.final) if prop.explain else "")
+                          explanation=(prop.explain(model.observe(trace.final))
+                                       if prop.explain else ""))
 
 
 def cut_short(prop, reason: str, what: str) -> PropertyResult:
@@ -314,7 +418,7 @@ def cut_short(prop, reason: str, what: str) -> PropertyResult:
                           explanation=f"not decided: {what} was cut short ({reason})")
 
 
-def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget):
+def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget, same):
     """The cycle search for a `terminates` property, under the budget: if it is cut
     short, the property is undecided and the run incomplete."""
     phase = f"cycle search for {prop.name}"
@@ -322,7 +426,7 @@ def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget):
         with budget.phase(phase):
             budget.check()
             return _cycle_result(model, prop, stats, edges, parents, store, symmetry,
-                                 budget.check)
+                                 budget.check, same)
     except Stopped as stop:
         reason = stop.reason
     except MemoryError as error:
@@ -331,9 +435,11 @@ def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget):
     return cut_short(prop, reason, "the cycle search")
 
 
-def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll):
+def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, same):
     """A cycle among the edges recorded is real even if the search was cut short (every
-    edge joins two reachable states), so only HOLDS needs a complete search."""
+    edge joins two reachable states), so only HOLDS needs a complete search. Of symbolic
+    states, the lasso closes on a discrete state (decoded states compare their discrete
+    parts); whether a real run repeats it is the witness's to say."""
     src, dst = edges.edges()
     start = find_cycle(len(store), src, dst)
     if start is None:
@@ -342,8 +448,12 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll):
     loop = shortest_loop(len(store), src, dst, start, poll)
     closed = close_lasso(
         lambda ids: replay(model, [store.identity(i) for i in ids], symmetry,
-                           store.identity_of),
+                           store.identity_of, same),
         parents.path(start), loop[1:] + [start], lambda a, b: a == b, poll)
+    if closed is None and same is not None:
+        return PropertyResult(prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
+                              explanation="a cycle of symbolic states does not close on a "
+                                          "concrete state")
     if closed is None:
         raise RuntimeError("lasso: the loop does not close on a concrete state")
     trace, loop_index = closed
@@ -356,7 +466,8 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll):
 def _violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:
     if prop.violated is not None:
         return np.asarray(prop.violated(rows), dtype=np.bool_)
-    return np.array([not prop.holds(model.decode(r)) for r in rows], dtype=np.bool_)
+    return np.array([not prop.holds(model.observe(model.decode(r))) for r in rows],
+                    dtype=np.bool_)
 
 
 def _set_threads(workers: int) -> int:

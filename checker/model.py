@@ -14,7 +14,16 @@ batches, so a model can compute successors without building an object per state:
   satisfy the cycle proviso by themselves (a static proviso) sets `static_proviso`;
   otherwise the engine checks it and asks again with `reduce=False` where it fails;
 - `canonical(rows)`: the canonical form of each row;
-- `decode(row)` / `action(index)`: the state and action as values people read.
+- `decode(row)` / `action(index)`: the state and action as values people read, and
+  `observe(decoded)`: what the properties read of a decoded state (itself, by default).
+
+A timed model's rows are symbolic states: a discrete part (its key) then a zone (a DBM
+over the state's clocks). It says so with `zone_layout = (key bytes, offset of the
+clock count, offset of the zone)`, and the engine then keeps them in the passed list of
+`checker.zonestore` (inclusion instead of equality); `time_can_pass(rows)` says of each
+whether time may pass for ever there (a state is quiescent only if it may), and
+`discrete_rows(keys, symmetry)` gives the untimed states of discrete parts (canonical
+with symmetry), which the engine counts as the discrete states real runs reach.
 
 Determinism matters: traces are rebuilt by replaying actions, and counts must be the
 same on every run and every machine. `SimpleModel` adapts a small pure-Python model
@@ -59,6 +68,7 @@ class Model:
     supports_reduction: bool = False
     reduction_reads: frozenset = frozenset()   # variables the reduction keeps visible
     static_proviso: bool = False
+    zone_layout: tuple | None = None           # a timed model: (key bytes, k at, zone at)
 
     def initial_rows(self) -> np.ndarray:
         raise NotImplementedError
@@ -73,6 +83,19 @@ class Model:
         raise NotImplementedError
 
     def action(self, index: int) -> Any:
+        raise NotImplementedError
+
+    def observe(self, decoded) -> Any:
+        """What the properties read of a decoded state."""
+        return decoded
+
+    def time_can_pass(self, rows: np.ndarray) -> np.ndarray:
+        """Whether time may pass for ever in each state (untimed: always)."""
+        return np.ones(len(rows), dtype=np.bool_)
+
+    def discrete_rows(self, keys: np.ndarray, symmetry: bool) -> np.ndarray:
+        """A timed model: the untimed state of each discrete part (rows of bytes,
+        canonical under symmetry if it is on)."""
         raise NotImplementedError
 
     def is_environment(self, actions: np.ndarray) -> np.ndarray:

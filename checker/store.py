@@ -239,6 +239,7 @@ class ExactStore:
 
     def __init__(self, width: int):
         self.width = width
+        self.hash_words = width // 8      # a state is hashed on its whole row
         self.count = np.zeros(1, dtype=np.int64)
         self.used = np.zeros(1, dtype=np.int64)
         self.heap = np.zeros(1 << 16, dtype=np.uint8)
@@ -307,6 +308,10 @@ class ExactStore:
     def collision_probability(self) -> float:
         return 0.0
 
+    def skipped(self, lo: int, hi: int) -> np.ndarray:
+        """States of a level the search need not expand (none: an exact store)."""
+        return np.zeros(hi - lo, dtype=np.bool_)
+
 
 class FingerprintStore:
     """A 64-bit fingerprint per state (see the module docstring)."""
@@ -315,6 +320,7 @@ class FingerprintStore:
 
     def __init__(self, width: int):
         self.words = width // 8
+        self.hash_words = self.words
         self.count = np.zeros(1, dtype=np.int64)
         self.by_id = np.zeros(1024, dtype=np.uint64)
         self.table = np.zeros(_table_size(0), dtype=np.uint64)
@@ -359,3 +365,6 @@ class FingerprintStore:
     def collision_probability(self) -> float:
         n = len(self)
         return min(1.0, n * (n - 1) / 2 / 2.0 ** 64)
+
+    def skipped(self, lo: int, hi: int) -> np.ndarray:
+        return np.zeros(hi - lo, dtype=np.bool_)

@@ -45,13 +45,19 @@ class Trace:
         return len(self.steps)
 
 
-def replay(model, path: Sequence, symmetry: bool, identity_of: Callable) -> Trace:
+def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
+           same: Callable = None) -> Trace:
     """Rebuild a concrete path whose states have the identities `path`, in order.
 
     `identity_of(words, hash)` is what the search stored for a (canonical) row: the row
     itself or its fingerprint. From each concrete state, the first successor (in action
     order) whose identity is the next one is taken, so the result is deterministic.
+    `same(found, recorded)` says whether a successor's identity is the recorded one
+    (equality by default; a passed list of zones: the recorded zone includes it, as an
+    edge may lead to a zone that covers the successor).
     """
+    if same is None:
+        same = _equal
     from hacheck.checker.store import hash_rows
 
     def identities(rows: np.ndarray) -> list:
@@ -62,18 +68,25 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable) -> Trac
         hash_rows(words, np.arange(len(rows)), hashes)
         return [identity_of(words[r], hashes[r]) for r in range(len(rows))]
 
+    def first(found: list, identity) -> int:
+        return next(x for x, f in enumerate(found) if same(f, identity))
+
     initial = model.initial_rows()
     try:
-        row = initial[identities(initial).index(path[0])]
-    except ValueError:
+        start = initial[first(identities(initial), path[0])]
+    except StopIteration:
         raise RuntimeError("trace replay: no initial state has the recorded key") from None
-    steps = []
+    row, steps = start, []
     for number, identity in enumerate(path[1:], 1):
         succ = model.successors(row[None, :], False, False)
         try:
-            x = identities(succ.rows).index(identity)
-        except ValueError:
+            x = first(identities(succ.rows), identity)
+        except StopIteration:
             raise RuntimeError(f"trace replay: no successor at step {number} has the recorded key") from None
         row = succ.rows[x]
         steps.append(Step(model.action(int(succ.action[x])), model.decode(row)))
-    return Trace(model.decode(initial[identities(initial).index(path[0])]), tuple(steps))
+    return Trace(model.decode(start), tuple(steps))
+
+
+def _equal(a, b) -> bool:
+    return a == b

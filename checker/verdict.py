@@ -60,6 +60,10 @@ class Statistics:
     liveness_states: int = 0       # states of the (unreduced) liveness search, if separate
     protocol_edges: int = 0        # liveness: protocol transitions stored for the cycle check
     bytes_per_edge: float = 0.0
+    symbolic: bool = False         # states are symbolic (a discrete state and a zone)
+    discrete_states: int = 0       # symbolic: the distinct discrete parts among them
+    covered_states: int = 0        # symbolic: zones later covered by a larger one
+    skipped_states: int = 0        # symbolic: of those, not expanded (covered in time)
     peak_memory: int = 0           # bytes: the process's peak resident memory so far
     memory_limit: int = 0          # bytes: the limit the run stopped before (0: none)
 
@@ -75,6 +79,20 @@ class Statistics:
     @property
     def states_per_second(self) -> float:
         return self.distinct_states / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+NO_TIMESTAMPS = "its timestamps were not computed: that step was cut short ({reason})"
+
+
+@dataclass
+class Timing:
+    """What a model's witness found for a counterexample of a symbolic search: the
+    timestamps of a real run along it (None: no such run was found; for a lasso, the
+    times of its prefix and two turns) and what an independent check objected to them.
+    `condition`: when the run is possible, if asked for."""
+    times: list | None
+    problems: list = field(default_factory=list)
+    condition: str = ""
 
 
 @dataclass

@@ -107,6 +107,49 @@ def transfer(z, source):
 
 
 @njit(cache=True)
+def transfer_into(z, source, n, out):
+    """`transfer` into out[:n+1, :n+1] (no allocation): new clock a is old clock
+    source[a-1], or a clock reset to 0 now if that is 0."""
+    for a in range(n + 1):
+        sa = 0 if a == 0 else source[a - 1]
+        for b in range(n + 1):
+            sb = 0 if b == 0 else source[b - 1]
+            out[a, b] = z[sa, sb]
+        out[a, a] = LE_ZERO
+
+
+@njit(cache=True)
+def extrapolate_lu(z, lower, upper, row0):
+    """Extra+_LU (Behrmann, Bouyer, Larsen, Pelanek 2006): `lower[i]` is the largest
+    constant clock i is compared with from below (x >= c), `upper[i]` from above
+    (x <= c), both for i >= 1 (index 0 unused). A bound on x_i - x_j is forgotten when
+    it exceeds L(x_i), or x_i is already beyond L(x_i), or x_j beyond U(x_j); a lower
+    bound of x_j beyond U(x_j) becomes "> U(x_j)". Sound and complete for the
+    reachability of discrete states when guards and invariants compare clocks with
+    constants only, as here, and coarser than Extra_M (fewer zones). `row0` is scratch
+    of z's size. The zone is closed again."""
+    n = z.shape[0]
+    for j in range(n):
+        row0[j] = z[0, j]
+    changed = False
+    for i in range(n):
+        for j in range(n):
+            v = z[i, j]
+            if i == j or v >= INF:
+                continue
+            if i > 0:
+                if ((v >> 1) > lower[i] or -(row0[i] >> 1) > lower[i]
+                        or (j > 0 and -(row0[j] >> 1) > upper[j])):
+                    z[i, j] = INF
+                    changed = True
+            elif -(v >> 1) > upper[j]:
+                z[0, j] = lt(-upper[j])
+                changed = True
+    if changed:
+        close(z)
+
+
+@njit(cache=True)
 def extrapolate(z, ceiling):
     """Classic maximal-constant extrapolation (Extra_M): a bound beyond what clock i is ever
     compared with (`ceiling[i]`) is forgotten. Exact for reachability when guards and

@@ -32,6 +32,15 @@ class QueueCapacityExceeded(ModelBoundError):
     model, of its encoding; a model with larger queues explores the same states."""
 
 
+class ClockBoundExceeded(ModelBoundError):
+    """A timed state has more active clocks than the rows have room for (`clocks`): a
+    bound of the encoding too; a model with more room explores the same states."""
+
+    def __init__(self, clocks: int):
+        super().__init__(f"a state has more than {clocks} active clocks")
+        self.clocks = clocks
+
+
 class HeartbeatModel(Model):
     """The transition system of a configuration, with queues of `capacity` messages.
 

@@ -54,6 +54,12 @@ def automorphisms(cfg) -> np.ndarray:
     return np.array(group, dtype=np.int64).reshape(len(group), cfg.N)
 
 
+def group_image_py(cfg, g: int, pi) -> int:
+    """sigma(g) in Python: the group of pi(home[g]) at the rank g has at its home."""
+    home = cfg.home[g]
+    return cfg.H(int(pi[home]))[cfg.H(home).index(g)]
+
+
 # --- the image of a state under a permutation ------------------------------------------------
 
 @njit(cache=True)

@@ -289,3 +289,33 @@ def condition_text(inequalities) -> str:
     if not inequalities:
         return "possible for every timing section 7 allows"
     return "possible whenever " + " and ".join(q.text() for q in inequalities)
+
+
+def witness(cfg, params: TimingParameters, explain: bool = False):
+    """The timed search's witness (`checker.explore(witness=...)`): for a counterexample
+    of symbolic states, Z3's timestamps of a real run along it (for a lasso, a periodic
+    run whose time diverges), checked by the independent replay of section 7
+    (`timing_check`); with `explain`, the condition on the parameters under which the
+    run exists. `poll()` is called between the steps (it raises to stop)."""
+    from hacheck.checker.verdict import Timing
+    from hacheck.properties.timing_check import check_timed_run
+
+    def timed(trace, loop, poll) -> Timing:
+        steps = [(step.action, step.state) for step in trace.steps]
+        if loop is not None:
+            times = periodic_times(cfg, trace.initial, steps, loop, params)
+            run = steps + steps[loop:]
+        else:
+            constraints = run_constraints(cfg, trace.initial, steps)
+            times = timestamps(constraints, len(steps), params)
+            run = steps
+        if times is None:
+            return Timing(None)
+        poll()
+        states = [trace.initial.state] + [s.state for _, s in run]
+        problems = check_timed_run(cfg, params, states, [a for a, _ in run], times)
+        if problems or not explain or loop is not None:
+            return Timing(times, problems)
+        poll()
+        return Timing(times, [], condition_text(condition(constraints, len(steps), poll=poll)))
+    return timed

@@ -480,7 +480,7 @@ def test_a_default_trace_that_cannot_be_written_after_the_search_keeps_the_verdi
     assert "cannot write the S1 trace file" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("option", ["--workers=1", "--no-por", "--fingerprint"])
+@pytest.mark.parametrize("option", ["--no-por", "--fingerprint"])
 def test_an_option_of_the_untimed_search_is_refused_in_timed_mode(capsys, option):
     code, out, err = hacheck(capsys, option, timed=True)
     assert_one_line_error(code, out, err, option.split("=")[0], "--untimed as well")

@@ -148,68 +148,6 @@ def test_with_real_timers_a_stale_mach_down_announcement_orphans_the_peer_s_grou
     assert l1.times == sorted(l1.times) and l1.times[1] == 10     # DEAD(0, 1) at deadtime
 
 
-# --- the timed engine's cycle handling, on a two-location fixture ----------------------------
-
-class TwoLocations:
-    """Locations 0 and 1 and one clock: p goes 0 -> 1, q goes 1 -> 0 when `cyclic`."""
-
-    def __init__(self, cyclic: bool):
-        self.cyclic = cyclic
-
-    def _at(self, loc):
-        from hacheck.checker import zones
-        z = zones.zero(1)
-        zones.up(z)
-        return (loc, z)
-
-    def initial(self):
-        return [self._at(0)]
-
-    def successors(self, ts, symmetry):
-        loc = ts[0]
-        if loc == 0:
-            return [("p", self._at(1))]
-        return [("q", self._at(0))] if self.cyclic else []
-
-    def canonical(self, ts):
-        return ts
-
-    def key(self, ts):
-        return bytes([ts[0]])
-
-    def zone(self, ts):
-        return ts[1]
-
-    def view(self, ts):
-        return ts[0]
-
-    def is_environment(self, action):
-        return False
-
-    def time_can_pass(self, ts):
-        return True
-
-
-def test_a_timed_cycle_is_violated_only_when_a_real_repetition_is_confirmed():
-    from hacheck.checker.timed import explore_timed
-    props = [FINISHES, at_quiescence("ends", "settles at 1", lambda loc: loc == 1)]
-    unconfirmed = explore_timed(TwoLocations(True), props, keep_going=True)
-    assert unconfirmed.properties[0].verdict is Verdict.INCOMPLETE
-    assert "no real run repeating it" in unconfirmed.properties[0].explanation
-    seen = []
-
-    def confirm(trace, loop):
-        seen.append(([s.action for s in trace.steps], loop))
-        return [Fraction(0), Fraction(1), Fraction(2)]
-    confirmed = explore_timed(TwoLocations(True), props, keep_going=True, confirm_cycle=confirm)
-    lasso = confirmed.properties[0]
-    assert lasso.verdict is Verdict.VIOLATED and lasso.loop == 0
-    assert seen == [(["p", "q"], 0)] and lasso.times == [0, 1, 2]
-    assert confirmed.properties[1].verdict is Verdict.HOLDS     # never quiescent
-    acyclic = explore_timed(TwoLocations(False), props, keep_going=True)
-    assert [p.verdict for p in acyclic.properties] == [Verdict.HOLDS, Verdict.HOLDS]
-
-
 def test_two_nodes_without_local_groups_announce_to_each_other_for_ever(tmp_path, capsys):
     # heartbeat-2000.md P5: a node without local groups still claims `local` when it
     # requests its resources, its child then announces `none`, which wipes the peer's

@@ -239,10 +239,10 @@ def test_two_nodes_without_groups_do_make_cycles():
 # --- queue room -----------------------------------------------------------------------------------
 
 def test_a_run_whose_queues_overflow_their_room_is_run_again_with_twice_the_room():
-    from hacheck.tools.run import search
+    from hacheck.tools.run import Room, search
 
     notices: list[str] = []
-    done = search(Config(N=2, home=(0, 1)), [], symmetry=False, capacity=2,
+    done = search(Config(N=2, home=(0, 1)), [], symmetry=False, room=Room(capacity=2),
                   notice=notices.append)
     assert done.result.statistics.distinct_states == 165_598
     assert done.model.capacity == 8     # 2 -> 4 -> 8: without faults two nodes need more than 4

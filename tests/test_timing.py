@@ -11,11 +11,10 @@ from fractions import Fraction
 
 import pytest
 
-from hacheck.checker import Verdict, always
-from hacheck.checker.timed import explore_timed
+from hacheck.checker import explore, Verdict, always
 from hacheck.model import Config
 from hacheck.model.spec import parse
-from hacheck.model.timed_heartbeat import TimedHeartbeat
+from hacheck.model.timed_model import TimedHeartbeatModel
 from hacheck.model.timing import TimingParameters
 from hacheck.properties import safety_properties, timing
 from hacheck.properties.safety import doubly_held
@@ -127,7 +126,7 @@ def test_three_nodes_a_crashed_node_s_group_is_taken_by_both_survivors():
     after_crash = always("P4", "no group held twice after a crash",
                          lambda s: not (s.crashes_left == 0 and doubly_held(s)))
     params = TimingParameters()
-    result = explore_timed(TimedHeartbeat(cfg, params), [after_crash])
+    result = explore(TimedHeartbeatModel(cfg, params), [after_crash])
     prop = result.properties[0]
     assert prop.verdict is Verdict.VIOLATED
     names = [step.action.name for step in prop.trace.steps]
@@ -160,9 +159,9 @@ def test_every_timed_counterexample_passes_the_independent_check_and_a_moved_ste
 
 @pytest.mark.parametrize("smax", ["0.2", "0.19"])
 def test_symmetry_changes_neither_the_timed_verdict_nor_the_trace_length(smax):
-    with_sym = explore_timed(TimedHeartbeat(TWO, fast(smax)), safety_properties(TWO))
-    without = explore_timed(TimedHeartbeat(TWO, fast(smax)), safety_properties(TWO),
-                            symmetry=False)
+    with_sym = explore(TimedHeartbeatModel(TWO, fast(smax)), safety_properties(TWO))
+    without = explore(TimedHeartbeatModel(TWO, fast(smax)), safety_properties(TWO),
+                      symmetry=False)
     a, b = with_sym.properties[0], without.properties[0]
     assert a.verdict is b.verdict
     assert (a.trace is None) == (b.trace is None)

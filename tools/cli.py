@@ -11,7 +11,6 @@ option, the key and what was expected, and exit code 2.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import signal
@@ -124,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(INCOMPLETE); default 90%% of the machine's (or its cgroup's) "
                         + (f"memory, here {limit / (1 << 30):.1f}" if limit else "memory"))
     p.add_argument("--workers", type=int, metavar="K",
-                   help="untimed mode: threads computing successors (default: all cores, "
+                   help="threads computing successors (default: all cores, "
                         f"here {default_workers()}); counts and traces do not depend on it")
     p.add_argument("--fingerprint", action="store_true",
                    help="untimed mode: store 64-bit hashes of states instead of the states "
@@ -355,12 +354,10 @@ def validate(args) -> None:
         raise SpecError("--workers", None, args.workers,
                         f"a whole number from 1 to {default_workers()} (this machine's cores)")
     if not args.untimed:
-        for option, used in (("--fingerprint", args.fingerprint), ("--workers", given_workers),
-                             ("--no-por", args.no_por)):
+        for option, used in (("--fingerprint", args.fingerprint), ("--no-por", args.no_por)):
             if used:
                 raise SpecError(option, None, True, "--untimed as well (the timed search "
                                 + {"--fingerprint": "stores zones, not fingerprints",
-                                   "--workers": "runs on one thread",
                                    "--no-por": "uses no partial-order reduction"}[option] + ")")
     if args.explain and args.untimed:
         raise SpecError("--explain", None, True, "the timed mode (drop --untimed)")

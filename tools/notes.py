@@ -1,5 +1,7 @@
 """What the reports say about a counterexample or an undecided property, in one place."""
 
+from hacheck.checker.verdict import NO_TIMESTAMPS  # noqa: F401  (the engine writes it)
+
 UNTIMED_CAVEAT = (
     "This counterexample is possible in the discrete model (layer D of model.md), where every "
     "timer may fire at any moment; it is not yet shown to be possible with real timers "
@@ -16,8 +18,6 @@ UNTIMED_TRACE_OF_TIMED_RUN = (
     "The timed search reached this violation, so timestamps satisfying every timing rule "
     "of model.md section 7 exist; they were not computed (see above)."
 )
-
-NO_TIMESTAMPS = "its timestamps were not computed: that step was cut short ({reason})"
 
 NOT_CHECKED = ("not checked: the search stopped at the first violation of S1; "
                "--keep-going explores the whole space and checks it")

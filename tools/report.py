@@ -147,8 +147,13 @@ def _statistics_line(result, stats) -> str:
             f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
             f"{stats.states_per_second:,.0f} states/s")
     if timed:
-        return line + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"
-                       if stats.protocol_edges else "")
+        reached = "" if not stats.symbolic else (
+            f"; real runs reach {stats.discrete_states:,} of the discrete model's states "
+            f"(the layer-D states of the symbolic ones{', up to symmetry' if result.symmetry else ''})")
+        return (line + f", {stats.bytes_per_state:.0f} bytes/symbolic state, "
+                f"{stats.workers} worker{'s' if stats.workers != 1 else ''}" + reached
+                + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"
+                   if stats.protocol_edges else ""))
     return (line + f", {stats.bytes_per_state:.0f} bytes/state, "
             f"{stats.workers} worker{'s' if stats.workers != 1 else ''}"
             + (f"; liveness (L0, L1) searched again without partial-order reduction: "
@@ -210,6 +215,10 @@ def render_json(run: Run) -> str:
             "reduced_states": stats.reduced_states,
             "trace_search_states": stats.trace_search_states,
             "peak_memory": stats.peak_memory, "memory_limit": stats.memory_limit,
+            **({"symbolic_states": stats.distinct_states,
+                "discrete_states": stats.discrete_states,
+                "covered_states": stats.covered_states,
+                "skipped_states": stats.skipped_states} if stats.symbolic else {}),
         },
         "reduction": result.reduction,
         "properties": [

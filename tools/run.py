@@ -14,15 +14,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hacheck.checker import CheckResult, PropertyResult, Verdict
 from hacheck.checker.properties import ALWAYS, FAIRNESS
 from hacheck.checker.stopping import Budget, Stopped
-from hacheck.checker.trace import Step, Trace
 from hacheck.checker.verdict import Statistics
 from hacheck.model.spec import Spec
 from hacheck.tools.itf import trace_to_itf, write_itf
-from hacheck.tools.notes import NOT_CHECKED, NO_TIMESTAMPS
+from hacheck.tools.notes import NOT_CHECKED
 
 DEFAULT_CAPACITY = 12    # model.state.DEFAULT_CAPACITY, without loading the compiler
 
@@ -44,25 +44,41 @@ class Search:
     compile_seconds: float   # compiling (or loading) the model's code before the search
 
 
-def with_room(attempt, notice, capacity=DEFAULT_CAPACITY):
-    """attempt(capacity), run again with twice the room while its queues overflow the rows
-    (`capacity` messages each; `notice` is told): the encoding, not the model, ran out of
-    room."""
-    from hacheck.model.heartbeat import QueueCapacityExceeded
+class Room(NamedTuple):
+    """How much the rows of a model hold: messages per queue and (timed) clocks per
+    state. Bounds of the encoding, not of the model: more room, the same states."""
+    capacity: int = DEFAULT_CAPACITY
+    clocks: int | None = None       # None: the timed model's default
+
+
+MAX_CLOCKS = 64
+
+
+def with_room(attempt, notice, room: Room = Room()):
+    """attempt(room), run again with twice the room while the rows overflow (`notice` is
+    told): the encoding, not the model, ran out of room."""
+    from hacheck.model.heartbeat import ClockBoundExceeded, QueueCapacityExceeded
     from hacheck.model.state import MAX_CAPACITY
     while True:
         try:
-            return attempt(capacity)
+            return attempt(room)
         except QueueCapacityExceeded:
-            if capacity * 2 > MAX_CAPACITY:
+            if room.capacity * 2 > MAX_CAPACITY:
                 raise
-            capacity *= 2
+            room = room._replace(capacity=room.capacity * 2)
             if notice is not None:
-                notice(f"queues need more than {capacity // 2} messages; "
-                       f"running again with room for {capacity}")
+                notice(f"queues need more than {room.capacity // 2} messages; "
+                       f"running again with room for {room.capacity}")
+        except ClockBoundExceeded as bound:
+            if bound.clocks * 2 > MAX_CLOCKS:
+                raise
+            room = room._replace(clocks=bound.clocks * 2)
+            if notice is not None:
+                notice(f"states need more than {bound.clocks} clocks; "
+                       f"running again with room for {room.clocks}")
 
 
-def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPACITY,
+def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
            budget: Budget | None = None, max_states=None, time_limit=None,
            phase="state search", **options) -> Search:
     """Compile the model, then explore it (`checker.explore` with `options`), with room
@@ -73,14 +89,14 @@ def search(cfg, properties, *, symmetry=True, notice=None, capacity=DEFAULT_CAPA
     budget = budget_of(budget, max_states, time_limit)
 
     def attempt(room):
-        model = HeartbeatModel(cfg, capacity=room)
+        model = HeartbeatModel(cfg, capacity=room.capacity)
         started = time.perf_counter()
         compile_model(model, symmetry, notice, budget)   # its warm-up may overflow too
         compiled = time.perf_counter() - started
         return Search(explore(model, properties, symmetry=symmetry, budget=budget,
                               max_states=max_states, phase=phase, **options),
                       model, compiled)
-    return with_room(attempt, notice, capacity)
+    return with_room(attempt, notice, room)
 
 
 def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=False,
@@ -99,7 +115,8 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=Fals
         if timed:
             result, model = timed_search(cfg, spec.timing, symmetry=symmetry,
                                          keep_going=keep_going, progress=progress,
-                                         notice=notice, explain=explain, budget=budget)
+                                         notice=notice, explain=explain, budget=budget,
+                                         workers=workers)
         else:
             options = dict(symmetry=symmetry, notice=notice, progress=progress,
                            fingerprint=fingerprint, workers=workers, budget=budget)
@@ -193,8 +210,10 @@ def compile_model(model, symmetry: bool, notice, budget: Budget | None = None) -
             explore(model, safety_properties(model.cfg), symmetry=symmetry, reduce=True,
                     keep_going=True, max_states=WARM_UP_STATES)
             budget.raise_if_requested()
-            explore(model, [], symmetry=symmetry, max_states=WARM_UP_STATES, fingerprint=True)
-            budget.raise_if_requested()
+            if model.zone_layout is None:      # a timed model has no fingerprint mode
+                explore(model, [], symmetry=symmetry, max_states=WARM_UP_STATES,
+                        fingerprint=True)
+                budget.raise_if_requested()
     finally:
         if timer is not None:
             timer.cancel()
@@ -270,89 +289,27 @@ def _add_liveness(cfg, result, keep_going, options) -> None:
 
 def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=None,
                  time_limit=None, progress=None, notice=None, explain=False,
-                 capacity=DEFAULT_CAPACITY, budget: Budget | None = None):
-    """The timed search (layer T), then for each violation: timestamps from Z3, checked by
-    the independent replay (a trace that fails it is an internal error, never shown), and
-    with `explain` the condition on the parameters under which the run exists. If the
-    timestamps phase is cut short, a counterexample keeps its verdict (the zone search
-    is exact) and its trace, without timestamps, and says so."""
-    from hacheck.checker.explorer import budget_of
-    from hacheck.checker.timed import VIOLATION_FOUND, explore_timed
-    from hacheck.model.timed_heartbeat import TimedHeartbeat
+                 room: Room = Room(), budget: Budget | None = None, workers=1):
+    """The timed search (layer T) by the engine, over the compiled symbolic model
+    (`model.timed_model`). Each counterexample is timed by Z3 and checked by the
+    independent replay within the search (`properties.timing.witness`), so the verdicts
+    are final when it returns."""
+    from hacheck.checker import explore
+    from hacheck.checker.explorer import VIOLATION_FOUND, budget_of
+    from hacheck.model.timed_model import TimedHeartbeatModel
     from hacheck.properties import all_properties, timing
     budget = budget_of(budget, max_states, time_limit)
 
-    def confirm_cycle(trace, loop_index):
-        steps = [(step.action, step.state) for step in trace.steps]
-        return timing.periodic_times(cfg, trace.initial, steps, loop_index, params)
-
     def attempt(room):
-        model = TimedHeartbeat(cfg, params, capacity=room)
-        compile_model(model.untimed, symmetry, notice, budget)
-        return model, explore_timed(model, all_properties(cfg), symmetry=symmetry,
-                                    keep_going=keep_going, max_states=max_states,
-                                    progress=progress, confirm_cycle=confirm_cycle,
-                                    budget=budget)
-    model, result = with_room(attempt, notice, capacity)
-    for prop in result.properties:
-        if prop.trace is None:
-            if (prop.kind != ALWAYS and prop.verdict is Verdict.INCOMPLETE
-                    and not prop.explanation and result.statistics.stop_reason == VIOLATION_FOUND):
+        model = TimedHeartbeatModel(cfg, params, capacity=room.capacity, kmax=room.clocks)
+        compile_model(model, symmetry, notice, budget)
+        return model, explore(model, all_properties(cfg), symmetry=symmetry,
+                              keep_going=keep_going, max_states=max_states,
+                              progress=progress, budget=budget, workers=workers,
+                              witness=timing.witness(cfg, params, explain))
+    model, result = with_room(attempt, notice, room)
+    if result.statistics.stop_reason == VIOLATION_FOUND:
+        for prop in result.properties:
+            if prop.kind != ALWAYS and prop.verdict is Verdict.INCOMPLETE and not prop.explanation:
                 prop.explanation = NOT_CHECKED
-            continue
-        phase = f"timestamps of the {prop.name} counterexample"
-        try:
-            with budget.phase(phase):
-                budget.check()
-                _timestamps(cfg, params, prop, explain, budget)
-        except (Stopped, MemoryError) as stop:
-            reason = (stop.reason if isinstance(stop, Stopped)
-                      else budget.out_of_memory(stop, phase))
-            prop.trace = _plain(prop.trace)
-            prop.times = None
-            prop.notes.append(NO_TIMESTAMPS.format(reason=reason))
-            result.statistics.cut(reason)
-    result.mode = "timed"
     return result, model
-
-
-def _plain(trace) -> Trace:
-    """A trace of timed states as a trace of their discrete states."""
-    if trace.steps and not hasattr(trace.steps[0].state, "zone"):
-        return trace
-    return Trace(trace.initial.state, tuple(Step(s.action, s.state.state) for s in trace.steps))
-
-
-def _timestamps(cfg, params, prop, explain: bool, budget: Budget) -> None:
-    """Z3's timestamps for a timed counterexample, checked by the independent replay; with
-    `explain`, the condition on the parameters (each step polls the budget)."""
-    from hacheck.properties import timing
-    from hacheck.properties.timing_check import check_timed_run
-    steps = [(step.action, step.state) for step in prop.trace.steps]
-    if prop.loop is not None:       # a lasso: its two turns were timed by periodic_times
-        run = steps + steps[prop.loop:]
-        times = prop.times
-    else:
-        run = steps
-        constraints = timing.run_constraints(cfg, prop.trace.initial, steps)
-        times = timing.timestamps(constraints, len(steps), params)
-    budget.check()
-    states = [prop.trace.initial.state] + [ts.state for _, ts in run]
-    problems = (["Z3 found no timestamps for a run the timed search reached"]
-                if times is None else
-                check_timed_run(cfg, params, states, [a for a, _ in run], times))
-    if problems:
-        prop.verdict = Verdict.ERROR
-        prop.explanation = ("internal error: the counterexample failed the independent "
-                            "timing check, so it is not shown: " + "; ".join(problems[:3]))
-        prop.trace = None
-        return
-    budget.check()
-    condition = None
-    if explain and prop.loop is None:
-        condition = timing.condition_text(timing.condition(constraints, len(steps),
-                                                           poll=budget.check))
-    prop.trace = _plain(prop.trace)
-    prop.times = times[:len(steps)]
-    if condition is not None:
-        prop.condition = condition

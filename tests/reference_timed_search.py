@@ -1,4 +1,7 @@
-"""Breadth-first search over symbolic timed states (a discrete part and a zone).
+"""The reference timed search: breadth-first over symbolic timed states (a discrete part
+and a zone), in plain Python, which the engine replaced (`checker.explore` over
+`model.timed_model`); kept as the tests' reference. `reached` in the result's meta holds
+the discrete states found (canonical layer-D rows, as bytes).
 
 Design:
 - A timed model gives `initial()`, `successors(ts, symmetry)` -> [(action, ts)] (the zone
@@ -186,7 +189,8 @@ def explore_timed(model, properties: list[Property], *, symmetry: bool = True,
                        bytes_per_edge=8.0 if edges is not None else 0.0)
     order = [p.name for p in properties]
     results.sort(key=lambda r: order.index(r.name))
-    return CheckResult(results, stats, symmetry=symmetry, reduction=False, mode="timed")
+    return CheckResult(results, stats, symmetry=symmetry, reduction=False, mode="timed",
+                       meta={"states": states})
 
 
 def _cycle_result(model, prop, complete, edges, states, parents, symmetry, confirm_cycle,

@@ -1,5 +1,7 @@
-"""heartbeat with layer T: timed states (layer-D state, pair flags, zone) and their
-successors, for the engine's timed search (`checker.timed`).
+"""The reference for the compiled timed model (`model.timed_model`): heartbeat with
+layer T in plain Python, timed states (layer-D state, pair flags, zone) and their
+successors, searched by `reference_timed_search`. The tests compare the two on small
+configurations: same verdicts, same counterexample lengths, same discrete states.
 
 A successor is computed as in UPPAAL: the action's window (its lower bound) restricts the
 zone, clocks are carried or reset (`timed.carry`), the obligations of the new state bound

@@ -1,0 +1,269 @@
+"""The passed list of a timed search, the UPPAAL way: zones grouped by discrete state.
+
+A symbolic state is a row whose first `key_bytes` are its discrete part (the key: equal
+keys, equal clock sets), followed at `k_at` by the number k of its clocks and at
+`zone_at` by its zone, a (k+1) x (k+1) difference-bound matrix of int16 bounds
+(`checker.zones`' encoding, INF16 for none). The store keeps each key once (packed, as
+`store.ExactStore` packs rows) and, per key, a chain of the zones found with it:
+
+- a new zone included in a live zone of its key is not stored: the candidate gets that
+  zone's id and is not new (every run from it is a run from the larger zone);
+- otherwise it is stored, and every live zone of its key included in it is marked
+  covered by it (`covered_by`): it takes no part in later inclusion checks, and the
+  search skips expanding it when the covering zone was found no later than its level.
+
+Ids are discovery ranks, and a batch is inserted in order, so ids, counts and which zone
+covers which do not depend on the number of threads that computed the batch. Inclusion
+is an element-wise comparison of closed DBMs of the same clocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from hacheck.checker.store import _grown, _table_size, pack_row, packed_equal, unpack_row
+
+INF16 = 32767
+EMPTY = np.uint64(0)
+
+
+@njit(cache=True)
+def _included16(a, a0, b, b0, n):
+    """Zone a (n entries from a0) is a subset of zone b (from b0)."""
+    for x in range(n):
+        if a[a0 + x] > b[b0 + x]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
+                 zone_heap, zone_used, zone_offsets, zone_k, zone_key, zone_next, covered_by,
+                 count, batch, words, index, hashes, ids, new, limit, packed,
+                 key_words, k_at, zone_at):
+    """Insert batch[index[x]] in order (see the module docstring). Stops once `limit`
+    states are stored or a heap is full; returns how many candidates it looked at."""
+    mask = np.uint64(table.shape[0] - 1)
+    n = count[0]
+    for x in range(index.shape[0]):
+        row = batch[index[x]]
+        K = row[k_at]
+        size = (K + 1) * (K + 1)
+        if (n >= limit or zone_used[0] + size > zone_heap.shape[0]
+                or key_used[0] + 9 * key_words > key_heap.shape[0]
+                or key_count[0] >= key_head.shape[0] or n >= zone_offsets.shape[0]):
+            count[0] = n
+            return x
+        cand = row[zone_at:zone_at + 2 * size].view(np.int16)
+        tag = hashes[x] >> np.uint64(32)
+        slot = tag & mask
+        key_id = -1
+        while True:
+            entry = table[slot]
+            if entry == EMPTY:
+                break
+            if entry >> np.uint64(32) == tag:
+                found = np.int64(entry & np.uint64(0xFFFFFFFF)) - 1
+                if packed_equal(key_heap, key_offsets[found], words[index[x], :key_words]):
+                    key_id = found
+                    break
+            slot = (slot + np.uint64(1)) & mask
+        if key_id < 0:                       # a discrete state not seen before
+            key_id = key_count[0]
+            length = pack_row(row[:8 * key_words], packed)
+            start = key_used[0]
+            key_heap[start:start + length] = packed[:length]
+            key_used[0] = start + length
+            key_offsets[key_id] = start
+            key_head[key_id] = -1
+            table[slot] = (tag << np.uint64(32)) | np.uint64(key_id + 1)
+            key_count[0] = key_id + 1
+        covering = -1
+        z = key_head[key_id]
+        while z >= 0:
+            if covered_by[z] < 0 and _included16(cand, 0, zone_heap, zone_offsets[z], size):
+                covering = z
+                break
+            z = zone_next[z]
+        if covering >= 0:
+            ids[x] = covering
+            new[x] = False
+            continue
+        start = zone_used[0]
+        zone_heap[start:start + size] = cand[:size]
+        zone_used[0] = start + size
+        zone_offsets[n] = start
+        zone_k[n] = K
+        zone_key[n] = key_id
+        covered_by[n] = -1
+        z = key_head[key_id]
+        while z >= 0:
+            if covered_by[z] < 0 and _included16(zone_heap, zone_offsets[z], cand, 0, size):
+                covered_by[z] = n
+            z = zone_next[z]
+        zone_next[n] = key_head[key_id]
+        key_head[key_id] = n
+        ids[x] = n
+        new[x] = True
+        n += 1
+    count[0] = n
+    return index.shape[0]
+
+
+@njit(cache=True)
+def _zone_rows(key_heap, key_offsets, zone_heap, zone_offsets, zone_k, zone_key, lo, hi,
+               key_words, k_at, zone_at, out):
+    for i in range(lo, hi):
+        row = out[i - lo]
+        row[:] = 0
+        unpack_row(key_heap, key_offsets[zone_key[i]], row[:8 * key_words])
+        K = zone_k[i]
+        row[k_at] = K
+        size = (K + 1) * (K + 1)
+        row[zone_at:zone_at + 2 * size].view(np.int16)[:] = \
+            zone_heap[zone_offsets[i]:zone_offsets[i] + size]
+
+
+@njit(cache=True)
+def _unpack_keys(key_heap, key_offsets, keys, out):
+    for i in range(keys):
+        unpack_row(key_heap, key_offsets[i], out[i])
+
+
+@njit(cache=True)
+def _rehash(old, table):
+    mask = np.uint64(table.shape[0] - 1)
+    for entry in old:
+        if entry != EMPTY:
+            slot = (entry >> np.uint64(32)) & mask
+            while table[slot] != EMPTY:
+                slot = (slot + np.uint64(1)) & mask
+            table[slot] = entry
+
+
+class ZoneStore:
+    """The passed list (see the module docstring): `insert` as `ExactStore.insert`, but
+    with inclusion; `covered_by[i]` is the id of the zone that covers zone i, or -1."""
+
+    fingerprint = False
+
+    def __init__(self, width: int, key_bytes: int, k_at: int, zone_at: int):
+        assert key_bytes % 8 == 0
+        self.width, self.key_words, self.k_at, self.zone_at = width, key_bytes // 8, k_at, zone_at
+        self.hash_words = self.key_words
+        self.count = np.zeros(1, dtype=np.int64)
+        self.key_count = np.zeros(1, dtype=np.int64)
+        self.key_used = np.zeros(1, dtype=np.int64)
+        self.zone_used = np.zeros(1, dtype=np.int64)
+        self.key_heap = np.zeros(1 << 16, dtype=np.uint8)
+        self.key_offsets = np.zeros(1024, dtype=np.int64)
+        self.key_head = np.zeros(1024, dtype=np.int64)
+        self.zone_heap = np.zeros(1 << 16, dtype=np.int16)
+        self.zone_offsets = np.zeros(1024, dtype=np.int64)
+        self.zone_k = np.zeros(1024, dtype=np.uint8)
+        self.zone_key = np.zeros(1024, dtype=np.int32)
+        self.zone_next = np.zeros(1024, dtype=np.int32)
+        self.covered_by = np.zeros(1024, dtype=np.int32)
+        self.table = np.zeros(_table_size(0), dtype=np.uint64)
+        self.packed = np.zeros(key_bytes + key_bytes // 8, dtype=np.uint8)
+
+    def __len__(self) -> int:
+        return int(self.count[0])
+
+    @property
+    def keys(self) -> int:
+        """How many distinct discrete states (keys) the zones are grouped by."""
+        return int(self.key_count[0])
+
+    def _room(self, more: int, zone_entries: int) -> None:
+        n, keys = len(self) + more, self.keys + more
+        for name in ("zone_offsets", "zone_k", "zone_key", "zone_next", "covered_by"):
+            setattr(self, name, _grown(getattr(self, name), n))
+        self.key_offsets = _grown(self.key_offsets, keys)
+        self.key_head = _grown(self.key_head, keys)
+        self.zone_heap = _grown(self.zone_heap, int(self.zone_used[0]) + zone_entries)
+        self.key_heap = _grown(self.key_heap, int(self.key_used[0]) + more * 9 * self.key_words)
+        if _table_size(keys) > self.table.shape[0]:
+            old, self.table = self.table, np.zeros(_table_size(keys), dtype=np.uint64)
+            _rehash(old, self.table)
+
+    def growth_bytes(self, more: int) -> int:
+        """At most what inserting `more` states now would allocate."""
+        n = len(self) + more
+        extra = 0
+        if n > self.zone_offsets.shape[0]:
+            extra += 23 * max(n, 2 * self.zone_offsets.shape[0])
+        if int(self.zone_used[0]) + more * 64 > self.zone_heap.shape[0]:
+            extra += 2 * 2 * self.zone_heap.shape[0]
+        if int(self.key_used[0]) + more * 9 * self.key_words > self.key_heap.shape[0]:
+            extra += 2 * self.key_heap.shape[0]
+        if _table_size(self.keys + more) > self.table.shape[0]:
+            extra += 8 * _table_size(self.keys + more)
+        return extra
+
+    def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):
+        """(ids, new, looked_at) for the rows batch[index] (as 64-bit words), hashed on
+        their keys, inserted in order until `limit` states are stored."""
+        rows = batch.view(np.uint8)
+        sizes = (rows[index, self.k_at].astype(np.int64) + 1) ** 2
+        self._room(len(index), int(sizes.sum()))
+        ids = np.full(index.shape[0], -1, dtype=np.int64)
+        new = np.zeros(index.shape[0], dtype=np.bool_)
+        looked = _zone_insert(self.table, self.key_heap, self.key_used, self.key_offsets,
+                              self.key_count, self.key_head, self.zone_heap, self.zone_used,
+                              self.zone_offsets, self.zone_k, self.zone_key, self.zone_next,
+                              self.covered_by, self.count, rows, batch, index, hashes, ids,
+                              new, limit, self.packed, self.key_words, self.k_at, self.zone_at)
+        return ids, new, looked
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        out = np.empty((hi - lo, self.width), dtype=np.uint8)
+        _zone_rows(self.key_heap, self.key_offsets, self.zone_heap, self.zone_offsets,
+                   self.zone_k, self.zone_key, lo, hi, self.key_words, self.k_at,
+                   self.zone_at, out)
+        return out
+
+    def identity(self, state_id: int) -> bytes:
+        return self.rows(state_id, state_id + 1).tobytes()
+
+    @staticmethod
+    def identity_of(words: np.ndarray, hash_value: int) -> bytes:
+        return words.tobytes()
+
+    def within(self, found: bytes, recorded: bytes) -> bool:
+        """The row `found` is the same discrete state as the stored row `recorded`, with
+        a zone included in its zone (both as bytes of whole rows)."""
+        a = np.frombuffer(found, dtype=np.uint8)
+        b = np.frombuffer(recorded, dtype=np.uint8)
+        if not np.array_equal(a[:8 * self.key_words], b[:8 * self.key_words]):
+            return False
+        size = (int(a[self.k_at]) + 1) ** 2
+        za = a[self.zone_at:self.zone_at + 2 * size].view(np.int16)
+        zb = b[self.zone_at:self.zone_at + 2 * size].view(np.int16)
+        return bool(np.all(za <= zb))
+
+    def keys_rows(self) -> np.ndarray:
+        """Every stored key, unpacked (one row per discrete state with its clocks)."""
+        out = np.empty((self.keys, 8 * self.key_words), dtype=np.uint8)
+        if self.keys:
+            _unpack_keys(self.key_heap, self.key_offsets, self.keys, out)
+        return out
+
+    def skipped(self, lo: int, hi: int) -> np.ndarray:
+        """Of the ids lo..hi-1 (one level), those covered by a zone found before `hi`,
+        that is at the same level or earlier: expanding them finds nothing shorter."""
+        cover = self.covered_by[lo:hi]
+        return (cover >= 0) & (cover < hi)
+
+    def bytes_per_state(self) -> float:
+        """Memory held by the keys, the zones and their bookkeeping, per stored state."""
+        n = len(self)
+        if not n:
+            return 0.0
+        per_zone = 8 + 1 + 4 + 4 + 4       # offset, k, key, next, covered_by
+        return (int(self.key_used[0]) + 16 * self.keys + self.table.nbytes
+                + 2 * int(self.zone_used[0]) + per_zone * n) / n
+
+    def collision_probability(self) -> float:
+        return 0.0

@@ -1,0 +1,815 @@
+"""Layer T (model.md section 7), compiled: the successors of symbolic timed states.
+
+A symbolic state is a layer-D row, a flag per ordered pair of nodes (what started the
+pair's current audible or inaudible period, as the receiver sees it: `model.timed`'s
+TIGHT ... LATE_BOOT) and a zone over the clocks the state has. The rules are those of
+`model/timed.py` (its docstring has the table of clocks, windows and obligations), which
+stays the Python statement of them that the Z3 witness uses; this module computes the
+same successors over batches, compiled, on every core:
+
+- Clocks live in a fixed *universe* per configuration (a clock per pair, per message
+  slot of each channel, per node's RSCRCVD timer, child, mach_down, per group's
+  req_resource, and the variants'), numbered in the order `model.timed.clocks` lists
+  them. A state's *active* clocks are a subset, determined by its row and flags
+  (`active_clocks`), so a zone is stored over the active clocks only.
+- A successor: the discrete action (`actions.take`), the action's window (its clock
+  and lower bound, `window`), how clocks carry over (`carry`: the new flags, and for
+  each new clock the old one it continues or "fresh"), the split at a boot that ties
+  with the peer's start-up period, the obligations of the new state (upper bounds),
+  time passing unless an own message waits, the obligations again, and the LU
+  extrapolation (Behrmann, Bouyer, Larsen, Pelanek 2006: lower-bound constants L and
+  upper-bound constants U per clock, `checker.zones.extrapolate_lu`).
+- Symmetry: the least image over the configuration's automorphisms, ordered by the
+  row, then the flags, then the zone (exhaustive over the group: a handful of nodes).
+
+The row of a symbolic state (what the engine stores):
+
+    [layer-D row: W bytes][flags: N*N bytes, padded to whole words][k: 1 byte][pad]
+    [zone: (k+1)^2 int16]
+
+the first two parts are the key the passed list groups zones by (`checker.zonestore`);
+
+zone entries are the DBM bounds of `checker.zones` (2c+1 for <= c, 2c for < c), with
+INF16 for none; entries past (k+1)^2 are 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from hacheck.checker.zones import (
+    INF, constrain, extrapolate_lu, le, lt, transfer_into, up,
+)
+from hacheck.model.actions import (
+    A_CHILD, A_CLOSE_WINDOW, A_CRASH, A_DEAD, A_DELIVER, A_DUPLICATE, A_FENCE,
+    A_FORCETAKE, A_HEALRUN, A_HEAR, A_LOSE, A_MACHDOWN, A_RSCRCVD_TIMEOUT,
+    A_RT_EXPIRE, A_TAKEOVER, take,
+)
+from hacheck.model.state import (
+    CHLD, CONN, DEAD, FW, GS, HEAL_PENDING, HEARD, K_CAPACITY, K_EMAIL_TIMER, K_G, K_HEAL,
+    K_N, K_STONITH, K_WIDTH, MD, PH, R_RSCRCVD, RQ, RS, SHOT_PENDING, STATUS, TIMER_ARMED,
+    UP, VAR, WINDOW_CLOSED, ch, node, selfq,
+)
+from hacheck.model.symmetry import image, less
+
+# what started a pair's current period (model/timed.py, same values)
+TIGHT, LOOSE, EXACT, NORMAL, LATE_BOOT = 1, 2, 3, 4, 5
+
+# clock kinds, in universe order (model/timed.py: PAIR, MSG, RS, CHILD, MD, RQ, WIN, RT,
+# STN, TK, HL)
+PAIR, MSG, RSC, CHILDC, MDC, RQC, WIN, RTC, STN, TKC, HLC = range(11)
+MAX_CHILDREN = 3
+INF16 = np.int16(32767)
+BOUND_CLOCKS = 3          # a model bound (STATUS): more active clocks than the row holds
+NO_CLOCK = -1
+
+# --- the timed geometry vector kt ------------------------------------------------------
+(T_N, T_G, T_CAP, T_U, T_KMAX, T_W, T_FLAGS, T_ZK, T_ZONE, T_WT,
+ T_K, T_D, T_Q, T_R, T_DMIN, T_DMAX, T_SMAX, T_T, T_EMAIL, T_STONITH, T_HEAL) = range(21)
+T_BASE = 21               # kt[T_BASE + kind]: the first universe index of a kind
+T_SIZE = T_BASE + 11
+
+# the parameters of section 7 in kt, by model.timing's attribute names
+PARAMS = {"K": T_K, "D": T_D, "Q": T_Q, "R": T_R, "dmin": T_DMIN, "dmax": T_DMAX,
+          "smax": T_SMAX, "T": T_T}
+
+
+def timed_geometry(k: np.ndarray, units: dict, kmax: int) -> np.ndarray:
+    """The vector of the timed layout: the discrete geometry's sizes, the universe's
+    bases, the parameters in units, and the row layout for at most `kmax` clocks."""
+    N, G, cap = int(k[K_N]), int(k[K_G]), int(k[K_CAPACITY])
+    pairs = N * (N - 1)
+    sizes = [pairs, pairs * cap, N, N * MAX_CHILDREN, pairs, G, N, N, N, pairs, N]
+    kt = np.zeros(T_SIZE, dtype=np.int64)
+    base = 0
+    for kind, size in enumerate(sizes):
+        kt[T_BASE + kind] = base
+        base += size
+    W = int(k[K_WIDTH])
+    kt[T_N], kt[T_G], kt[T_CAP], kt[T_U], kt[T_KMAX], kt[T_W] = N, G, cap, base, kmax, W
+    kt[T_FLAGS] = W
+    kt[T_ZK] = W + -(-(N * N) // 8) * 8      # the key (row and flags) is whole words
+    kt[T_ZONE] = kt[T_ZK] + 2                 # int16 entries, aligned
+    kt[T_WT] = -(-(kt[T_ZONE] + 2 * (kmax + 1) ** 2) // 8) * 8
+    for name, x in PARAMS.items():
+        kt[x] = units[name]
+    kt[T_EMAIL], kt[T_STONITH], kt[T_HEAL] = k[K_EMAIL_TIMER], k[K_STONITH], k[K_HEAL]
+    return kt
+
+
+def universe(kt: np.ndarray):
+    """Per universe index: (kind, a, b, c), and the LU constants of its clock."""
+    N, cap = int(kt[T_N]), int(kt[T_CAP])
+    P = {name: int(kt[x]) for name, x in PARAMS.items()}
+    pairs = [(i, j) for i in range(N) for j in range(N) if i != j]
+    clocks = ([(PAIR, i, j, 0) for i, j in pairs]
+              + [(MSG, i, j, p) for i, j in pairs for p in range(cap)]
+              + [(RSC, i, 0, 0) for i in range(N)]
+              + [(CHILDC, i, c, 0) for i in range(N) for c in range(MAX_CHILDREN)]
+              + [(MDC, i, j, 0) for i, j in pairs]
+              + [(RQC, g, 0, 0) for g in range(int(kt[T_G]))]
+              + [(WIN, i, 0, 0) for i in range(N)] + [(RTC, i, 0, 0) for i in range(N)]
+              + [(STN, j, 0, 0) for j in range(N)] + [(TKC, i, j, 0) for i, j in pairs]
+              + [(HLC, i, 0, 0) for i in range(N)])
+    assert len(clocks) == kt[T_U]
+    # L: the largest constant a clock is compared with from below (a window's lower
+    # bound, a tie's 0); U: from above (an obligation)
+    lu = {PAIR: (P["D"], P["D"] + P["dmax"]), MSG: (P["dmin"], P["dmax"]),
+          RSC: (P["Q"], P["Q"] + P["K"]), CHILDC: (0, P["smax"]), MDC: (0, P["smax"]),
+          RQC: (P["R"], P["R"] + P["smax"]), WIN: (P["Q"], P["Q"]),
+          RTC: (P["Q"] - P["K"], P["Q"]), STN: (0, P["T"]), TKC: (0, P["smax"]),
+          HLC: (0, P["smax"])}
+    table = np.array(clocks, dtype=np.int64).reshape(len(clocks), 4)
+    L = np.array([lu[c[0]][0] for c in clocks], dtype=np.int64)
+    U = np.array([lu[c[0]][1] for c in clocks], dtype=np.int64)
+    return table, L, U
+
+
+def clock_images(kt: np.ndarray, table: np.ndarray, group: np.ndarray,
+                 group_of) -> np.ndarray:
+    """For each automorphism (row p of `group`: node i goes to p[i]), the image of every
+    universe index: a clock is renamed with its nodes (and a group clock with its
+    group, `group_of(g, p)`)."""
+    index = {tuple(int(x) for x in row): u for u, row in enumerate(table)}
+    out = np.zeros((len(group), len(table)), dtype=np.int64)
+    for x, pi in enumerate(group):
+        for u, (kind, a, b, c) in enumerate(table):
+            if kind in (PAIR, MDC, TKC):
+                img = (kind, pi[a], pi[b], 0)
+            elif kind == MSG:
+                img = (kind, pi[a], pi[b], c)
+            elif kind == RQC:
+                img = (kind, group_of(a, pi), 0, 0)
+            elif kind == CHILDC:
+                img = (kind, pi[a], b, 0)
+            else:
+                img = (kind, pi[a], 0, 0)
+            out[x, u] = index[tuple(int(v) for v in img)]
+    return out
+
+
+# --- where clocks are in the universe -------------------------------------------------------
+
+@njit(cache=True)
+def pair_index(kt, i, j):
+    N = kt[T_N]
+    return i * (N - 1) + j - (j > i)
+
+
+@njit(cache=True)
+def u_pair(kt, i, j):
+    return kt[T_BASE + PAIR] + pair_index(kt, i, j)
+
+
+@njit(cache=True)
+def u_msg(kt, i, j, p):
+    return kt[T_BASE + MSG] + pair_index(kt, i, j) * kt[T_CAP] + p
+
+
+@njit(cache=True)
+def u_node(kt, kind, i):
+    return kt[T_BASE + kind] + i
+
+
+@njit(cache=True)
+def u_child(kt, i, c):
+    return kt[T_BASE + CHILDC] + i * MAX_CHILDREN + c
+
+
+@njit(cache=True)
+def u_pairs(kt, kind, i, j):
+    return kt[T_BASE + kind] + pair_index(kt, i, j)
+
+
+# --- the discrete conditions section 7 reads -------------------------------------------------
+
+@njit(cache=True)
+def audible(k, s, i, j):
+    """j is audible to i: j is up and the link is up."""
+    return s[node(k, j) + PH] == UP and (s[CONN + i] >> j) & 1 == 1
+
+
+@njit(cache=True)
+def hear_enabled(k, s, i, j):
+    n = node(k, i)
+    bit = 1 << j
+    return (s[n + PH] == UP and audible(k, s, i, j)
+            and ((s[n + HEARD] & bit) == 0 or (s[n + DEAD] & bit) != 0
+                 or (k[K_HEAL] == 1 and (s[n + GS] & bit) == 0)))
+
+
+@njit(cache=True)
+def dead_enabled(k, s, i, j):
+    n = node(k, i)
+    return s[n + PH] == UP and (s[n + DEAD] >> j) & 1 == 0 and not audible(k, s, i, j)
+
+
+@njit(cache=True)
+def pair_active(k, s, i, j, flag):
+    if s[node(k, i) + PH] == UP:
+        return hear_enabled(k, s, i, j) or dead_enabled(k, s, i, j)
+    return (flag == TIGHT or flag == LATE_BOOT) and audible(k, s, i, j)
+
+
+@njit(cache=True)
+def rt_counting(k, s, i):
+    n = node(k, i)
+    return (s[n + PH] == UP and (s[n + VAR] & TIMER_ARMED) != 0
+            and (k[K_EMAIL_TIMER] == 2 or (s[n + VAR] & WINDOW_CLOSED) == 0))
+
+
+@njit(cache=True)
+def time_may_pass(k, s):
+    """SELF's window is [0, 0]: no time passes while any own message waits."""
+    for i in range(k[K_N]):
+        if s[selfq(k, i)] != 0:
+            return False
+    return True
+
+
+@njit(cache=True)
+def active_clocks(k, kt, s, flags, out):
+    """The universe indices of the clocks of (s, flags), in order, into out; their
+    number (-1 if more than out holds)."""
+    N, G = k[K_N], k[K_G]
+    n = 0
+    cap = out.shape[0]
+
+    for i in range(N):
+        for j in range(N):
+            if i != j and flags[i * N + j] != 0:
+                if n == cap:
+                    return -1
+                out[n] = u_pair(kt, i, j)
+                n += 1
+    for i in range(N):
+        for j in range(N):
+            if i != j and (s[CONN + i] >> j) & 1:
+                q = ch(k, i, j)
+                for p in range(s[q]):
+                    if n == cap:
+                        return -1
+                    out[n] = u_msg(kt, i, j, p)
+                    n += 1
+    for i in range(N):
+        b = node(k, i)
+        if s[b + PH] == UP and s[b + RS] == R_RSCRCVD:
+            if n == cap:
+                return -1
+            out[n] = u_node(kt, RSC, i)
+            n += 1
+    for i in range(N):
+        for c in range(s[node(k, i) + CHLD]):
+            if n == cap:
+                return -1
+            out[n] = u_child(kt, i, c)
+            n += 1
+    for i in range(N):
+        md = s[node(k, i) + MD]
+        for j in range(N):
+            if (md >> j) & 1:
+                if n == cap:
+                    return -1
+                out[n] = u_pairs(kt, MDC, i, j)
+                n += 1
+    for g in range(G):
+        if (s[RQ] >> g) & 1:
+            if n == cap:
+                return -1
+            out[n] = kt[T_BASE + RQC] + g
+            n += 1
+    if kt[T_EMAIL] != 0:
+        for i in range(N):
+            b = node(k, i)
+            if s[b + PH] == UP and (s[b + VAR] & WINDOW_CLOSED) == 0:
+                if n == cap:
+                    return -1
+                out[n] = u_node(kt, WIN, i)
+                n += 1
+        for i in range(N):
+            if rt_counting(k, s, i):
+                if n == cap:
+                    return -1
+                out[n] = u_node(kt, RTC, i)
+                n += 1
+    if kt[T_STONITH] != 0:
+        for j in range(N):
+            if s[node(k, j) + VAR] & SHOT_PENDING:
+                if n == cap:
+                    return -1
+                out[n] = u_node(kt, STN, j)
+                n += 1
+        if kt[T_STONITH] == 2:
+            for i in range(N):
+                b = node(k, i)
+                if s[b + PH] != UP:
+                    continue
+                for j in range(N):
+                    if (s[b + FW] >> j) & 1 and (s[node(k, j) + VAR] & SHOT_PENDING) == 0:
+                        if n == cap:
+                            return -1
+                        out[n] = u_pairs(kt, TKC, i, j)
+                        n += 1
+    if kt[T_HEAL] != 0:
+        for i in range(N):
+            b = node(k, i)
+            if s[b + PH] == UP and (s[b + VAR] & HEAL_PENDING) != 0:
+                if n == cap:
+                    return -1
+                out[n] = u_node(kt, HLC, i)
+                n += 1
+    return n
+
+
+@njit(cache=True)
+def obligation(k, kt, table, s, flags, u):
+    """The upper bound an obligation puts on clock u in (s, flags), in units; -1: none."""
+    kind = table[u, 0]
+    if kind == PAIR:
+        i, j = table[u, 1], table[u, 2]
+        if s[node(k, i) + PH] != UP:
+            return -1     # kept only to tell a tie at i's boot
+        f = flags[i * k[K_N] + j]
+        if f == TIGHT:
+            return kt[T_DMAX]
+        if f == LOOSE or f == LATE_BOOT:
+            return kt[T_K] + kt[T_DMAX]
+        if f == EXACT:
+            return kt[T_D]
+        return kt[T_D] + kt[T_DMAX]
+    if kind == MSG:
+        return kt[T_DMAX]
+    if kind == RSC:
+        return kt[T_Q] + kt[T_K]
+    if kind == CHILDC or kind == MDC or kind == TKC or kind == HLC:
+        return kt[T_SMAX]
+    if kind == RQC:
+        return kt[T_R] + kt[T_SMAX]
+    if kind == WIN or kind == RTC:
+        return kt[T_Q]
+    return kt[T_T]      # STN
+
+
+@njit(cache=True)
+def window(k, kt, s, flags, kind, a, b):
+    """(universe index of the clock the action's window bounds, its lower bound in
+    units), or (NO_CLOCK, 0) for an action that may happen at any time."""
+    N = k[K_N]
+    if kind == A_DELIVER:
+        return u_msg(kt, a, b, 0), kt[T_DMIN]
+    if kind == A_HEAR:
+        return u_pair(kt, a, b), kt[T_DMIN]
+    if kind == A_DEAD:
+        if flags[a * N + b] == EXACT:
+            return u_pair(kt, a, b), kt[T_D]
+        return u_pair(kt, a, b), kt[T_D] - kt[T_K]
+    if kind == A_RSCRCVD_TIMEOUT:
+        return u_node(kt, RSC, a), kt[T_Q]
+    if kind == A_FORCETAKE:
+        return kt[T_BASE + RQC] + b, kt[T_R]
+    if kind == A_CHILD:
+        return u_child(kt, a, 0), 0
+    if kind == A_MACHDOWN:
+        return u_pairs(kt, MDC, a, b), 0
+    if kind == A_CLOSE_WINDOW:
+        return u_node(kt, WIN, a), kt[T_Q]
+    if kind == A_RT_EXPIRE:
+        return u_node(kt, RTC, a), kt[T_Q] - kt[T_K]
+    if kind == A_FENCE:
+        return u_node(kt, STN, a), 0
+    if kind == A_TAKEOVER:
+        return u_pairs(kt, TKC, a, b), 0
+    if kind == A_HEALRUN:
+        return u_node(kt, HLC, a), 0
+    return NO_CLOCK, 0
+
+
+@njit(cache=True)
+def crash_allowed(k, s, flags, j):
+    """CRASH(j) waits while an up, connected peer owes HEAR(i, j) for an audible period
+    that began with j's boot or restart."""
+    N = k[K_N]
+    for i in range(N):
+        if i != j:
+            f = flags[i * N + j]
+            if (f == TIGHT or f == LATE_BOOT) and hear_enabled(k, s, i, j):
+                return False
+    return True
+
+
+# --- how clocks carry over a step ----------------------------------------------------------
+
+FRESH = -1       # origin: a clock whose anchor is this step
+TIE = -2         # origin: i boots while pair(i, j) is TIGHT (the caller splits)
+
+
+@njit(cache=True)
+def carry(k, kt, s, flags, kind, a, b, t, new_flags, origin):
+    """For the step s --(kind a b)--> t: the flags of t, and for each universe index of a
+    clock t may have, the universe index of the clock of s it continues, FRESH or TIE
+    (then the pair's old clock is its own index). `origin` is only meaningful for the
+    clocks active in t. Mirrors model.timed.carry; returns False if a pair became due
+    without a new period (a misreading of section 7)."""
+    N = k[K_N]
+    restarted_node = a if kind == A_HEALRUN else -1
+    for x in range(N * N):
+        new_flags[x] = 0
+    for i in range(N):
+        for j in range(N):
+            if i == j:
+                continue
+            x = i * N + j
+            before, after = audible(k, s, i, j), audible(k, t, i, j)
+            restarted = restarted_node == i or restarted_node == j
+            if restarted and restarted_node == j:
+                before = False
+            booted = (s[node(k, i) + PH] != UP or restarted) and t[node(k, i) + PH] == UP
+            u = u_pair(kt, i, j)
+            if booted:
+                if not after:
+                    flag, src = EXACT, FRESH
+                elif flags[x] == TIGHT:
+                    flag, src = TIGHT, TIE
+                elif flags[x] == LATE_BOOT:
+                    flag, src = LATE_BOOT, FRESH
+                else:
+                    flag, src = LOOSE, FRESH
+            elif before != after:
+                if after:
+                    flag = TIGHT if (s[node(k, j) + PH] != UP or restarted) else LOOSE
+                else:
+                    flag = NORMAL
+                src = FRESH
+            else:
+                flag = flags[x]
+                src = u if flags[x] != 0 else FRESH
+            if not pair_active(k, t, i, j, flag):
+                flag = 0
+            elif not booted and before == after and flags[x] == 0:
+                return False
+            new_flags[x] = flag
+            origin[u] = src
+    for i in range(N):
+        for j in range(N):
+            if i == j:
+                continue
+            healed = (s[CONN + i] >> j) & 1 == 0
+            old_len = s[ch(k, i, j)]
+            popped = 1 if ((kind == A_DELIVER or kind == A_LOSE) and a == i and b == j) else 0
+            duplicated = kind == A_DUPLICATE and a == i and b == j and not healed
+            for p in range(t[ch(k, i, j)]):
+                u = u_msg(kt, i, j, p)
+                if duplicated:
+                    origin[u] = u_msg(kt, i, j, p - 1 if p > 0 else 0)
+                elif healed or p + popped >= old_len:
+                    origin[u] = FRESH
+                else:
+                    origin[u] = u_msg(kt, i, j, p + popped)
+    for i in range(N):
+        nb = node(k, i)
+        u = u_node(kt, RSC, i)
+        origin[u] = u if (s[nb + PH] == UP and s[nb + RS] == R_RSCRCVD) else FRESH
+        for c in range(t[nb + CHLD]):
+            u = u_child(kt, i, c)
+            if kind == A_CHILD and a == i:
+                origin[u] = u_child(kt, i, c + 1)
+            else:
+                origin[u] = u if c < s[nb + CHLD] else FRESH
+        for j in range(N):
+            if j != i:
+                u = u_pairs(kt, MDC, i, j)
+                origin[u] = u if (s[nb + MD] >> j) & 1 else FRESH
+    for g in range(k[K_G]):
+        u = kt[T_BASE + RQC] + g
+        origin[u] = u if (s[RQ] >> g) & 1 else FRESH
+    # the variants' clocks: kept while their condition holds, fresh when it starts to (a
+    # restart ends every one of its node's, but a reset asked of the fencing device)
+    if kt[T_EMAIL] != 0:
+        for i in range(N):
+            nb = node(k, i)
+            u = u_node(kt, WIN, i)
+            had = s[nb + PH] == UP and (s[nb + VAR] & WINDOW_CLOSED) == 0
+            origin[u] = u if had and i != restarted_node else FRESH
+            u = u_node(kt, RTC, i)
+            origin[u] = u if rt_counting(k, s, i) and i != restarted_node else FRESH
+    if kt[T_STONITH] != 0:
+        for j in range(N):
+            u = u_node(kt, STN, j)
+            origin[u] = u if s[node(k, j) + VAR] & SHOT_PENDING else FRESH
+        if kt[T_STONITH] == 2:
+            for i in range(N):
+                nb = node(k, i)
+                for j in range(N):
+                    if j == i:
+                        continue
+                    u = u_pairs(kt, TKC, i, j)
+                    had = (s[nb + PH] == UP and (s[nb + FW] >> j) & 1
+                           and (s[node(k, j) + VAR] & SHOT_PENDING) == 0)
+                    origin[u] = u if had and i != restarted_node else FRESH
+    if kt[T_HEAL] != 0:
+        for i in range(N):
+            nb = node(k, i)
+            u = u_node(kt, HLC, i)
+            had = s[nb + PH] == UP and (s[nb + VAR] & HEAL_PENDING) != 0
+            origin[u] = u if had and i != restarted_node else FRESH
+    return True
+
+
+# --- reading and writing a symbolic state's row ---------------------------------------------
+
+@njit(cache=True)
+def read_zone(kt, row, z):
+    """The zone of a timed row into the top-left (k+1) x (k+1) of z (int64); k."""
+    K = row[kt[T_ZK]]
+    entries = row[kt[T_ZONE]:kt[T_ZONE] + 2 * (K + 1) * (K + 1)].view(np.int16)
+    for a in range(K + 1):
+        for b in range(K + 1):
+            v = entries[a * (K + 1) + b]
+            z[a, b] = INF if v == INF16 else v
+    return K
+
+
+@njit(cache=True)
+def write_zone(kt, row, z, K):
+    """The (K+1) x (K+1) zone z into a timed row (entries past it zeroed)."""
+    row[kt[T_ZK]] = K
+    start = kt[T_ZONE]
+    entries = row[start:kt[T_WT]].view(np.int16)
+    for a in range(K + 1):
+        for b in range(K + 1):
+            v = z[a, b]
+            entries[a * (K + 1) + b] = INF16 if v >= INF else v
+    for x in range((K + 1) * (K + 1), entries.shape[0]):
+        entries[x] = 0
+    for x in range(kt[T_ZK] + 1, start):
+        row[x] = 0
+
+
+# --- symmetry ------------------------------------------------------------------------------------
+
+@njit(cache=True)
+def _less_bytes(a, b):
+    for x in range(a.shape[0]):
+        if a[x] != b[x]:
+            return a[x] < b[x]
+    return False
+
+
+@njit(cache=True)
+def canonical_timed(k, kt, row, group, images, active, K, z, rows, flag_rows, ints, zs):
+    """row := the least image of the symbolic state over the automorphisms (rows of
+    `group`), ordered by the layer-D row (as 64-bit words), then the flags, then the
+    zone; z := that image's zone. `active`/K/z: the state's clocks and zone. Scratch:
+    rows (2, W) uint8, flag_rows (2, N*N) uint8, ints (4, >= max(K, N)) int64, zs (2,
+    KMAX+1, KMAX+1) int64."""
+    W, N = kt[T_W], kt[T_N]
+    NN = N * N
+    best_row, cand = rows[0], rows[1]
+    best_flags, flags_c = flag_rows[0], flag_rows[1]
+    order, pi, act, pos = ints[0], ints[1], ints[2], ints[3]
+    best_z, cand_z = zs[0], zs[1]
+    best_row[:W] = row[:W]
+    best_flags[:NN] = row[W:W + NN]
+    best_z[:K + 1, :K + 1] = z[:K + 1, :K + 1]
+    for x in range(1, group.shape[0]):
+        for i in range(N):
+            pi[i] = group[x, i]
+            order[group[x, i]] = i
+        image(k, row[:W], cand[:W], order, pi)
+        if less(best_row[:W], cand[:W]):
+            continue
+        same_row = not less(cand[:W], best_row[:W])
+        for i in range(N):
+            for j in range(N):
+                flags_c[pi[i] * N + pi[j]] = row[W + i * N + j]
+        if same_row and _less_bytes(best_flags[:NN], flags_c[:NN]):
+            continue
+        same_flags = same_row and not _less_bytes(flags_c[:NN], best_flags[:NN])
+        # the clocks renamed, then put in universe order, with their old positions
+        for c in range(K):
+            act[c] = images[x, active[c]]
+            pos[c] = c
+        for c in range(1, K):
+            v, p = act[c], pos[c]
+            y = c
+            while y > 0 and act[y - 1] > v:
+                act[y] = act[y - 1]
+                pos[y] = pos[y - 1]
+                y -= 1
+            act[y], pos[y] = v, p
+        for a in range(K + 1):
+            oa = 0 if a == 0 else pos[a - 1] + 1
+            for b in range(K + 1):
+                ob = 0 if b == 0 else pos[b - 1] + 1
+                cand_z[a, b] = z[oa, ob]
+        if same_flags and not _zone_less(cand_z, best_z, K):
+            continue
+        best_row[:W] = cand[:W]
+        best_flags[:NN] = flags_c[:NN]
+        best_z[:K + 1, :K + 1] = cand_z[:K + 1, :K + 1]
+    row[:W] = best_row[:W]
+    row[W:W + NN] = best_flags[:NN]
+    z[:K + 1, :K + 1] = best_z[:K + 1, :K + 1]
+
+
+@njit(cache=True)
+def _zone_less(a, b, K):
+    for x in range(K + 1):
+        for y in range(K + 1):
+            if a[x, y] != b[x, y]:
+                return a[x, y] < b[x, y]
+    return False
+
+
+# --- the successors of a batch -----------------------------------------------------------------
+
+BOUND_MISREAD = 4         # a model bound: a pair became due without a new period
+
+
+@njit(cache=True)
+def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, images,
+                 out, first, action, base, active0, active1, pos, origin, nflags, fl, src_of,
+                 ties, his, z0, z1, z2, z3, lower, upper, row0, rows, flag_rows, ints, zs):
+    """The successors of the symbolic state `src` into out[first:], their actions into
+    action[first:]: (how many, a model bound hit)."""
+    W, N = kt[T_W], kt[T_N]
+    NN = N * N
+    flags_s = src[W:W + NN]
+    K0 = active_clocks(k, kt, src[:W], flags_s, active0)
+    read_zone(kt, src, z0)
+    for c in range(kt[T_U]):
+        pos[c] = 0
+    for c in range(K0):
+        pos[active0[c]] = c + 1
+    n = 0
+    status = 0
+    for a in range(kinds.shape[0]):
+        kind = kinds[a]
+        if not take(k, kind, arg_a[a], arg_b[a], src[:W], base):
+            continue
+        if base[STATUS] != 0:
+            status = base[STATUS]
+            base[STATUS] = 0
+        if kind == A_CRASH and not crash_allowed(k, src[:W], flags_s, arg_a[a]):
+            continue
+        z1[:K0 + 1, :K0 + 1] = z0[:K0 + 1, :K0 + 1]
+        u_w, lo = window(k, kt, src[:W], flags_s, kind, arg_a[a], arg_b[a])
+        if u_w != NO_CLOCK:
+            p = pos[u_w]
+            if p == 0:
+                status = BOUND_MISREAD      # an enabled action without its clock
+                continue
+            if not constrain(z1[:K0 + 1, :K0 + 1], 0, p, le(-lo)):
+                continue
+        if not carry(k, kt, src[:W], flags_s, kind, arg_a[a], arg_b[a], base, nflags, origin):
+            status = BOUND_MISREAD
+            continue
+        K1 = active_clocks(k, kt, base, nflags, active1)
+        if K1 < 0 or K1 > kt[T_KMAX]:
+            status = BOUND_CLOCKS
+            continue
+        nt = 0
+        for c in range(K1):
+            o = origin[active1[c]]
+            if o == TIE:
+                ties[nt] = c
+                nt += 1
+                src_of[c] = 0
+            else:
+                src_of[c] = 0 if o == FRESH else pos[o]
+        for c in range(K1):
+            his[c] = obligation(k, kt, table, base, nflags, active1[c])
+            lower[c + 1] = L[active1[c]]
+            upper[c + 1] = U[active1[c]]
+        passes = time_may_pass(k, base)
+        for combo in range(1 << nt):
+            z2[:K0 + 1, :K0 + 1] = z1[:K0 + 1, :K0 + 1]
+            fl[:NN] = nflags[:NN]
+            ok = True
+            for x in range(nt):
+                c = ties[x]
+                old = pos[active1[c]]      # the pair's own clock, in s
+                if (combo >> x) & 1 == 0:  # the peer booted at this very instant
+                    ok = ok and constrain(z2[:K0 + 1, :K0 + 1], old, 0, le(0))
+                    src_of[c] = old
+                else:                      # later: this node's boot is the anchor
+                    ok = ok and constrain(z2[:K0 + 1, :K0 + 1], 0, old, lt(0))
+                    src_of[c] = 0
+                    i, j = table[active1[c], 1], table[active1[c], 2]
+                    fl[i * N + j] = LATE_BOOT
+            if not ok:
+                continue
+            transfer_into(z2[:K0 + 1, :K0 + 1], src_of, K1, z3)
+            zv = z3[:K1 + 1, :K1 + 1]
+            for c in range(K1):
+                if ok and his[c] >= 0:
+                    ok = constrain(zv, c + 1, 0, le(his[c]))
+            if not ok:
+                continue
+            if passes:
+                up(zv)
+                for c in range(K1):
+                    if his[c] >= 0:
+                        constrain(zv, c + 1, 0, le(his[c]))
+            extrapolate_lu(zv, lower[:K1 + 1], upper[:K1 + 1], row0[:K1 + 1])
+            t = out[first + n]
+            t[:W] = base
+            t[W:W + NN] = fl[:NN]
+            for x in range(W + NN, kt[T_ZK]):
+                t[x] = 0
+            if symmetry:
+                canonical_timed(k, kt, t, group, images, active1, K1, z3, rows, flag_rows,
+                                ints, zs)
+            write_zone(kt, t, z3, K1)
+            action[first + n] = a
+            n += 1
+    return n, status
+
+
+@njit(cache=True)
+def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symmetry, group,
+                 images, slots, out, action, counts, status):
+    W, N, KM, UU = kt[T_W], kt[T_N], kt[T_KMAX], kt[T_U]
+    NN = N * N
+    base = np.empty(W, dtype=np.uint8)
+    active0 = np.empty(UU, dtype=np.int64)
+    active1 = np.empty(KM + 1, dtype=np.int64)
+    pos = np.empty(UU, dtype=np.int64)
+    origin = np.empty(UU, dtype=np.int64)
+    nflags = np.empty(NN, dtype=np.uint8)
+    fl = np.empty(NN, dtype=np.uint8)
+    src_of = np.empty(KM + 1, dtype=np.int64)
+    ties = np.empty(N + 1, dtype=np.int64)
+    his = np.empty(KM + 1, dtype=np.int64)
+    big = max(UU, KM) + 1
+    z0 = np.empty((big, big), dtype=np.int64)
+    z1 = np.empty((big, big), dtype=np.int64)
+    z2 = np.empty((big, big), dtype=np.int64)
+    z3 = np.empty((KM + 1, KM + 1), dtype=np.int64)
+    lower = np.zeros(KM + 1, dtype=np.int64)
+    upper = np.zeros(KM + 1, dtype=np.int64)
+    row0 = np.empty(KM + 1, dtype=np.int64)
+    rows = np.empty((2, W), dtype=np.uint8)
+    flag_rows = np.empty((2, NN), dtype=np.uint8)
+    ints = np.empty((4, max(KM, N) + 1), dtype=np.int64)
+    zs = np.empty((2, KM + 1, KM + 1), dtype=np.int64)
+    for r in range(lo, hi):
+        counts[r], status[r] = expand_timed(
+            k, kt, table, L, U, kinds, arg_a, arg_b, rows_in[r], symmetry, group, images,
+            out, r * slots, action, base, active0, active1, pos, origin, nflags, fl, src_of,
+            ties, his, z0, z1, z2, z3, lower, upper, row0, rows, flag_rows, ints, zs)
+
+
+@njit(cache=True, parallel=True)
+def timed_successors(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, symmetry, group,
+                     images, slots, blocks, out, action, counts, status):
+    """For each row r: its successors in out[r*slots : r*slots + counts[r]]."""
+    R = rows_in.shape[0]
+    per = (R + blocks - 1) // blocks
+    for b in prange(blocks):
+        _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, b * per,
+                     min(R, (b + 1) * per), symmetry, group, images, slots, out, action,
+                     counts, status)
+
+
+@njit(cache=True)
+def timed_successors_serial(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, symmetry,
+                            group, images, slots, out, action, counts, status):
+    _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, 0, rows_in.shape[0],
+                 symmetry, group, images, slots, out, action, counts, status)
+
+
+@njit(cache=True)
+def canonical_timed_rows(k, kt, rows_in, group, images):
+    """Every timed row replaced by its canonical form (in place)."""
+    W, N, KM, UU = kt[T_W], kt[T_N], kt[T_KMAX], kt[T_U]
+    NN = N * N
+    active = np.empty(UU, dtype=np.int64)
+    big = max(UU, KM) + 1
+    z = np.empty((big, big), dtype=np.int64)
+    rows = np.empty((2, W), dtype=np.uint8)
+    flag_rows = np.empty((2, NN), dtype=np.uint8)
+    ints = np.empty((4, max(KM, N) + 1), dtype=np.int64)
+    zs = np.empty((2, big, big), dtype=np.int64)
+    for r in range(rows_in.shape[0]):
+        row = rows_in[r]
+        K = active_clocks(k, kt, row[:W], row[W:W + NN], active)
+        read_zone(kt, row, z)
+        canonical_timed(k, kt, row, group, images, active, K, z, rows, flag_rows, ints, zs)
+        write_zone(kt, row, z, K)
+
+
+@njit(cache=True)
+def time_can_pass_rows(k, kt, rows_in, out):
+    """out[r]: no own message waits and no obligation bounds the clocks of row r."""
+    W = kt[T_W]
+    for r in range(rows_in.shape[0]):
+        row = rows_in[r]
+        ok = time_may_pass(k, row[:W])
+        K = row[kt[T_ZK]]
+        entries = row[kt[T_ZONE]:kt[T_ZONE] + 2 * (K + 1) * (K + 1)].view(np.int16)
+        for a in range(1, K + 1):
+            if entries[a * (K + 1)] != INF16:
+                ok = False
+        out[r] = ok

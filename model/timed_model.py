@@ -1,0 +1,168 @@
+"""heartbeat with layer T as a checker Model: symbolic timed states as rows, compiled.
+
+The engine explores these rows as it explores layer D's (`checker.explore`), with the
+passed list of `checker.zonestore` (zones grouped by discrete state, inclusion both
+ways) instead of the exact visited set. `model.timed_kernel` computes the successors;
+`decode` gives a `TimedView` (the layer-D state, the pair flags, the zone and its clocks
+in `model.timed`'s notation), which the Z3 witness and the independent replay read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hacheck.checker import ModelBoundError, Successors
+from hacheck.checker.model import Model
+from hacheck.checker.zones import LE_ZERO
+from hacheck.model import timed_kernel as tk
+from hacheck.model.heartbeat import (ClockBoundExceeded, HeartbeatModel, QueueCapacityExceeded,
+                                     _blocks)
+from hacheck.model.state import BOUND_QUEUE, BOUND_TEXT, DEFAULT_CAPACITY
+from hacheck.model.symmetry import group_image_py
+from hacheck.model.timing import TimingParameters
+from hacheck.model.view import ClusterState, initial_state, pack, unpack
+
+SERIAL_BELOW = 16               # rows: smaller batches are expanded on one thread
+OUTPUT_BUDGET = 48 << 20        # bytes of successor rows per batch
+
+
+@dataclass(frozen=True, eq=False)
+class TimedView:
+    """A symbolic state as values: `state` (ClusterState), `flags` (per ordered pair),
+    `zone` (its DBM, int64) and `clocks` (model.timed's tuples, in the zone's order).
+    Two views are equal when their discrete parts (state and flags) are."""
+    state: ClusterState
+    flags: tuple
+    zone: np.ndarray
+    clocks: list
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, TimedView) and self.state == other.state
+                and self.flags == other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.state, self.flags))
+
+
+class TimedHeartbeatModel(Model):
+    """Layer T of a configuration (model.md section 7) for the engine."""
+
+    supports_reduction = False
+
+    def __init__(self, cfg, params: TimingParameters = TimingParameters(),
+                 capacity: int = DEFAULT_CAPACITY, kmax: int | None = None):
+        self.cfg, self.params, self.capacity = cfg, params, capacity
+        self.untimed = HeartbeatModel(cfg, capacity=capacity)
+        self.k = self.untimed.k
+        self.units = params.in_units()
+        N = cfg.N
+        self.kmax = kmax if kmax is not None else (8 if N == 1 else 12 * (N - 1))
+        self.kt = tk.timed_geometry(self.k, self.units, self.kmax)
+        self.table, self.L, self.U = tk.universe(self.kt)
+        self.group = self.untimed.group
+        self.symmetry_group_size = len(self.group)
+        self.images = tk.clock_images(self.kt, self.table, self.group,
+                                      lambda g, pi: group_image_py(cfg, g, pi))
+        self.width = int(self.kt[tk.T_WT])
+        self.key_bytes = int(self.kt[tk.T_ZK])
+        self.k_at, self.zone_at = int(self.kt[tk.T_ZK]), int(self.kt[tk.T_ZONE])
+        self.zone_layout = (self.key_bytes, self.k_at, self.zone_at)
+        u = self.untimed
+        self._kinds, self._arg_a, self._arg_b = u._kinds, u._arg_a, u._arg_b
+        boots = {"BOOT", "RESTART", "HEALRUN"}
+        self.slots = sum(2 ** (N - 1) if a.name in boots else 1 for a in u.table)
+        self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
+        self.table_actions = u.table
+
+    # --- the engine's interface --------------------------------------------------------
+
+    def initial_rows(self) -> np.ndarray:
+        row = np.zeros(self.width, dtype=np.uint8)
+        row[:self.untimed.width] = pack(self.k, initial_state(self.cfg))
+        z = np.full((1, 1), LE_ZERO, dtype=np.int64)
+        tk.write_zone(self.kt, row, z, 0)
+        return row[None, :]
+
+    def successors(self, rows, symmetry, reduce) -> Successors:
+        rows = np.ascontiguousarray(rows)
+        R, S = len(rows), self.slots
+        out = np.empty((R * S, self.width), dtype=np.uint8)
+        action = np.empty(R * S, dtype=np.int64)
+        counts = np.empty(R, dtype=np.int64)
+        status = np.empty(R, dtype=np.int64)
+        symmetric = symmetry and self.symmetry_group_size > 1
+        args = (self.k, self.kt, self.table, self.L, self.U, self._kinds, self._arg_a,
+                self._arg_b, rows, symmetric, self.group, self.images, S)
+        if R < SERIAL_BELOW:
+            tk.timed_successors_serial(*args, out, action, counts, status)
+        else:
+            tk.timed_successors(*args, _blocks(R), out, action, counts, status)
+        if status.any():
+            self._raise_bound(int(status.max()))
+        total = int(counts.sum())
+        index = np.empty(total, dtype=np.int64)
+        source = np.empty(total, dtype=np.int64)
+        from hacheck.model.kernel import positions
+        positions(counts, S, index, source)
+        return Successors(out, index, source, action[index], np.zeros(R, dtype=np.bool_))
+
+    def canonical(self, rows):
+        rows = np.array(rows, dtype=np.uint8)
+        if self.symmetry_group_size > 1:
+            tk.canonical_timed_rows(self.k, self.kt, rows, self.group, self.images)
+        return rows
+
+    def decode(self, row) -> TimedView:
+        W, N = self.untimed.width, self.cfg.N
+        state = unpack(self.k, row[:W])
+        flags = tuple(int(x) for x in row[W:W + N * N])
+        active = np.empty(int(self.kt[tk.T_U]), dtype=np.int64)
+        K = tk.active_clocks(self.k, self.kt, np.ascontiguousarray(row[:W]),
+                             np.ascontiguousarray(row[W:W + N * N]), active)
+        z = np.empty((K + 1, K + 1), dtype=np.int64)
+        tk.read_zone(self.kt, np.ascontiguousarray(row), z)
+        return TimedView(state, flags, z, [self.clock(int(u)) for u in active[:K]])
+
+    def observe(self, view: TimedView) -> ClusterState:
+        return view.state
+
+    def discrete_rows(self, keys: np.ndarray, symmetry: bool) -> np.ndarray:
+        rows = np.ascontiguousarray(keys[:, :self.untimed.width])
+        return self.untimed.canonical(rows) if symmetry else rows
+
+    def action(self, index: int):
+        return self.table_actions[index]
+
+    def is_environment(self, actions: np.ndarray) -> np.ndarray:
+        return self.untimed.is_environment(actions)
+
+    def time_can_pass(self, rows: np.ndarray) -> np.ndarray:
+        out = np.empty(len(rows), dtype=np.bool_)
+        tk.time_can_pass_rows(self.k, self.kt, np.ascontiguousarray(rows), out)
+        return out
+
+    def _raise_bound(self, status: int):
+        if status == BOUND_QUEUE:
+            raise QueueCapacityExceeded(f"{BOUND_TEXT[status]} ({self.capacity})")
+        if status == tk.BOUND_CLOCKS:
+            raise ClockBoundExceeded(self.kmax)
+        if status == tk.BOUND_MISREAD:
+            raise ModelBoundError("layer T: an action's clock or a pair's period is missing "
+                                  "(an internal error of the timed rules)")
+        raise ModelBoundError(BOUND_TEXT[status])
+
+    # --- clocks in model.timed's notation ------------------------------------------------------
+
+    def clock(self, u: int) -> tuple:
+        from hacheck.model import timed
+        kind, a, b, c = (int(x) for x in self.table[u])
+        name = {tk.PAIR: timed.PAIR, tk.MSG: timed.MSG, tk.RSC: timed.RS,
+                tk.CHILDC: timed.CHILD, tk.MDC: timed.MD, tk.RQC: timed.RQ, tk.WIN: timed.WIN,
+                tk.RTC: timed.RT, tk.STN: timed.STN, tk.TKC: timed.TK, tk.HLC: timed.HL}[kind]
+        if kind == tk.MSG:
+            return (name, a, b, c)
+        if kind in (tk.PAIR, tk.MDC, tk.TKC, tk.CHILDC):
+            return (name, a, b)
+        return (name, a)

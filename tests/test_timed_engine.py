@@ -1,0 +1,220 @@
+"""The compiled timed search (`checker.explore` over `model.timed_model`) against the
+plain-Python reference it replaced (`reference_timed_search`), and the engine's witness
+step, which makes a timed verdict final inside the search."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from hacheck.checker import Verdict, explore
+from hacheck.checker.model import Model, Successors
+from hacheck.checker.properties import at_quiescence, terminates
+from hacheck.checker.zonestore import INF16
+from hacheck.checker.stopping import Stopped
+from hacheck.checker.verdict import Timing
+from hacheck.model import Config
+from hacheck.model.timed_model import TimedHeartbeatModel
+from hacheck.model.timing import TimingParameters
+from hacheck.properties import all_properties, timing
+from reference_timed_model import TimedHeartbeat
+from reference_timed_search import explore_timed
+
+SMALL = TimingParameters(K=Fraction(1), D=Fraction(3), Q=Fraction(3), R=Fraction(3),
+                         dmin=Fraction(0), dmax=Fraction(1), smax=Fraction(1))
+CASES = {
+    "no nice_failback, a crash and a restart": (
+        Config(N=2, home=(0, 1), nice_failback=False, crashes=1, restarts=1), SMALL),
+    "active/passive, no faults": (Config(N=2, home=(0,)), SMALL),
+    "one node": (Config(N=1, home=(0,), crashes=1, restarts=1), TimingParameters()),
+}
+
+
+def outcome(result) -> list:
+    return [(p.name, p.verdict, None if p.trace is None else len(p.trace))
+            for p in result.properties]
+
+
+def reference_reached(cfg, model: TimedHeartbeat, result, symmetry: bool) -> set[bytes]:
+    rows = np.stack([np.frombuffer(ts.row, dtype=np.uint8) for ts in result.meta["states"]])
+    if symmetry:
+        rows = model.untimed.canonical(rows)
+    return {r.tobytes() for r in rows}
+
+
+@pytest.mark.parametrize("symmetry", [True, False], ids=["symmetry", "plain"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_compiled_search_agrees_with_the_reference(case, symmetry):
+    cfg, params = CASES[case]
+    reached: list = []
+    compiled = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg),
+                       keep_going=True, symmetry=symmetry, reached=reached)
+    model = TimedHeartbeat(cfg, params)
+    reference = explore_timed(model, all_properties(cfg), keep_going=True, symmetry=symmetry)
+    assert compiled.statistics.complete and reference.statistics.complete
+    assert outcome(compiled) == outcome(reference)
+    found = {r.tobytes() for r in reached[0]}
+    assert found == reference_reached(cfg, model, reference, symmetry)
+    assert compiled.statistics.discrete_states == len(found)
+    # inclusion both ways (and LU extrapolation) store no more zones than the reference
+    assert compiled.statistics.distinct_states <= reference.statistics.distinct_states
+
+
+def test_the_figures_do_not_depend_on_the_number_of_threads():
+    cfg, params = CASES["active/passive, no faults"]
+
+    def figures(workers):
+        stats = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg),
+                        keep_going=True, workers=workers).statistics
+        return (stats.distinct_states, stats.discrete_states, stats.transitions,
+                stats.covered_states, stats.max_depth)
+    assert figures(1) == figures(2)
+
+
+def test_bytes_per_symbolic_state_are_reported():
+    cfg, params = CASES["active/passive, no faults"]
+    stats = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg),
+                    keep_going=True).statistics
+    assert stats.symbolic and 0 < stats.bytes_per_state < 1000
+
+
+# --- the witness: the engine asks it, and the verdict is what it finds -----------------------------
+
+class TwoLocations(Model):
+    """A symbolic model with locations 0 and 1 and one clock x, reset by each step: p goes
+    0 -> 1, q goes 1 -> 0 when `cyclic`. Rows: the location (the key, 8 bytes), the
+    clock count at byte 8, the zone (2 x 2 int16 bounds) at byte 10."""
+
+    width = 24
+    zone_layout = (8, 8, 10)
+    ACTIONS = ("p", "q")
+
+    def __init__(self, cyclic: bool):
+        self.cyclic = cyclic
+
+    def _row(self, location: int) -> np.ndarray:
+        row = np.zeros(self.width, dtype=np.uint8)
+        row[0], row[8] = location, 1
+        # x >= 0 and time may pass: z[0,0] = z[0,1] = z[1,1] = "<= 0", z[1,0] = none
+        row[10:18].view(np.int16)[:] = [1, 1, INF16, 1]
+        return row
+
+    def initial_rows(self):
+        return self._row(0)[None, :]
+
+    def successors(self, rows, symmetry, reduce):
+        out, source, action = [], [], []
+        for r, row in enumerate(rows):
+            if row[0] == 0 or self.cyclic:
+                out.append(self._row(1 - row[0]))
+                source.append(r)
+                action.append(int(row[0]))
+        buffer = np.array(out, dtype=np.uint8).reshape(len(out), self.width)
+        return Successors(buffer, np.arange(len(out)), np.array(source, dtype=np.int64),
+                          np.array(action, dtype=np.int64), np.zeros(len(rows), dtype=bool))
+
+    def canonical(self, rows):
+        return np.array(rows, dtype=np.uint8)
+
+    def decode(self, row):
+        return int(row[0])
+
+    def action(self, index):
+        return self.ACTIONS[index]
+
+    def is_environment(self, actions):
+        return np.zeros(len(actions), dtype=np.bool_)
+
+    def discrete_rows(self, keys, symmetry):
+        return keys[:, :1]
+
+
+FINISHES = terminates("finishes", "no cycle of protocol actions")
+SETTLES = at_quiescence("ends", "settles at 1", lambda location: location == 1)
+
+
+def test_a_cycle_without_a_real_repetition_is_incomplete_and_with_one_violated():
+    asked = []
+
+    def nothing(trace, loop, poll):
+        asked.append(loop)
+        return Timing(None)
+    unconfirmed = explore(TwoLocations(True), [FINISHES, SETTLES], keep_going=True,
+                          witness=nothing)
+    lasso = unconfirmed.properties[0]
+    assert lasso.verdict is Verdict.INCOMPLETE and lasso.trace is None
+    assert "no real run repeating it" in lasso.explanation and asked == [0]
+    seen = []
+
+    def a_second_a_step(trace, loop, poll):
+        seen.append(([s.action for s in trace.steps], loop))
+        return Timing([Fraction(0), Fraction(1), Fraction(2), Fraction(3)])
+    confirmed = explore(TwoLocations(True), [FINISHES, SETTLES], keep_going=True,
+                        witness=a_second_a_step)
+    lasso, settled = confirmed.properties
+    assert lasso.verdict is Verdict.VIOLATED and lasso.loop == 0
+    assert seen == [(["p", "q"], 0)] and lasso.times == [0, 1]   # the trace's own steps
+    assert settled.verdict is Verdict.HOLDS           # never quiescent
+    acyclic = explore(TwoLocations(False), [FINISHES, SETTLES], keep_going=True,
+                      witness=a_second_a_step)
+    assert [p.verdict for p in acyclic.properties] == [Verdict.HOLDS, Verdict.HOLDS]
+    assert acyclic.statistics.discrete_states == 2
+
+
+def test_a_witness_cut_short_leaves_a_cycle_undecided():
+    def stopped(trace, loop, poll):
+        raise Stopped("interrupted")
+    result = explore(TwoLocations(True), [FINISHES], keep_going=True, witness=stopped)
+    lasso = result.properties[0]
+    assert lasso.verdict is Verdict.INCOMPLETE and "cut short (interrupted)" in lasso.explanation
+    assert not result.statistics.complete
+
+
+def run(witness, cfg=Config(N=2, home=(0, 1))):
+    return explore(TimedHeartbeatModel(cfg, TimingParameters()), all_properties(cfg),
+                   witness=witness)
+
+
+def by_name(result) -> dict:
+    return {p.name: p for p in result.properties}
+
+
+def test_a_reachable_violation_without_timestamps_is_an_internal_error():
+    s1 = by_name(run(lambda trace, loop, poll: Timing(None)))["S1"]
+    assert s1.verdict is Verdict.ERROR and s1.trace is None
+    assert "failed the independent timing check" in s1.explanation
+    objected = by_name(run(lambda trace, loop, poll: Timing([0] * len(trace), ["too early"])))["S1"]
+    assert objected.verdict is Verdict.ERROR and "too early" in objected.explanation
+
+
+def test_a_witness_cut_short_keeps_a_reachability_verdict_without_timestamps():
+    def stopped(trace, loop, poll):
+        raise Stopped("interrupted")
+    s1 = by_name(run(stopped))["S1"]
+    assert s1.verdict is Verdict.VIOLATED and s1.times is None
+    assert any("were not computed" in note for note in s1.notes)
+
+
+def test_the_real_witness_times_every_counterexample_and_the_replay_accepts_it():
+    from hacheck.properties.timing_check import check_timed_run
+    cfg, params = Config(N=2, home=(0, 1)), TimingParameters()
+    result = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg),
+                     witness=timing.witness(cfg, params))
+    s1 = by_name(result)["S1"]
+    assert s1.verdict is Verdict.VIOLATED and len(s1.times) == len(s1.trace)
+    actions = [step.action for step in s1.trace.steps]
+    assert check_timed_run(cfg, params, s1.trace.states, actions, s1.times) == []
+
+
+def test_states_with_more_clocks_than_the_rows_hold_are_run_again_with_more_room():
+    from hacheck.tools.run import Room, timed_search
+    notices: list[str] = []
+    cfg = Config(N=2, home=(0, 1))
+    result, model = timed_search(cfg, TimingParameters(), room=Room(clocks=3),
+                                 notice=notices.append)
+    assert model.kmax > 3 and any("room for" in n and "clocks" in n for n in notices)
+    first, _ = timed_search(cfg, TimingParameters())
+    assert outcome(result) == outcome(first)
+    assert result.statistics.distinct_states == first.statistics.distinct_states

@@ -168,7 +168,8 @@ def explore(
     def insert(buffer, index, parent_ids, depth):
         words = buffer.view(np.uint64)
         hashes = np.empty(len(index), dtype=np.uint64)
-        hash_rows(words[:, :store.hash_words], index, hashes)
+        keys = words if store.hash_words == words.shape[1] else words[:, :store.hash_words]
+        hash_rows(keys, index, hashes)
         limit = max_states if max_states is not None else MAX_STATES
         ids, new, looked_at = store.insert(words, index, hashes, limit)
         if new.any():

@@ -45,9 +45,9 @@ from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Proper
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
 from hacheck.checker.zonestore import ZoneStore
-from hacheck.checker.trace import Step, Trace, replay
-from hacheck.checker.verdict import (NO_TIMESTAMPS, CheckResult, PropertyResult, Statistics,
-                                     Timing, Verdict)
+from hacheck.checker.trace import replay
+from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
+from hacheck.checker.witness import Witness, time_counterexample
 
 
 class ModelBoundError(Exception):
@@ -55,9 +55,6 @@ class ModelBoundError(Exception):
 
 
 Progress = Callable[[dict], None]
-# a symbolic model's counterexamples are abstract paths: `witness(trace, loop, poll)` times
-# a real run along one (checker.verdict.Timing), and the verdict is what it finds
-Witness = Callable[..., Timing]
 
 VIOLATION_FOUND = "violation found"
 MAX_STATES = (1 << 31) - 1    # ids are int32 in the parent links and the edge graph
@@ -335,7 +332,7 @@ def explore(
     if witness is not None:
         for result in results:
             if result.trace is not None:
-                _witness_step(model, result, witness, budget, stats)
+                time_counterexample(model, result, witness, budget, stats)
     order = [p.name for p in properties]
     results.sort(key=lambda r: order.index(r.name))
     return CheckResult(results, stats, symmetry=symmetry, reduction=reduce,
@@ -349,55 +346,6 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
         return rows
     unique = np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel())
     return unique.view(np.uint8).reshape(len(unique), rows.shape[1])
-
-
-NO_REAL_CYCLE = ("the symbolic graph has a cycle of protocol actions, but no real run "
-                 "repeating it while time passes was found (it may be Zeno or an artefact "
-                 "of the zone abstraction)")
-NO_REAL_RUN = ("internal error: the counterexample failed the independent timing check, "
-               "so it is not shown: {problems}")
-
-
-def _witness_step(model, result: PropertyResult, witness, budget: Budget,
-                  stats: Statistics) -> None:
-    """Time the counterexample of `result` (see `explore`); its states become what the
-    properties read of them (`model.observe`)."""
-    phase = f"timestamps of the {result.name} counterexample"
-    try:
-        with budget.phase(phase):
-            budget.check()
-            found = witness(result.trace, result.loop, budget.check)
-    except (Stopped, MemoryError) as stop:
-        reason = (stop.reason if isinstance(stop, Stopped)
-                  else budget.out_of_memory(stop, phase))
-        stats.cut(reason)
-        if result.loop is not None:     # a cycle is a verdict only with a real run
-            _undecided(result, f"not decided: the {phase} was cut short ({reason})")
-        else:
-            result.notes.append(NO_TIMESTAMPS.format(reason=reason))
-            result.trace = _observed(model, result.trace)
-        return
-    if found.times is None and result.loop is not None:
-        _undecided(result, NO_REAL_CYCLE)
-    elif found.times is None or found.problems:
-        problems = found.problems or ["no timestamps exist for a run the search reached"]
-        result.verdict = Verdict.ERROR
-        result.explanation = NO_REAL_RUN.format(problems="; ".join(problems[:3]))
-        result.trace, result.loop = None, None
-    else:
-        result.trace = _observed(model, result.trace)
-        result.times = list(found.times[:len(result.trace)])
-        result.condition = found.condition
-
-
-def _undecided(result: PropertyResult, why: str) -> None:
-    result.verdict, result.explanation = Verdict.INCOMPLETE, why
-    result.trace, result.loop, result.times = None, None, None
-
-
-def _observed(model, trace: Trace) -> Trace:
-    return Trace(model.observe(trace.initial),
-                 tuple(Step(s.action, model.observe(s.state)) for s in trace.steps))
 
 
 def _settled_result(model, prop, first_violation, violating, stats, parents, store, symmetry,

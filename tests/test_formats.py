@@ -168,11 +168,12 @@ def test_results_sarif_is_valid_sarif_2_1_0(gate_report):
 def sarif_multitool() -> list[str]:
     node = shutil.which("node")
     assert node, "node is needed for the SARIF multitool (apt-get install nodejs npm)"
+    missing = ("Microsoft's SARIF multitool is missing: npm install --prefix tests/.tools "
+               "@microsoft/sarif-multitool (.ci/run does)")
+    assert TOOLS.is_dir(), missing
     found = subprocess.run([node, "-e", "console.log(require('@microsoft/sarif-multitool'))"],
                            cwd=TOOLS, capture_output=True, text=True)
-    assert found.returncode == 0, (
-        "Microsoft's SARIF multitool is missing: npm install --prefix tests/.tools "
-        "@microsoft/sarif-multitool (.ci/run does)")
+    assert found.returncode == 0, missing
     return [found.stdout.strip()]
 
 

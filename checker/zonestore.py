@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hacheck.checker.store import _grown, _table_size, pack_row, packed_equal, unpack_row
+from hacheck.checker.store import _exact_rehash, _grown, _table_size, pack_row, packed_equal, unpack_row
 
 INF16 = 32767
 EMPTY = np.uint64(0)
@@ -131,17 +131,6 @@ def _unpack_keys(key_heap, key_offsets, keys, out):
         unpack_row(key_heap, key_offsets[i], out[i])
 
 
-@njit(cache=True)
-def _rehash(old, table):
-    mask = np.uint64(table.shape[0] - 1)
-    for entry in old:
-        if entry != EMPTY:
-            slot = (entry >> np.uint64(32)) & mask
-            while table[slot] != EMPTY:
-                slot = (slot + np.uint64(1)) & mask
-            table[slot] = entry
-
-
 class ZoneStore:
     """The passed list (see the module docstring): `insert` as `ExactStore.insert`, but
     with inclusion; `covered_by[i]` is the id of the zone that covers zone i, or -1."""
@@ -186,7 +175,7 @@ class ZoneStore:
         self.key_heap = _grown(self.key_heap, int(self.key_used[0]) + more * 9 * self.key_words)
         if _table_size(keys) > self.table.shape[0]:
             old, self.table = self.table, np.zeros(_table_size(keys), dtype=np.uint64)
-            _rehash(old, self.table)
+            _exact_rehash(old, self.table)
 
     def growth_bytes(self, more: int) -> int:
         """At most what inserting `more` states now would allocate."""

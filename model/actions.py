@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from numba import njit
 
+from hacheck.model import clocks as C
+from hacheck.model.clocks import Window
 from hacheck.model.helpers import commup_check, mark_node_dead, process_resources, send
 from hacheck.model.helpers import STONITH_GATED, req_our_resources, takeover_from_node
 from hacheck.model.helpers import version_165
@@ -388,14 +390,52 @@ def HEALRUN(k, s, t, i):
 
 # --- Next: every action of a configuration ---------------------------------------------
 
+class ActionKind(NamedTuple):
+    """An action of model.md section 4: its name, whether the environment takes it (not a
+    node's heartbeat process) and its layer-T window (model.md section 7; None: it may
+    happen at any instant)."""
+    name: str
+    environment: bool = False
+    window: Window | None = None
+
+
+# in the order of model.md section 4; an action's number is its place here
+ACTIONS = (
+    ActionKind("BOOT", environment=True),
+    ActionKind("CRASH", environment=True),
+    ActionKind("RESTART", environment=True),
+    ActionKind("LINK", environment=True),
+    ActionKind("DELIVER", window=Window(C.MSG, C.DMIN, "at least dmin after the send")),
+    ActionKind("SELF"),          # at the instant of its send: no time passes while one waits
+    ActionKind("HEAR", window=Window(C.PAIR, C.DMIN,
+                                     "at least dmin after the heartbeat's period began")),
+    ActionKind("DEAD", window=Window(C.PAIR, C.D_MINUS_K,
+                                     "at least deadtime - keepalive after the peer fell silent",
+                                     lo_exact=C.D_EXACT,
+                                     why_exact="exactly deadtime after the node's own boot")),
+    ActionKind("MACHDOWN", window=Window(C.MD, C.ZERO)),
+    ActionKind("CHILD", window=Window(C.CHILD, C.ZERO)),
+    ActionKind("FORCETAKE", window=Window(C.RQ, C.R_LO,
+                                          "at least the req_resource timeout after the IPREQ")),
+    ActionKind("RSCRCVD_TIMEOUT", window=Window(C.RS, C.Q_LO,
+                                                "at least RQSTDELAY after entering RSCRCVD")),
+    ActionKind("LOSE", environment=True),
+    ActionKind("DUPLICATE", environment=True),
+    ActionKind("CLOSE_WINDOW", window=Window(C.WIN, C.Q_EXACT, "RQSTDELAY after the node's start")),
+    ActionKind("RESEND_STARTING"),   # any instant of the start window (model/README.md)
+    ActionKind("RT_EXPIRE", window=Window(C.RT, C.Q_MINUS_K,
+                                          "resources_timer's ticks after it was armed")),
+    ActionKind("FENCE", window=Window(C.STN, C.ZERO)),
+    ActionKind("TAKEOVER", window=Window(C.TK, C.ZERO)),
+    ActionKind("HEALRUN", window=Window(C.HL, C.ZERO)),
+)
+ACTION_NAMES = tuple(a.name for a in ACTIONS)
+ENVIRONMENT = tuple(x for x, a in enumerate(ACTIONS) if a.environment)
+# the compiled code names the actions by number: one constant each, checked against ACTIONS
 (A_BOOT, A_CRASH, A_RESTART, A_LINK, A_DELIVER, A_SELF, A_HEAR, A_DEAD, A_MACHDOWN,
  A_CHILD, A_FORCETAKE, A_RSCRCVD_TIMEOUT, A_LOSE, A_DUPLICATE, A_CLOSE_WINDOW,
- A_RESEND_STARTING, A_RT_EXPIRE, A_FENCE, A_TAKEOVER, A_HEALRUN) = range(20)
-ACTION_NAMES = ("BOOT", "CRASH", "RESTART", "LINK", "DELIVER", "SELF", "HEAR", "DEAD",
-                "MACHDOWN", "CHILD", "FORCETAKE", "RSCRCVD_TIMEOUT", "LOSE", "DUPLICATE",
-                "CLOSE_WINDOW", "RESEND_STARTING", "RT_EXPIRE", "FENCE", "TAKEOVER",
-                "HEALRUN")
-ENVIRONMENT = (A_BOOT, A_CRASH, A_RESTART, A_LINK, A_LOSE, A_DUPLICATE)
+ A_RESEND_STARTING, A_RT_EXPIRE, A_FENCE, A_TAKEOVER, A_HEALRUN) = range(len(ACTIONS))
+assert all(globals()["A_" + a.name] == x for x, a in enumerate(ACTIONS)), "A_* out of order"
 
 
 @njit(cache=True)

@@ -1,5 +1,8 @@
 """Layer T (model.md section 7) as clocks on top of layer D: which clocks a state has,
-what each action's window asks of them, and what each obligation forbids.
+what each action's window asks of them, and what each obligation forbids. The bounds,
+flags, clock kinds and obligations are declared in `model.clocks`, each action's window
+beside the action (`model.actions.ACTIONS`); this module and the compiled one
+(`model.timed_kernel`) read them from there.
 
 A clock measures the time since the *anchor* of one rule of section 7. Which clocks exist
 follows from the discrete state alone, so a timed state is a layer-D state, a flag per
@@ -46,49 +49,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hacheck.model.actions import ACTIONS
+from hacheck.model.clocks import (  # noqa: F401  (layer T's vocabulary, read from here too)
+    CHILD, CLOCK_KINDS, D_EXACT, D_MINUS_K, DMAX, DMIN, EXACT, FLAG_NAMES, HL,
+    KIND_NAMES, LATE_BOOT, LOOSE, MD, MSG, NORMAL, PAIR, PAIR_OBLIGATION, RQ, RS, RT, SMAX,
+    STARTUP, STN, TIGHT, TK, WIN, ZERO, clock_of, value,
+)
 from hacheck.model.state import R_RSCRCVD, UP
 from hacheck.model.view import ClusterState, pair_bit
 
 RESTARTING = ("HEALRUN",)   # actions after which their node is a fresh incarnation, still up
-
-# what started the current period of an ordered pair (i, j), as i sees it
-TIGHT = 1    # audible since j's boot or restart: HEAR within [dmin, dmax]
-LOOSE = 2    # audible since a heal or since i's own boot: HEAR within [dmin, K + dmax]
-EXACT = 3    # inaudible since i's own boot: DEAD exactly D after it
-NORMAL = 4   # inaudible since a crash or a cut: DEAD within [D - K, D + dmax]
-LATE_BOOT = 5  # audible since j's boot, but i booted later: HEAR within [dmin, K + dmax]
-               # of i's boot, and j may not crash before i has heard it (section 7, CRASH)
-FLAG_NAMES = {TIGHT: "j's boot", LOOSE: "heal", EXACT: "own boot", NORMAL: "crash or cut",
-              LATE_BOOT: "own boot, after j's"}
-STARTUP = (TIGHT, LATE_BOOT)   # the current audible period began with j's boot or restart
-
-# clock kinds, in the order clocks are listed
-PAIR, MSG, RS, CHILD, MD, RQ, WIN, RT, STN, TK, HL = range(11)
-KIND_NAMES = ("pair", "msg", "rs", "child", "md", "rq", "win", "rt", "stn", "tk", "hl")
-
-# a bound is a linear combination of parameters: ((name, coefficient), ...)
-ZERO = ()
-DMIN, DMAX, SMAX = (("dmin", 1),), (("dmax", 1),), (("smax", 1),)
-K_PLUS_DMAX = (("K", 1), ("dmax", 1))
-D_MINUS_K, D_EXACT, D_PLUS_DMAX = (("D", 1), ("K", -1)), (("D", 1),), (("D", 1), ("dmax", 1))
-Q_LO, Q_HI = (("Q", 1),), (("Q", 1), ("K", 1))
-R_LO, R_HI = (("R", 1),), (("R", 1), ("smax", 1))
-Q_EXACT, Q_MINUS_K, T_HI = (("Q", 1),), (("Q", 1), ("K", -1)), (("T", 1),)
-
-# the largest constant each kind of clock is ever compared with (for extrapolation)
-CEILING = {PAIR: D_PLUS_DMAX, MSG: DMAX, RS: Q_HI, CHILD: SMAX, MD: SMAX, RQ: R_HI,
-           WIN: Q_EXACT, RT: Q_EXACT, STN: T_HI, TK: SMAX, HL: SMAX}
-# every kind's obligation but PAIR's (which depends on the pair's flag) is its ceiling
-UPPER = {kind: bound for kind, bound in CEILING.items() if kind != PAIR}
-
-
-def value(bound, params: dict) -> int:
-    return sum(params[name] * c for name, c in bound)
+WINDOWS = {a.name: a.window for a in ACTIONS}
+# every kind's obligation but PAIR's (which depends on the pair's flag)
+UPPER = {x: k.obligation for x, k in enumerate(CLOCK_KINDS) if k.obligation is not None}
+CEILING = {x: k.ceiling for x, k in enumerate(CLOCK_KINDS)}
 
 
 @dataclass(frozen=True)
-class Window:
-    """What an action asks of one clock: `lo <= clock` (and `clock <= hi` is its obligation)."""
+class ClockGuard:
+    """What an action asks of one clock in a state: `lo <= clock` (and `clock <= hi` is its
+    obligation)."""
     clock: tuple
     lo: tuple
     rule: str
@@ -169,8 +149,7 @@ def obligation(cfg, s: ClusterState, flags: tuple, clock: tuple):
         _, i, j = clock
         if s.nodes[i].ph != UP:
             return None   # kept only to tell a tie at i's boot
-        return {TIGHT: DMAX, LOOSE: K_PLUS_DMAX, LATE_BOOT: K_PLUS_DMAX, EXACT: D_EXACT,
-                NORMAL: D_PLUS_DMAX}[flags[i * cfg.N + j]]
+        return PAIR_OBLIGATION[flags[i * cfg.N + j]]
     return UPPER[kind]
 
 
@@ -181,40 +160,17 @@ def time_may_pass(s: ClusterState) -> bool:
 
 # --- what an action asks ---------------------------------------------------------------------
 
-def window(cfg, s: ClusterState, flags: tuple, action) -> Window | None:
-    """The lower bound the action's window puts on its anchor's clock in s (None: any time)."""
-    name, args = action.name, action.args
-    N = cfg.N
-    if name == "DELIVER":
-        i, j = args
-        return Window((MSG, i, j, 0), DMIN, "DELIVER: at least dmin after the send")
-    if name == "HEAR":
-        i, j = args
-        return Window((PAIR, i, j), DMIN, "HEAR: at least dmin after the heartbeat's period began")
-    if name == "DEAD":
-        i, j = args
-        if flags[i * N + j] == EXACT:
-            return Window((PAIR, i, j), D_EXACT, "DEAD: exactly deadtime after the node's own boot")
-        return Window((PAIR, i, j), D_MINUS_K, "DEAD: at least deadtime - keepalive after the peer fell silent")
-    if name == "RSCRCVD_TIMEOUT":
-        return Window((RS, args[0]), Q_LO, "RSCRCVD_TIMEOUT: at least RQSTDELAY after entering RSCRCVD")
-    if name == "FORCETAKE":
-        return Window((RQ, args[1]), R_LO, "FORCETAKE: at least the req_resource timeout after the IPREQ")
-    if name == "CHILD":
-        return Window((CHILD, args[0], 0), ZERO, "CHILD")
-    if name == "MACHDOWN":
-        return Window((MD, *args), ZERO, "MACHDOWN")
-    if name == "CLOSE_WINDOW":
-        return Window((WIN, args[0]), Q_EXACT, "CLOSE_WINDOW: RQSTDELAY after the node's start")
-    if name == "RT_EXPIRE":
-        return Window((RT, args[0]), Q_MINUS_K, "RT_EXPIRE: resources_timer's ticks after it was armed")
-    if name == "FENCE":
-        return Window((STN, args[0]), ZERO, "FENCE")
-    if name == "TAKEOVER":
-        return Window((TK, *args), ZERO, "TAKEOVER")
-    if name == "HEALRUN":
-        return Window((HL, args[0]), ZERO, "HEALRUN")
-    return None
+def window(cfg, s: ClusterState, flags: tuple, action) -> ClockGuard | None:
+    """The lower bound the action's window (declared in model.actions) puts on its
+    clock in s (None: any time)."""
+    declared = WINDOWS[action.name]
+    if declared is None:
+        return None
+    clock = clock_of(declared.clock, action.args)
+    lo, why = declared.lo, declared.why
+    if declared.lo_exact is not None and flags[clock[1] * cfg.N + clock[2]] == EXACT:
+        lo, why = declared.lo_exact, declared.why_exact
+    return ClockGuard(clock, lo, f"{action.name}: {why}" if why else action.name)
 
 
 def crash_allowed(cfg, s: ClusterState, flags: tuple, action) -> bool:

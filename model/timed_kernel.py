@@ -5,7 +5,8 @@ pair's current audible or inaudible period, as the receiver sees it: `model.time
 TIGHT ... LATE_BOOT) and a zone over the clocks the state has. The rules are those of
 `model/timed.py` (its docstring has the table of clocks, windows and obligations), which
 stays the Python statement of them that the Z3 witness uses; this module computes the
-same successors over batches, compiled, on every core:
+same successors over batches, compiled, on every core. Both read the windows, bounds and
+obligations from their one declaration (`model.clocks`, `model.actions.ACTIONS`):
 
 - Clocks live in a fixed *universe* per configuration (a clock per pair, per message
   slot of each channel, per node's RSCRCVD timer, child, mach_down, per group's
@@ -41,10 +42,9 @@ from numba import njit, prange
 from hacheck.checker.zones import (
     INF, constrain, extrapolate_lu, le, lt, transfer_into, up,
 )
+from hacheck.model import clocks as C
 from hacheck.model.actions import (
-    A_CHILD, A_CLOSE_WINDOW, A_CRASH, A_DEAD, A_DELIVER, A_DUPLICATE, A_FENCE,
-    A_FORCETAKE, A_HEALRUN, A_HEAR, A_LOSE, A_MACHDOWN, A_RSCRCVD_TIMEOUT,
-    A_RT_EXPIRE, A_TAKEOVER, take,
+    ACTIONS, A_CHILD, A_CRASH, A_DELIVER, A_DUPLICATE, A_HEALRUN, A_LOSE, take,
 )
 from hacheck.model.state import (
     CHLD, CONN, DEAD, FW, GS, HEAL_PENDING, HEARD, K_CAPACITY, K_EMAIL_TIMER, K_G, K_HEAL,
@@ -53,12 +53,24 @@ from hacheck.model.state import (
 )
 from hacheck.model.symmetry import image, less
 
-# what started a pair's current period (model/timed.py, same values)
-TIGHT, LOOSE, EXACT, NORMAL, LATE_BOOT = 1, 2, 3, 4, 5
-
-# clock kinds, in universe order (model/timed.py: PAIR, MSG, RS, CHILD, MD, RQ, WIN, RT,
-# STN, TK, HL)
-PAIR, MSG, RSC, CHILDC, MDC, RQC, WIN, RTC, STN, TKC, HLC = range(11)
+TIGHT, LOOSE, EXACT, NORMAL, LATE_BOOT = C.TIGHT, C.LOOSE, C.EXACT, C.NORMAL, C.LATE_BOOT
+# model.clocks' kinds, in universe order (suffixed where a state field has the name)
+PAIR, MSG, RSC, CHILDC, MDC, RQC, WIN, RTC, STN, TKC, HLC = (
+    C.PAIR, C.MSG, C.RS, C.CHILD, C.MD, C.RQ, C.WIN, C.RT, C.STN, C.TK, C.HL)
+ADDRESS = np.array([k.address for k in C.CLOCK_KINDS], dtype=np.int64)
+# each kind's obligation as a bound number (-1 for PAIR: by the flag, PAIR_OBLIGATION)
+OBLIGATION = np.array([-1 if k.obligation is None else C.bound_id(k.obligation)
+                       for k in C.CLOCK_KINDS], dtype=np.int64)
+PAIR_OBLIGATION = np.array([-1] + [C.bound_id(C.PAIR_OBLIGATION[f])
+                                   for f in range(1, 6)], dtype=np.int64)
+# each action's window (model.actions): its clock kind (-1: none) and lower bounds
+WINDOW_CLOCK = np.array([-1 if a.window is None else a.window.clock for a in ACTIONS],
+                        dtype=np.int64)
+WINDOW_LO = np.array([0 if a.window is None else C.bound_id(a.window.lo) for a in ACTIONS],
+                     dtype=np.int64)
+WINDOW_LO_EXACT = np.array([-1 if a.window is None or a.window.lo_exact is None
+                            else C.bound_id(a.window.lo_exact) for a in ACTIONS],
+                           dtype=np.int64)
 MAX_CHILDREN = 3
 INF16 = np.int16(32767)
 BOUND_CLOCKS = 3          # a model bound (STATUS): more active clocks than the row holds
@@ -68,7 +80,8 @@ NO_CLOCK = -1
 (T_N, T_G, T_CAP, T_U, T_KMAX, T_W, T_FLAGS, T_ZK, T_ZONE, T_WT,
  T_K, T_D, T_Q, T_R, T_DMIN, T_DMAX, T_SMAX, T_T, T_EMAIL, T_STONITH, T_HEAL) = range(21)
 T_BASE = 21               # kt[T_BASE + kind]: the first universe index of a kind
-T_SIZE = T_BASE + 11
+T_BOUND = T_BASE + len(C.CLOCK_KINDS)   # kt[T_BOUND + b]: bound b of model.clocks, in units
+T_SIZE = T_BOUND + len(C.BOUNDS)
 
 # the parameters of section 7 in kt, by model.timing's attribute names
 PARAMS = {"K": T_K, "D": T_D, "Q": T_Q, "R": T_R, "dmin": T_DMIN, "dmax": T_DMAX,
@@ -94,6 +107,8 @@ def timed_geometry(k: np.ndarray, units: dict, kmax: int) -> np.ndarray:
     kt[T_WT] = -(-(kt[T_ZONE] + 2 * (kmax + 1) ** 2) // 8) * 8
     for name, x in PARAMS.items():
         kt[x] = units[name]
+    for b, bound in enumerate(C.BOUNDS):
+        kt[T_BOUND + b] = C.value(bound, units)
     kt[T_EMAIL], kt[T_STONITH], kt[T_HEAL] = k[K_EMAIL_TIMER], k[K_STONITH], k[K_HEAL]
     return kt
 
@@ -115,11 +130,15 @@ def universe(kt: np.ndarray):
     assert len(clocks) == kt[T_U]
     # L: the largest constant a clock is compared with from below (a window's lower
     # bound, a tie's 0); U: from above (an obligation)
-    lu = {PAIR: (P["D"], P["D"] + P["dmax"]), MSG: (P["dmin"], P["dmax"]),
-          RSC: (P["Q"], P["Q"] + P["K"]), CHILDC: (0, P["smax"]), MDC: (0, P["smax"]),
-          RQC: (P["R"], P["R"] + P["smax"]), WIN: (P["Q"], P["Q"]),
-          RTC: (P["Q"] - P["K"], P["Q"]), STN: (0, P["T"]), TKC: (0, P["smax"]),
-          HLC: (0, P["smax"])}
+    lows = {x: [0] for x in range(len(C.CLOCK_KINDS))}
+    for a in ACTIONS:
+        if a.window is not None:
+            lows[a.window.clock] += [C.value(b, P) for b in (a.window.lo, a.window.lo_exact)
+                                     if b is not None]
+    highs = {x: [C.value(b, P) for b in ([k.obligation] if k.obligation is not None
+                                         else C.PAIR_OBLIGATION.values())]
+             for x, k in enumerate(C.CLOCK_KINDS)}
+    lu = {x: (max(lows[x]), max(highs[x])) for x in lows}
     table = np.array(clocks, dtype=np.int64).reshape(len(clocks), 4)
     L = np.array([lu[c[0]][0] for c in clocks], dtype=np.int64)
     U = np.array([lu[c[0]][1] for c in clocks], dtype=np.int64)
@@ -330,59 +349,38 @@ def obligation(k, kt, table, s, flags, u):
         i, j = table[u, 1], table[u, 2]
         if s[node(k, i) + PH] != UP:
             return -1     # kept only to tell a tie at i's boot
-        f = flags[i * k[K_N] + j]
-        if f == TIGHT:
-            return kt[T_DMAX]
-        if f == LOOSE or f == LATE_BOOT:
-            return kt[T_K] + kt[T_DMAX]
-        if f == EXACT:
-            return kt[T_D]
-        return kt[T_D] + kt[T_DMAX]
-    if kind == MSG:
-        return kt[T_DMAX]
-    if kind == RSC:
-        return kt[T_Q] + kt[T_K]
-    if kind == CHILDC or kind == MDC or kind == TKC or kind == HLC:
-        return kt[T_SMAX]
-    if kind == RQC:
-        return kt[T_R] + kt[T_SMAX]
-    if kind == WIN or kind == RTC:
-        return kt[T_Q]
-    return kt[T_T]      # STN
+        return kt[T_BOUND + PAIR_OBLIGATION[flags[i * k[K_N] + j]]]
+    return kt[T_BOUND + OBLIGATION[kind]]
+
+
+@njit(cache=True)
+def clock_index(kt, kind, a, b):
+    """The universe index of the clock of `kind` an action with arguments (a, b) reads
+    (model.clocks.clock_of)."""
+    address = ADDRESS[kind]
+    if address == C.BY_PAIR:
+        return u_pairs(kt, kind, a, b)
+    if address == C.BY_SLOT:
+        return u_msg(kt, a, b, 0)
+    if address == C.BY_CHILD:
+        return u_child(kt, a, 0)
+    if address == C.BY_GROUP:
+        return kt[T_BASE + kind] + b
+    return u_node(kt, kind, a)
 
 
 @njit(cache=True)
 def window(k, kt, s, flags, kind, a, b):
     """(universe index of the clock the action's window bounds, its lower bound in
-    units), or (NO_CLOCK, 0) for an action that may happen at any time."""
-    N = k[K_N]
-    if kind == A_DELIVER:
-        return u_msg(kt, a, b, 0), kt[T_DMIN]
-    if kind == A_HEAR:
-        return u_pair(kt, a, b), kt[T_DMIN]
-    if kind == A_DEAD:
-        if flags[a * N + b] == EXACT:
-            return u_pair(kt, a, b), kt[T_D]
-        return u_pair(kt, a, b), kt[T_D] - kt[T_K]
-    if kind == A_RSCRCVD_TIMEOUT:
-        return u_node(kt, RSC, a), kt[T_Q]
-    if kind == A_FORCETAKE:
-        return kt[T_BASE + RQC] + b, kt[T_R]
-    if kind == A_CHILD:
-        return u_child(kt, a, 0), 0
-    if kind == A_MACHDOWN:
-        return u_pairs(kt, MDC, a, b), 0
-    if kind == A_CLOSE_WINDOW:
-        return u_node(kt, WIN, a), kt[T_Q]
-    if kind == A_RT_EXPIRE:
-        return u_node(kt, RTC, a), kt[T_Q] - kt[T_K]
-    if kind == A_FENCE:
-        return u_node(kt, STN, a), 0
-    if kind == A_TAKEOVER:
-        return u_pairs(kt, TKC, a, b), 0
-    if kind == A_HEALRUN:
-        return u_node(kt, HLC, a), 0
-    return NO_CLOCK, 0
+    units), or (NO_CLOCK, 0) for an action that may happen at any time: model.actions'
+    declaration of the window."""
+    clock = WINDOW_CLOCK[kind]
+    if clock < 0:
+        return NO_CLOCK, 0
+    lo = WINDOW_LO[kind]
+    if WINDOW_LO_EXACT[kind] >= 0 and flags[a * k[K_N] + b] == EXACT:
+        lo = WINDOW_LO_EXACT[kind]
+    return clock_index(kt, clock, a, b), kt[T_BOUND + lo]
 
 
 @njit(cache=True)

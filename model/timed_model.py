@@ -16,6 +16,7 @@ import numpy as np
 from hacheck.checker import ModelBoundError, Successors
 from hacheck.checker.model import Model
 from hacheck.checker.zones import LE_ZERO
+from hacheck.model import clocks
 from hacheck.model import timed_kernel as tk
 from hacheck.model.heartbeat import (ClockBoundExceeded, HeartbeatModel, QueueCapacityExceeded,
                                      _blocks)
@@ -156,13 +157,10 @@ class TimedHeartbeatModel(Model):
     # --- clocks in model.timed's notation ------------------------------------------------------
 
     def clock(self, u: int) -> tuple:
-        from hacheck.model import timed
         kind, a, b, c = (int(x) for x in self.table[u])
-        name = {tk.PAIR: timed.PAIR, tk.MSG: timed.MSG, tk.RSC: timed.RS,
-                tk.CHILDC: timed.CHILD, tk.MDC: timed.MD, tk.RQC: timed.RQ, tk.WIN: timed.WIN,
-                tk.RTC: timed.RT, tk.STN: timed.STN, tk.TKC: timed.TK, tk.HLC: timed.HL}[kind]
-        if kind == tk.MSG:
-            return (name, a, b, c)
-        if kind in (tk.PAIR, tk.MDC, tk.TKC, tk.CHILDC):
-            return (name, a, b)
-        return (name, a)
+        address = clocks.CLOCK_KINDS[kind].address
+        if address == clocks.BY_SLOT:
+            return (kind, a, b, c)
+        if address in (clocks.BY_PAIR, clocks.BY_CHILD):
+            return (kind, a, b)
+        return (kind, a)

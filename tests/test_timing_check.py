@@ -427,7 +427,9 @@ def test_a_dead_obligation_pending_at_the_end_bounds_the_last_step():
     (CFG, prefix(BOTH_RSCRCVD, 12, "RSCRCVD_TIMEOUT(1) 13"), "RSCRCVD_TIMEOUT(0)", "12"),
     # 0's IPREQ went out at 2: FORCETAKE(0, 0) is due by 13
     (CFG, prefix(STARTUP, 26, "FORCETAKE(1, 1) 14"), "FORCETAKE(0, 0)", "13"),
-], ids=["DELIVER", "CHILD", "MACHDOWN", "RSCRCVD_TIMEOUT", "FORCETAKE"])
+    # and 1's, for group 1 (the pending bit of a group other than 0)
+    (CFG, prefix(STARTUP, 26, "FORCETAKE(0, 0) 14"), "FORCETAKE(1, 1)", "13"),
+], ids=["DELIVER", "CHILD", "MACHDOWN", "RSCRCVD_TIMEOUT", "FORCETAKE", "FORCETAKE-g1"])
 def test_a_step_after_the_deadline_of_a_pending_obligation_is_reported(cfg, text, owed, due):
     r = run(cfg, text)
     last = len(r.actions)

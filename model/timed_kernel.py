@@ -61,8 +61,8 @@ ADDRESS = np.array([k.address for k in C.CLOCK_KINDS], dtype=np.int64)
 # each kind's obligation as a bound number (-1 for PAIR: by the flag, PAIR_OBLIGATION)
 OBLIGATION = np.array([-1 if k.obligation is None else C.bound_id(k.obligation)
                        for k in C.CLOCK_KINDS], dtype=np.int64)
-PAIR_OBLIGATION = np.array([-1] + [C.bound_id(C.PAIR_OBLIGATION[f])
-                                   for f in range(1, 6)], dtype=np.int64)
+PAIR_OBLIGATION = np.array([C.bound_id(C.PAIR_OBLIGATION[f]) if f in C.PAIR_OBLIGATION else -1
+                            for f in range(max(C.PAIR_OBLIGATION) + 1)], dtype=np.int64)
 # each action's window (model.actions): its clock kind (-1: none) and lower bounds
 WINDOW_CLOCK = np.array([-1 if a.window is None else a.window.clock for a in ACTIONS],
                         dtype=np.int64)

@@ -140,7 +140,8 @@ def explore(
     invariants = [p for p in properties if p.kind == ALWAYS]
     settled = [p for p in properties if p.kind == AT_QUIESCENCE]
     cycles = [p for p in properties if p.kind == TERMINATES]
-    reduce = reduce and model.supports_reduction and not (settled or cycles) and all(
+    reduce = reduce and model.supports_reduction and (
+        model.reduction_keeps_liveness or not (settled or cycles)) and all(
         p.reads is not None and p.reads <= model.reduction_reads for p in invariants)
     edges = EdgeLog() if cycles else None
     first_violation: dict[str, int] = {}

@@ -12,7 +12,10 @@ batches, so a model can compute successors without building an object per state:
   With `reduce`, a model may return only an ample subset of a state's successors
   (partial-order reduction) and flag that state as reduced. A model whose ample sets
   satisfy the cycle proviso by themselves (a static proviso) sets `static_proviso`;
-  otherwise the engine checks it and asks again with `reduce=False` where it fails;
+  otherwise the engine checks it and asks again with `reduce=False` where it fails.
+  The reduction serves invariants only, unless the model sets
+  `reduction_keeps_liveness` (its reduced graph keeps every quiescent state and every
+  cycle that a real run can repeat);
 - `canonical(rows)`: the canonical form of each row;
 - `decode(row)` / `action(index)`: the state and action as values people read, and
   `observe(decoded)`: what the properties read of a decoded state (itself, by default).
@@ -68,6 +71,7 @@ class Model:
     supports_reduction: bool = False
     reduction_reads: frozenset = frozenset()   # variables the reduction keeps visible
     static_proviso: bool = False
+    reduction_keeps_liveness: bool = False
     zone_layout: tuple | None = None           # a timed model: (key bytes, k at, zone at)
 
     def initial_rows(self) -> np.ndarray:

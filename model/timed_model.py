@@ -22,6 +22,7 @@ from hacheck.model.heartbeat import (ClockBoundExceeded, HeartbeatModel, QueueCa
                                      _blocks)
 from hacheck.model.state import BOUND_QUEUE, BOUND_TEXT, DEFAULT_CAPACITY
 from hacheck.model.symmetry import group_image_py
+from hacheck.model.timed_ample import keep_instantaneous_pops
 from hacheck.model.timing import TimingParameters
 from hacheck.model.view import ClusterState, initial_state, pack, unpack
 
@@ -50,7 +51,9 @@ class TimedView:
 class TimedHeartbeatModel(Model):
     """Layer T of a configuration (model.md section 7) for the engine."""
 
-    supports_reduction = False
+    static_proviso = True                  # idle pops are on no cycle (docs/reduction.md)
+    reduction_reads = frozenset({"own"})
+    reduction_keeps_liveness = True        # no real cycle waits on an own message
 
     def __init__(self, cfg, params: TimingParameters = TimingParameters(),
                  capacity: int = DEFAULT_CAPACITY, kmax: int | None = None):
@@ -76,6 +79,7 @@ class TimedHeartbeatModel(Model):
         self.slots = sum(2 ** (N - 1) if a.name in boots else 1 for a in u.table)
         self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
         self.table_actions = u.table
+        self.supports_reduction = u.supports_reduction
 
     # --- the engine's interface --------------------------------------------------------
 
@@ -102,12 +106,16 @@ class TimedHeartbeatModel(Model):
             tk.timed_successors(*args, _blocks(R), out, action, counts, status)
         if status.any():
             self._raise_bound(int(status.max()))
+        reduced = np.zeros(R, dtype=np.bool_)
+        if reduce and self.supports_reduction:
+            keep_instantaneous_pops(self.k, rows, self._kinds, self._arg_a, S, out, action,
+                                    counts, reduced)
         total = int(counts.sum())
         index = np.empty(total, dtype=np.int64)
         source = np.empty(total, dtype=np.int64)
         from hacheck.model.kernel import positions
         positions(counts, S, index, source)
-        return Successors(out, index, source, action[index], np.zeros(R, dtype=np.bool_))
+        return Successors(out, index, source, action[index], reduced)
 
     def canonical(self, rows):
         rows = np.array(rows, dtype=np.uint8)

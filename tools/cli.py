@@ -107,9 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "timing parameters under which that run is possible")
     p.add_argument("--no-symmetry", action="store_true",
                    help="turn symmetry reduction off (counts are then of concrete states)")
-    p.add_argument("--no-por", action="store_true",
-                   help="untimed mode: turn partial-order reduction off (counts are then of "
-                        "every interleaving, as model.md defines the state space)")
+    por = p.add_mutually_exclusive_group()
+    por.add_argument("--por", dest="por", action="store_const", const=True,
+                     help="timed mode: reduce the orders of instantaneous steps (own "
+                          "messages processed at once; docs/reduction.md). Off by default "
+                          "there, since it leaves states out of the discrete-state figure")
+    por.add_argument("--no-por", dest="por", action="store_const", const=False,
+                     help="untimed mode: turn partial-order reduction off (counts are then "
+                          "of every interleaving, as model.md defines the state space)")
     p.add_argument("--keep-going", action="store_true",
                    help="explore the whole state space; count the states violating each property")
     p.add_argument("--max-states", type=int, metavar="K",
@@ -354,11 +359,9 @@ def validate(args) -> None:
         raise SpecError("--workers", None, args.workers,
                         f"a whole number from 1 to {default_workers()} (this machine's cores)")
     if not args.untimed:
-        for option, used in (("--fingerprint", args.fingerprint), ("--no-por", args.no_por)):
-            if used:
-                raise SpecError(option, None, True, "--untimed as well (the timed search "
-                                + {"--fingerprint": "stores zones, not fingerprints",
-                                   "--no-por": "uses no partial-order reduction"}[option] + ")")
+        if args.fingerprint:
+            raise SpecError("--fingerprint", None, True, "--untimed as well (the timed "
+                            "search stores zones, not fingerprints)")
     if args.explain and args.untimed:
         raise SpecError("--explain", None, True, "the timed mode (drop --untimed)")
     for option, value in (("--trace-out", args.trace_out), ("--html", args.html)):
@@ -427,7 +430,7 @@ def check_main(argv: list[str], budget: Budget) -> int:
                            else default_memory_limit())
     try:
         run = check(spec, nodes=args.nodes, symmetry=not args.no_symmetry,
-                    reduce=not args.no_por, keep_going=args.keep_going,
+                    reduce=args.por, keep_going=args.keep_going,
                     progress=None if args.quiet else Progress(), trace_out=args.trace_out,
                     fingerprint=args.fingerprint, workers=args.workers or default_workers(),
                     notice=None if args.quiet else _notice, timed=not args.untimed,

@@ -130,12 +130,12 @@ def render_text(run: Run) -> str:
 
 
 def _why_no_reduction(result, meta) -> str:
-    if result.mode == "timed":
-        return " (timed search)"
     if (meta.get("version", "1.51") != "1.51" or meta.get("transport") == "unsequenced"
             or _variants_text(meta)):
         return (" (argued for heartbeat.c 1.51 on the sequenced transport without variants "
                 "only, docs/reduction.md)")
+    if result.mode == "timed":
+        return " (the timed default; --por reduces the orders of instantaneous steps)"
     return ""
 
 
@@ -147,9 +147,13 @@ def _statistics_line(result, stats) -> str:
             f"transitions, maximum depth {stats.max_depth}, {stats.wall_seconds:.2f} s, "
             f"{stats.states_per_second:,.0f} states/s")
     if timed:
+        which = ", up to symmetry" if result.symmetry else ""
+        if result.reduction:
+            which += ("; of the reduced graph, so fewer: --por leaves out states between "
+                      "instantaneous steps")
         reached = "" if not stats.symbolic else (
             f"; real runs reach {stats.discrete_states:,} of the discrete model's states "
-            f"(the layer-D states of the symbolic ones{', up to symmetry' if result.symmetry else ''})")
+            f"(the layer-D states of the symbolic ones{which})")
         return (line + f", {stats.bytes_per_state:.0f} bytes/symbolic state, "
                 f"{stats.workers} worker{'s' if stats.workers != 1 else ''}" + reached
                 + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"

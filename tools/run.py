@@ -99,21 +99,25 @@ def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
     return with_room(attempt, notice, room)
 
 
-def check(spec: Spec, *, nodes=None, symmetry=True, reduce=True, keep_going=False,
+def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=False,
           max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
           workers=1, notice=None, timed=False, explain=False,
           budget: Budget | None = None) -> Run:
     """Check the spec's configuration for S1, L0 and L1, and write the trace files.
     `timed` checks layer T (the command's default, `hacheck` passes it); otherwise layer
-    D. `budget` (else one of `max_states` and `time_limit`) is what may end it early."""
+    D. `budget` (else one of `max_states` and `time_limit`) is what may end it early.
+    `reduce` (partial-order reduction) defaults to on untimed and off timed: under time
+    it leaves states out of the figure of discrete states real runs reach."""
     from hacheck.properties import all_properties, safety_properties
     cfg = spec.config(nodes)
     if budget is None:
         budget = Budget(time_limit=time_limit, max_states=max_states)
     model = None
+    if reduce is None:
+        reduce = not timed
     try:
         if timed:
-            result, model = timed_search(cfg, spec.timing, symmetry=symmetry,
+            result, model = timed_search(cfg, spec.timing, symmetry=symmetry, reduce=reduce,
                                          keep_going=keep_going, progress=progress,
                                          notice=notice, explain=explain, budget=budget,
                                          workers=workers)
@@ -287,8 +291,8 @@ def _add_liveness(cfg, result, keep_going, options) -> None:
         stats.cut("liveness search: " + done.statistics.stop_reason)
 
 
-def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=None,
-                 time_limit=None, progress=None, notice=None, explain=False,
+def timed_search(cfg, params, *, symmetry=True, reduce=False, keep_going=False,
+                 max_states=None, time_limit=None, progress=None, notice=None, explain=False,
                  room: Room = Room(), budget: Budget | None = None, workers=1):
     """The timed search (layer T) by the engine, over the compiled symbolic model
     (`model.timed_model`). Each counterexample is timed by Z3 and checked by the
@@ -303,7 +307,7 @@ def timed_search(cfg, params, *, symmetry=True, keep_going=False, max_states=Non
     def attempt(room):
         model = TimedHeartbeatModel(cfg, params, capacity=room.capacity, kmax=room.clocks)
         compile_model(model, symmetry, notice, budget)
-        return model, explore(model, all_properties(cfg), symmetry=symmetry,
+        return model, explore(model, all_properties(cfg), symmetry=symmetry, reduce=reduce,
                               keep_going=keep_going, max_states=max_states,
                               progress=progress, budget=budget, workers=workers,
                               witness=timing.witness(cfg, params, explain))

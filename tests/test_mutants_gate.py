@@ -184,3 +184,71 @@ def test_update_makes_an_expectations_directory_several_levels_deep(tmp_path, mo
     base = tmp_path / "new" / "expected"
     assert gate.run_gate(RUNS[:1], base, tmp_path, True, lambda _: None, Budget())[0].problems == []
     assert json.loads((base / "a-n2-untimed.json").read_text()) == observed()
+
+
+# --- the Markdown summary, word for word --------------------------------------------------
+
+def outcome(spec, problems=(), interrupted="", traces=None, S1="VIOLATED"):
+    run = GateRun(spec=spec, nodes=2, mode="timed", tier="quick")
+    return gate.Outcome(run, observed(S1=S1, states=12345, depth=7), None, list(problems),
+                        traces or {}, interrupted)
+
+
+def test_the_summary_of_a_passing_gate_is_one_table_row_per_run(tmp_path):
+    second = outcome("b.toml", S1="HOLDS")
+    second.observed["verdicts"]["L1"] = "INCOMPLETE"
+    text = gate.markdown([outcome("a.toml"), second], tmp_path)   # no trace: no trace line
+    assert text == (
+        "## hacheck gate: passed\n\n"
+        "| run | tier | S1 | L0 | L1 | states | depth | gate |\n"
+        "|---|---|---|---|---|---:|---:|---|\n"
+        "| a-n2-timed | quick | VIOLATED | HOLDS |  | 12,345 | 7 | ok |\n"
+        "| b-n2-timed | quick | HOLDS | HOLDS | INCOMPLETE | 12,345 | 7 | ok |\n")
+
+
+def test_the_summary_of_a_failing_and_an_interrupted_run_says_what_and_where(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    files = {"itf": str(tmp_path / "t" / "x.itf.json"), "html": str(tmp_path / "t" / "x.html"),
+             "bad_step": "DELIVER"}
+    failing = outcome("a.toml", [Problem("S1", "new violation: S1")], traces={"S1": files})
+    cut = outcome("b.toml", interrupted="interrupted")
+    text = gate.markdown([failing, cut], tmp_path / "out")
+    assert text == (
+        "## hacheck gate: FAILED\n\n"
+        "| run | tier | S1 | L0 | L1 | states | depth | gate |\n"
+        "|---|---|---|---|---|---:|---:|---|\n"
+        "| a-n2-timed | quick | VIOLATED | HOLDS |  | 12,345 | 7 | **fails** |\n"
+        "| b-n2-timed | quick | VIOLATED | HOLDS |  | 12,345 | 7 | interrupted |\n\n"
+        "b-n2-timed was cut short (interrupted): not compared, and the runs after it were "
+        "not run.\n\n"
+        "### a-n2-timed\n\n"
+        "- new violation: S1\n"
+        "- S1 counterexample: `t/x.itf.json` (page `t/x.html`), bad step: DELIVER\n\n"
+        "Counterexamples (ITF and web page): `out/traces`.\n")
+    assert gate.markdown([cut]).startswith("## hacheck gate: INTERRUPTED\n")
+
+
+# --- where a run's spec is ---------------------------------------------------------------
+
+def test_a_spec_name_is_looked_for_under_specs_then_beside_the_configuration(tmp_path):
+    config = str(tmp_path / "gate.toml")
+    (tmp_path / "mine.toml").write_text("")
+    assert gate.spec_path(GateRun("mine", 2, "timed", "quick", config=config)) == \
+        str(tmp_path / "mine.toml")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "mine.toml").write_text("")
+    assert gate.spec_path(GateRun("mine", 2, "timed", "quick", config=config)) == \
+        str(tmp_path / "specs" / "mine.toml")
+    # a name with a suffix, or a path, is only ever relative to the configuration
+    assert gate.spec_path(GateRun("specs/mine.toml", 2, "timed", "quick", config=config)) == \
+        str(tmp_path / "specs" / "mine.toml")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mine.toml").write_text("")     # not looked for: a path is as given
+    assert gate.spec_path(GateRun("sub/mine", 2, "timed", "quick", config=config)) == \
+        str(tmp_path / "sub" / "mine")
+    # a name beside the configuration wins over the same name under specs/
+    (tmp_path / "both").write_text("")
+    (tmp_path / "specs" / "both.toml").write_text("")
+    assert gate.spec_path(GateRun("both", 2, "timed", "quick", config=config)) == \
+        str(tmp_path / "both")

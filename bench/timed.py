@@ -10,7 +10,8 @@ bytes per symbolic state (the passed list), peak resident memory, and the verdic
 Cases: N = 2 default spec (whole space), N = 2 without faults (whole), N = 3 without
 faults (whole), N = 3 default spec (first violation of S1, then the whole space), and
 the untimed whole space of the N = 2 default spec with the default reductions, the
-yardstick of the first target (timed at most half its time).
+yardstick of the first target (timed at most half its time); and the two whole spaces
+again with `--por` (the timed reduction of instantaneous steps, off by default).
 
 Usage: python3 bench/timed.py [--time-limit SECONDS] [--only NAME ...]
 """
@@ -26,12 +27,14 @@ import sys
 import time
 
 CASES = {
-    "n2-default-whole": (2, True, True, True),        # N, faults, whole, timed
-    "n2-untimed-default-whole": (2, True, True, False),
-    "n2-nofaults-whole": (2, False, True, True),
-    "n3-nofaults-whole": (3, False, True, True),
-    "n3-default-first": (3, True, False, True),
-    "n3-default-whole": (3, True, True, True),
+    "n2-default-whole": (2, True, True, True, None),  # N, faults, whole, timed, --por
+    "n2-default-whole-por": (2, True, True, True, True),
+    "n2-untimed-default-whole": (2, True, True, False, None),
+    "n2-nofaults-whole": (2, False, True, True, None),
+    "n3-nofaults-whole": (3, False, True, True, None),
+    "n3-nofaults-whole-por": (3, False, True, True, True),
+    "n3-default-first": (3, True, False, True, None),
+    "n3-default-whole": (3, True, True, True, None),
 }
 
 
@@ -39,15 +42,15 @@ def one(name: str, time_limit: float) -> dict:
     """Run one case here; its figures."""
     from hacheck.model.spec import load, parse, resolve
     from hacheck.tools.run import check
-    N, faults, whole, timed = CASES[name]
+    N, faults, whole, timed, reduce = CASES[name]
     spec = (load(resolve("heartbeat-1.51")) if faults else
             parse({"faults": {"crashes": 0, "restarts": 0}}, "no-faults.toml"))
     workers = os.cpu_count() or 1
     check(spec, nodes=N, timed=timed, keep_going=whole, max_states=2000, trace_out=False,
-          workers=workers)                                      # load the compiled code
+          workers=workers, reduce=reduce)                       # load the compiled code
     started = time.perf_counter()
     run = check(spec, nodes=N, timed=timed, keep_going=whole, time_limit=time_limit,
-                trace_out=False, workers=workers)
+                trace_out=False, workers=workers, reduce=reduce)
     wall = time.perf_counter() - started
     stats = run.result.statistics
     return {"case": name, "states": stats.distinct_states,
@@ -90,6 +93,11 @@ def main() -> None:
     if timed and untimed:
         print(f"\nN=2 default spec, whole space: timed / untimed wall time = "
               f"{timed['wall'] / untimed['wall']:.2f} (target: at most 0.5)")
+    for name in ("n2-default-whole", "n3-nofaults-whole"):
+        full, reduced = figures.get(name), figures.get(name + "-por")
+        if full and reduced:
+            print(f"{name} with --por: symbolic states x{reduced['states'] / full['states']:.2f},"
+                  f" wall time x{reduced['wall'] / full['wall']:.2f}")
 
 
 if __name__ == "__main__":

@@ -130,6 +130,7 @@ def test_deferred_in_a_plain_phase_never_raises():
 
 def test_gigabytes_takes_only_positive_finite_numbers():
     assert gigabytes(1.5) == int(1.5 * GB)
+    assert gigabytes(0.5) == GB // 2
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError):
             gigabytes(bad)
@@ -140,3 +141,111 @@ def test_the_default_memory_limit_is_nine_tenths_of_the_smallest_memory(monkeypa
     assert stopping.default_memory_limit() == 9 * GB
     monkeypatch.setattr(stopping, "machine_memory", lambda: None)
     assert stopping.default_memory_limit() is None
+
+
+# --- what the machine gives: peak memory, ulimit -v, physical and cgroup memory ---------
+
+def test_peak_memory_is_the_resident_peak_in_bytes(monkeypatch):
+    class Usage:
+        ru_maxrss = 5          # Linux reports kilobytes
+    monkeypatch.setattr(stopping.resource, "getrusage", lambda who: Usage)
+    assert stopping.peak_memory() == 5 * 1024
+
+
+def test_the_address_space_limit_is_the_soft_limit_unless_unlimited(monkeypatch):
+    infinity = stopping.resource.RLIM_INFINITY
+    monkeypatch.setattr(stopping.resource, "getrlimit", lambda what: (3 * GB, infinity))
+    assert stopping.address_space_limit() == 3 * GB
+    monkeypatch.setattr(stopping.resource, "getrlimit", lambda what: (infinity, 3 * GB))
+    assert stopping.address_space_limit() is None
+
+    def refused(what):
+        raise ValueError(what)
+    monkeypatch.setattr(stopping.resource, "getrlimit", refused)
+    assert stopping.address_space_limit() is None
+
+
+def fake_machine(monkeypatch, pages, files: dict):
+    """os.sysconf and the cgroup files as given (a missing file cannot be opened)."""
+    import builtins
+    real_open = builtins.open
+
+    def sysconf(name):
+        if pages is None:
+            raise ValueError(name)
+        return {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": pages}[name]
+
+    def fake_open(path, *args, **kwargs):
+        if str(path).startswith("/sys/fs/cgroup/"):
+            if path not in files:
+                raise FileNotFoundError(path)
+            import io
+            return io.StringIO(files[path])
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(stopping.os, "sysconf", sysconf)
+    monkeypatch.setattr(builtins, "open", fake_open)
+
+
+V2, V1 = "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+
+
+def test_machine_memory_is_the_smaller_of_the_machine_and_its_cgroup(monkeypatch):
+    fake_machine(monkeypatch, 1000, {})
+    assert stopping.machine_memory() == 4096 * 1000
+    fake_machine(monkeypatch, 1000, {V2: "2048000\n"})
+    assert stopping.machine_memory() == 2048000
+    fake_machine(monkeypatch, 1000, {V1: "1024000"})
+    assert stopping.machine_memory() == 1024000
+    fake_machine(monkeypatch, 1000, {V2: "max\n", V1: str(2 ** 63 - 4096)})  # no limit
+    assert stopping.machine_memory() == 4096 * 1000
+    huge = 10 ** 15                                           # pages: more than 2**60 bytes
+    fake_machine(monkeypatch, huge, {V2: str(1 << 60)})       # at the "none" bound: no limit
+    assert stopping.machine_memory() == 4096 * huge
+    fake_machine(monkeypatch, huge, {V2: str((1 << 60) + 1)})
+    assert stopping.machine_memory() == 4096 * huge
+    fake_machine(monkeypatch, huge, {V2: str((1 << 60) - 1)})  # just below it: a limit
+    assert stopping.machine_memory() == (1 << 60) - 1
+    fake_machine(monkeypatch, 1000, {V2: str((1 << 60) - 1)})
+    assert stopping.machine_memory() == 4096 * 1000           # larger than the machine
+    fake_machine(monkeypatch, None, {V1: "1024000"})
+    assert stopping.machine_memory() == 1024000
+    fake_machine(monkeypatch, None, {})
+    assert stopping.machine_memory() is None
+
+
+def test_a_budget_reads_ulimit_v_when_it_is_made(monkeypatch):
+    monkeypatch.setattr(stopping, "address_space_limit", lambda: 10 * GB)
+    monkeypatch.setattr(stopping, "memory_in_use", lambda: (0, 10 * GB))
+    with pytest.raises(Stopped, match="address-space"):
+        Budget().check()
+
+
+def test_a_budgets_state_limit_ends_a_search():
+    from fixture_models import Counter
+    from hacheck.checker import Verdict, explore
+    from hacheck.checker.properties import always
+    result = explore(Counter(100), [always("small", "", lambda s: s < 1000)],
+                     budget=Budget(max_states=7))
+    assert not result.statistics.complete and result.statistics.distinct_states == 7
+    assert result.properties[0].verdict is Verdict.INCOMPLETE
+
+
+def test_memory_in_use_reads_resident_and_mapped_pages(monkeypatch):
+    import builtins
+    import io
+    real_open = builtins.open
+    statm = {"text": b"300 200 10 1 0 50 0\n"}
+
+    def fake_open(path, *args, **kwargs):
+        if path == "/proc/self/statm":
+            if statm["text"] is None:
+                raise FileNotFoundError(path)
+            return io.BytesIO(statm["text"])
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(stopping.os, "sysconf", lambda name: 4096)
+    assert stopping.memory_in_use() == (200 * 4096, 300 * 4096)
+    statm["text"] = None
+    assert stopping.memory_in_use() == (0, 0)
+    statm["text"] = b"300\n"
+    assert stopping.memory_in_use() == (0, 0)

@@ -126,3 +126,10 @@ def test_no_reduction_is_used_for_a_property_that_reads_what_the_reduction_hides
     result = explore(Ignoring(), [anything], symmetry=False, reduce=True, keep_going=True)
     assert not result.reduction and result.statistics.reduced_states == 0
     assert result.statistics.distinct_states == 6
+
+
+def test_a_model_without_ample_sets_is_never_searched_as_reduced():
+    # the property reads nothing the reduction could hide, so only the model can say no
+    result = explore(Counter(3), [always("small", "", lambda s: s < 10, reads=())],
+                     reduce=True)
+    assert not result.reduction and result.statistics.reduced_states == 0

@@ -195,6 +195,9 @@ def test_a_witness_cut_short_keeps_a_reachability_verdict_without_timestamps():
     s1 = by_name(run(stopped))["S1"]
     assert s1.verdict is Verdict.VIOLATED and s1.times is None
     assert any("were not computed" in note for note in s1.notes)
+    # the counterexample itself is kept, its states as the properties read them
+    assert s1.trace is not None and len(s1.trace) > 0
+    assert type(s1.trace.final).__name__ == "ClusterState"
 
 
 def test_the_real_witness_times_every_counterexample_and_the_replay_accepts_it():
@@ -218,3 +221,8 @@ def test_states_with_more_clocks_than_the_rows_hold_are_run_again_with_more_room
     first, _ = timed_search(cfg, TimingParameters())
     assert outcome(result) == outcome(first)
     assert result.statistics.distinct_states == first.statistics.distinct_states
+
+
+def test_the_condition_a_witness_explains_reaches_the_result():
+    s1 = by_name(run(lambda trace, loop, poll: Timing([0] * len(trace), [], "when so")))["S1"]
+    assert s1.verdict is Verdict.VIOLATED and s1.condition == "when so"

@@ -1,5 +1,7 @@
 """The explorer on tiny fixture models with state counts known by hand."""
 
+import pytest
+
 from hacheck.checker import Verdict, always, explore
 from hacheck.checker.verdict import ExitCode
 
@@ -133,3 +135,36 @@ def test_a_model_without_ample_sets_is_never_searched_as_reduced():
     result = explore(Counter(3), [always("small", "", lambda s: s < 10, reads=())],
                      reduce=True)
     assert not result.reduction and result.statistics.reduced_states == 0
+
+
+def test_only_states_whose_ample_set_is_smaller_count_as_reduced():
+    result = explore(Ignoring(), [FLAG_CLEAR], symmetry=False, reduce=True, keep_going=True)
+    # A's three positions with the flag clear offer {A} of {A, B}; once set, {A} is all
+    assert result.statistics.reduced_states == 3
+
+
+def test_a_simple_models_symmetry_group_counts_the_identity():
+    assert Grid(2).symmetry_group_size == 2 and Counter(2).symmetry_group_size == 1
+
+
+def test_an_encoding_must_fit_the_row_and_long_keys_round_trip():
+    class Sized(Counter):
+        width = 600
+
+        def __init__(self, size):
+            super().__init__(2)
+            self.size = size
+
+        def encode(self, state):
+            return bytes([state]) * self.size
+
+        def decode_key(self, key):
+            assert len(key) == self.size
+            return key[0]
+    for size in (300, 598):        # a length over 255 needs the second length byte
+        result = explore(Sized(size), [always("small", "", lambda s: s < 10)],
+                         keep_going=True)
+        assert result.statistics.distinct_states == 3
+        assert result.properties[0].verdict is Verdict.HOLDS
+    with pytest.raises(ValueError, match="599 bytes does not fit a row of 600"):
+        explore(Sized(599), [always("small", "", lambda s: s < 10)])

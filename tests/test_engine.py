@@ -168,3 +168,10 @@ def test_an_encoding_must_fit_the_row_and_long_keys_round_trip():
         assert result.properties[0].verdict is Verdict.HOLDS
     with pytest.raises(ValueError, match="599 bytes does not fit a row of 600"):
         explore(Sized(599), [always("small", "", lambda s: s < 10)])
+
+
+def test_ample_sets_that_keep_only_invariants_are_not_used_for_liveness():
+    from hacheck.checker.properties import terminates
+    result = explore(Ignoring(), [FLAG_CLEAR, terminates("T", "no endless cycle")],
+                     symmetry=False, reduce=True, keep_going=True)
+    assert not result.reduction and result.statistics.reduced_states == 0

@@ -11,7 +11,7 @@ import pytest
 
 from hacheck.checker import Verdict, explore
 from hacheck.checker.model import Model, Successors
-from hacheck.checker.properties import at_quiescence, terminates
+from hacheck.checker.properties import always, at_quiescence, terminates
 from hacheck.checker.zonestore import INF16
 from hacheck.checker.stopping import Stopped
 from hacheck.checker.verdict import Timing
@@ -226,3 +226,11 @@ def test_states_with_more_clocks_than_the_rows_hold_are_run_again_with_more_room
 def test_the_condition_a_witness_explains_reaches_the_result():
     s1 = by_name(run(lambda trace, loop, poll: Timing([0] * len(trace), [], "when so")))["S1"]
     assert s1.verdict is Verdict.VIOLATED and s1.condition == "when so"
+
+
+def test_a_model_that_declares_nothing_has_no_symmetry_and_no_reduction():
+    model = TwoLocations(False)
+    assert model.symmetry_group_size == 1
+    anywhere = always("anything", "", lambda location: True, reads=())
+    result = explore(model, [anywhere], reduce=True, keep_going=True)
+    assert not result.reduction and result.statistics.distinct_states == 2

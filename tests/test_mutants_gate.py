@@ -252,3 +252,38 @@ def test_a_spec_name_is_looked_for_under_specs_then_beside_the_configuration(tmp
     (tmp_path / "specs" / "both.toml").write_text("")
     assert gate.spec_path(GateRun("both", 2, "timed", "quick", config=config)) == \
         str(tmp_path / "both")
+
+
+# --- JUnit XML, attribute by attribute ------------------------------------------------------
+
+def test_junit_counts_each_kind_of_case_per_run_and_in_all():
+    import xml.etree.ElementTree as ET
+    failing = outcome("a.toml", [Problem("S1", "new violation: a"), Problem("S1", "and b")])
+    failing.observed["verdicts"] = {"S1": "VIOLATED", "L0": "ERROR", "L1": "INCOMPLETE"}
+    failing.reasons, failing.seconds = {"L1": "cut"}, 4.0
+    cut = outcome("b.toml", interrupted="interrupted by SIGTERM")
+    cut.seconds = 2.0
+    root = ET.fromstring(gate.junit([failing, cut]))
+    assert root.attrib == {"name": "hacheck gate", "tests": "7", "failures": "1",
+                           "errors": "1", "time": "6.000"}
+    first, second = root
+    assert first.attrib == {"name": "a-n2-timed", "tests": "4", "failures": "1",
+                            "errors": "1", "skipped": "1", "time": "4.000"}
+    assert second.attrib == {"name": "b-n2-timed", "tests": "3", "failures": "0",
+                             "errors": "0", "skipped": "3", "time": "2.000"}
+    cases = {c.attrib["name"]: c for c in first}
+    assert list(cases) == ["S1", "L0", "L1", COUNTS]
+    assert all(c.attrib["time"] == "1.000" and c.attrib["classname"] == "a-n2-timed"
+               for c in first)                       # 4 s shared by 4 cases
+    failure = cases["S1"].find("failure")
+    assert failure.attrib == {"message": "new violation: a", "type": "gate"}
+    assert failure.text == "new violation: a\nand b"
+    assert cases["S1"].find("system-out").text == "VIOLATED"
+    assert cases["L0"].find("error").attrib == {
+        "message": "the check ended with an internal error", "type": "ERROR"}
+    assert cases["L1"].find("skipped").attrib == {"message": "INCOMPLETE: cut"}
+    assert cases[COUNTS].find("system-out").text == "12345 distinct states, depth 7"
+    assert len(cases[COUNTS]) == 1                   # nothing but the counts
+    for case in second:
+        assert case.attrib["time"] == "0.667"
+        assert case.find("skipped").attrib == {"message": "interrupted: interrupted by SIGTERM"}

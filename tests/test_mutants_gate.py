@@ -287,3 +287,26 @@ def test_junit_counts_each_kind_of_case_per_run_and_in_all():
     for case in second:
         assert case.attrib["time"] == "0.667"
         assert case.find("skipped").attrib == {"message": "interrupted: interrupted by SIGTERM"}
+
+
+@pytest.mark.parametrize("limit, ok", [(0, False), (0.001, True), (1e6, True), (1e6 + 1, False)])
+def test_a_runs_time_limit_is_a_positive_number_of_seconds_up_to_a_million(tmp_path, limit,
+                                                                            ok):
+    path = tmp_path / "gate.toml"
+    path.write_text(f'[[run]]\nspec = "x"\ntime_limit = {limit}\n')
+    if ok:
+        assert load_config(path)[0][0].time_limit == limit
+    else:
+        with pytest.raises(ConfigError) as e:
+            load_config(path)
+        assert e.value.key == "run[0].time_limit"
+
+
+def test_an_expectation_file_may_be_a_mebibyte_and_no_more(tmp_path):
+    stored = json.dumps(observed())
+    path = tmp_path / "e.json"
+    path.write_text(stored + " " * ((1 << 20) - len(stored)))
+    assert read_expectation(path)["distinct_states"] == 10
+    path.write_text(stored + " " * ((1 << 20) - len(stored) + 1))
+    with pytest.raises(ConfigError):
+        read_expectation(path)

@@ -18,21 +18,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from hacheck.checker.compiled import leaf
+
 INF = np.int64(1 << 60)
 LE_ZERO = np.int64(1)
 
 
-@njit(cache=True)
+@leaf
 def le(c):
     return 2 * c + 1
 
 
-@njit(cache=True)
+@leaf
 def lt(c):
     return 2 * c
 
 
-@njit(cache=True)
+@leaf
 def _add(a, b):
     if a >= INF or b >= INF:
         return INF
@@ -44,10 +46,13 @@ def zero(n_clocks: int) -> np.ndarray:
     return np.full((n_clocks + 1, n_clocks + 1), LE_ZERO, dtype=np.int64)
 
 
-@njit(cache=True)
-def close(z):
-    """Floyd-Warshall: every entry becomes the tightest implied bound. False if empty."""
-    n = z.shape[0]
+@leaf
+def close(z, n=-1):
+    """Floyd-Warshall: every entry becomes the tightest implied bound. False if empty.
+    With n >= 0, the zone is z's top-left n x n (so that a caller with scratch matrices
+    makes no array views, each an atomic reference count in compiled code)."""
+    if n < 0:
+        n = z.shape[0]
     for k in range(n):
         for i in range(n):
             zik = z[i, k]
@@ -63,15 +68,17 @@ def close(z):
     return True
 
 
-@njit(cache=True)
-def constrain(z, i, j, bound):
-    """z := z and (x_i - x_j `bound`), kept closed in O(n^2). False if that is empty."""
+@leaf
+def constrain(z, i, j, bound, n=-1):
+    """z := z and (x_i - x_j `bound`), kept closed in O(n^2). False if that is empty.
+    (n as in `close`.)"""
     if _add(z[j, i], bound) < LE_ZERO:
         return False
     if bound >= z[i, j]:
         return True
     z[i, j] = bound
-    n = z.shape[0]
+    if n < 0:
+        n = z.shape[0]
     for a in range(n):
         zai = _add(z[a, i], bound)
         if zai >= INF:
@@ -83,10 +90,52 @@ def constrain(z, i, j, bound):
     return True
 
 
-@njit(cache=True)
-def up(z):
-    """Let time pass: no upper bound on any clock (lower bounds and differences stay)."""
-    for i in range(1, z.shape[0]):
+@leaf
+def bound_above(z, bound, scratch, n=-1):
+    """z := z and (x_c <= bound[c]) for every clock c >= 1 with bound[c] < INF (index 0
+    unused), kept closed in O(n^2) for all of them at once, where one `constrain` each
+    would take O(n^3). False if that is empty. Every new bound ends at the reference
+    clock, and a shortest path passes through it at most once, so the new tightest
+    bound from a clock is d[a] = min over c of (z[a, c] + bound[c]), and an entry
+    z[a, b] can only improve to d[a] + z[0, b]. `scratch`: n int64. (n as in `close`.)"""
+    if n < 0:
+        n = z.shape[0]
+    d = scratch
+    any_bound = False
+    for a in range(n):
+        best = z[a, 0]
+        for c in range(1, n):
+            if bound[c] < INF:
+                s = _add(z[a, c], bound[c])
+                if s < best:
+                    best = s
+        d[a] = best
+        if best < z[a, 0]:
+            any_bound = True
+    if not any_bound:
+        return True
+    for a in range(n):
+        if _add(d[a], z[0, a]) < LE_ZERO:
+            return False
+    for a in range(n):
+        da = d[a]
+        if da >= z[a, 0]:
+            continue
+        z[a, 0] = da
+        for b in range(1, n):
+            s = _add(da, z[0, b])
+            if s < z[a, b]:
+                z[a, b] = s
+    return True
+
+
+@leaf
+def up(z, n=-1):
+    """Let time pass: no upper bound on any clock (lower bounds and differences stay).
+    (n as in `close`.)"""
+    if n < 0:
+        n = z.shape[0]
+    for i in range(1, n):
         z[i, 0] = INF
 
 
@@ -106,7 +155,15 @@ def transfer(z, source):
     return out
 
 
-@njit(cache=True)
+@leaf
+def copy_zone(z, out, n):
+    """out's top-left n x n := z's (by index: no array views)."""
+    for a in range(n):
+        for b in range(n):
+            out[a, b] = z[a, b]
+
+
+@leaf
 def transfer_into(z, source, n, out):
     """`transfer` into out[:n+1, :n+1] (no allocation): new clock a is old clock
     source[a-1], or a clock reset to 0 now if that is 0."""
@@ -118,8 +175,8 @@ def transfer_into(z, source, n, out):
         out[a, a] = LE_ZERO
 
 
-@njit(cache=True)
-def extrapolate_lu(z, lower, upper, row0):
+@leaf
+def extrapolate_lu(z, lower, upper, row0, n=-1):
     """Extra+_LU (Behrmann, Bouyer, Larsen, Pelanek 2006): `lower[i]` is the largest
     constant clock i is compared with from below (x >= c), `upper[i]` from above
     (x <= c), both for i >= 1 (index 0 unused). A bound on x_i - x_j is forgotten when
@@ -127,8 +184,9 @@ def extrapolate_lu(z, lower, upper, row0):
     bound of x_j beyond U(x_j) becomes "> U(x_j)". Sound and complete for the
     reachability of discrete states when guards and invariants compare clocks with
     constants only, as here, and coarser than Extra_M (fewer zones). `row0` is scratch
-    of z's size. The zone is closed again."""
-    n = z.shape[0]
+    of z's size. The zone is closed again. (n as in `close`.)"""
+    if n < 0:
+        n = z.shape[0]
     for j in range(n):
         row0[j] = z[0, j]
     changed = False
@@ -146,10 +204,10 @@ def extrapolate_lu(z, lower, upper, row0):
                 z[0, j] = lt(-upper[j])
                 changed = True
     if changed:
-        close(z)
+        close(z, n)
 
 
-@njit(cache=True)
+@leaf
 def extrapolate(z, ceiling):
     """Classic maximal-constant extrapolation (Extra_M): a bound beyond what clock i is ever
     compared with (`ceiling[i]`) is forgotten. Exact for reachability when guards and
@@ -171,7 +229,7 @@ def extrapolate(z, ceiling):
         close(z)
 
 
-@njit(cache=True)
+@leaf
 def included(a, b):
     """a is a subset of b (both closed, same clocks)."""
     n = a.shape[0]

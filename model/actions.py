@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from numba import njit
+from hacheck.checker.compiled import leaf
 
 from hacheck.model import clocks as C
 from hacheck.model.clocks import Window
@@ -21,7 +21,8 @@ from hacheck.model.state import DEAD as DEAD_SET   # the field; DEAD is the acti
 from hacheck.model.state import (
     CHLD, COMM, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, DOWN, F, HEARD, IH,
     IPRESP, IPREQ, K_HOME, K_N, K_NICE, L, MD, NODE_FIELDS, NONE, OWN, PH, PRE, R_RSCRCVD,
-    R_STABLE, RES, RESTARTS_LEFT, RQ, RS, ST_ABSENT, TOGGLES_LEFT, UP, ch, clear, ipresp_fields,
+    R_STABLE, RES, RESTARTS_LEFT, RQ, RS, ST_ABSENT, TOGGLES_LEFT, UP, ch, clear, copy_row,
+    ipresp_fields,
     BOUND_QUEUE, K_CAPACITY, K_UNSEQUENCED, LOSSES_LEFT, STATUS,
     is_ipreq, is_res, is_starting, linked, local_groups, node, pop, selfq, M_IPREQ,
     FW, GS, HEAL_PENDING, K_EMAIL_TIMER, K_HEAL, K_REPEATS, K_STONITH, REPEATS_MASK,
@@ -31,7 +32,7 @@ from hacheck.model.state import (
 EMAIL_TIMER_SPLIT = 2
 
 
-@njit(cache=True)
+@leaf
 def reset(k, t, i, ph):
     """Give every per-node variable of i its boot value and empty i's selfq (model.md
     section 2: a single node is linked up at once); `ph` is its new phase. A reset asked
@@ -49,7 +50,7 @@ def reset(k, t, i, ph):
     clear(k, t, selfq(k, i))
 
 
-@njit(cache=True)
+@leaf
 def end_process(k, t, i, ph):
     """i's heartbeat process ends, with its groups, its pending scripts and its inbound
     messages, and i is left in phase `ph` (down; or up again, fresh, after a heal
@@ -63,53 +64,53 @@ def end_process(k, t, i, ph):
 
 # --- Environment: faults and boots ---------------------------------------------------
 
-@njit(cache=True)
+@leaf
 def BOOT(k, s, t, i):
     """model.md §4 Environment. A node starts for the first time."""
     if s[node(k, i) + PH] != PRE:
         return False
-    t[:] = s
+    copy_row(s, t)
     reset(k, t, i, UP)
     return True
 
 
-@njit(cache=True)
+@leaf
 def CRASH(k, s, t, i):
     """model.md §4 Environment. Fail-stop: the node loses its groups, its pending scripts
     and its inbound messages. Messages it already sent stay on the wire."""
     if s[node(k, i) + PH] != UP or s[CRASHES_LEFT] == 0:
         return False
-    t[:] = s
+    copy_row(s, t)
     end_process(k, t, i, DOWN)      # fail-stop
     t[CRASHES_LEFT] -= 1
     return True
 
 
-@njit(cache=True)
+@leaf
 def RESTART(k, s, t, i):
     """model.md §4 Environment."""
     if s[node(k, i) + PH] != DOWN or s[RESTARTS_LEFT] == 0:
         return False
-    t[:] = s
+    copy_row(s, t)
     reset(k, t, i, UP)
     t[RESTARTS_LEFT] -= 1
     return True
 
 
-@njit(cache=True)
+@leaf
 def LINK(k, s, t, i, j):
     """model.md §4 Environment. Cut or heal the link between i < j. Channels keep their
     messages. Needs no node to be up."""
     if s[TOGGLES_LEFT] == 0:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[CONN + i] ^= 1 << j
     t[CONN + j] ^= 1 << i
     t[TOGGLES_LEFT] -= 1
     return True
 
 
-@njit(cache=True)
+@leaf
 def unsequenced_head(k, s, i, j):
     """The head of ch[i][j] is a `starting` or `resource` message on the unsequenced
     transport, and the loss budget is not spent: the network may lose or repeat it."""
@@ -118,25 +119,25 @@ def unsequenced_head(k, s, i, j):
             and (is_starting(s[q + 1]) or is_res(s[q + 1])))
 
 
-@njit(cache=True)
+@leaf
 def LOSE(k, s, t, i, j):
     """Environment, unsequenced transport (heartbeat-2000.md P7): the head of ch[i][j] is
     lost; without sequence numbers nobody asks for it again."""
     if not unsequenced_head(k, s, i, j):
         return False
-    t[:] = s
+    copy_row(s, t)
     pop(k, t, ch(k, i, j))
     t[LOSSES_LEFT] -= 1
     return True
 
 
-@njit(cache=True)
+@leaf
 def DUPLICATE(k, s, t, i, j):
     """Environment, unsequenced transport (P8): the head of ch[i][j] arrives twice; the
     copy follows it at once."""
     if not unsequenced_head(k, s, i, j):
         return False
-    t[:] = s
+    copy_row(s, t)
     q = ch(k, i, j)
     n = t[q]
     if n == k[K_CAPACITY]:
@@ -152,14 +153,14 @@ def DUPLICATE(k, s, t, i, j):
 
 # --- Network ---------------------------------------------------------------------------
 
-@njit(cache=True)
+@leaf
 def DELIVER(k, s, t, i, j):
     """model.md §4 Network. j receives the head of ch[i][j]; any packet counts as heard
     from i. The sender may have crashed since it sent."""
     q = ch(k, i, j)
     if s[q] == 0 or not linked(s, i, j) or s[node(k, j) + PH] != UP:
         return False
-    t[:] = s
+    copy_row(s, t)
     m = pop(k, t, q)
     nj = node(k, j)
     t[nj + HEARD] |= 1 << i
@@ -178,21 +179,21 @@ def DELIVER(k, s, t, i, j):
     return True
 
 
-@njit(cache=True)
+@leaf
 def SELF(k, s, t, i):
     """model.md §4 Network. i processes the head of its own status pipe; the scripts
     ignore their own requests."""
     q = selfq(k, i)
     if s[node(k, i) + PH] != UP or s[q] == 0:
         return False
-    t[:] = s
+    copy_row(s, t)
     m = pop(k, t, q)
     if is_starting(m) or is_res(m):
         process_resources(k, t, i, i, m)
     return True
 
 
-@njit(cache=True)
+@leaf
 def HEAR(k, s, t, i, j):
     """model.md §4 Network. A status heartbeat from j reaches i (heartbeats are not kept
     in the channels). With `heal`, every heartbeat of a generation i has not heard yet
@@ -204,7 +205,7 @@ def HEAR(k, s, t, i, j):
     if (s[n + PH] != UP or s[node(k, j) + PH] != UP or not linked(s, i, j)
             or (s[n + HEARD] & bit and not s[n + DEAD_SET] & bit and not new_generation)):
         return False
-    t[:] = s
+    copy_row(s, t)
     if k[K_HEAL]:
         if s[n + DEAD_SET] & bit and not new_generation:
             t[n + VAR] |= HEAL_PENDING   # "Cluster node j returning after partition"
@@ -217,7 +218,7 @@ def HEAR(k, s, t, i, j):
 
 # --- Node-internal: timers and scripts -------------------------------------------------
 
-@njit(cache=True)
+@leaf
 def DEAD(k, s, t, i, j):
     """model.md §4 Node-internal. j's heartbeats have stopped reaching i for
     deadtime: check_for_timeouts."""
@@ -225,19 +226,19 @@ def DEAD(k, s, t, i, j):
     if (s[n + PH] != UP or s[n + DEAD_SET] >> j & 1
             or (s[node(k, j) + PH] == UP and linked(s, i, j))):
         return False
-    t[:] = s
+    copy_row(s, t)
     mark_node_dead(k, t, i, j)
     return True
 
 
-@njit(cache=True)
+@leaf
 def MACHDOWN(k, s, t, i, j):
     """model.md §4 Node-internal. lib/mach_down j: take every group homed on j; with
     nice_failback, announce foreign."""
     n = node(k, i)
     if s[n + PH] != UP or not s[n + MD] >> j & 1:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + MD] &= ~(1 << j)
     t[n + OWN] |= local_groups(k, j)
     if k[K_NICE]:
@@ -245,7 +246,7 @@ def MACHDOWN(k, s, t, i, j):
     return True
 
 
-@njit(cache=True)
+@leaf
 def CHILD(k, s, t, i):
     """model.md §4 Node-internal. The req_our_resources child: `req_resource g &` for
     every local group not running here, then (nice_failback) announce `local`, or `none`
@@ -253,7 +254,7 @@ def CHILD(k, s, t, i):
     n = node(k, i)
     if s[n + PH] != UP or s[n + CHLD] == 0:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + CHLD] -= 1
     mine = local_groups(k, i)
     for g in range(8):
@@ -269,27 +270,27 @@ def CHILD(k, s, t, i):
     return True
 
 
-@njit(cache=True)
+@leaf
 def FORCETAKE(k, s, t, i, g):
     """model.md §4 Node-internal. req_resource's `sleep 10; takegroup g`: taken whatever
     the holder said."""
     bit = 1 << g
     if s[node(k, i) + PH] != UP or k[K_HOME + g] != i or not s[RQ] & bit:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[node(k, i) + OWN] |= bit
     t[RQ] &= ~bit
     return True
 
 
-@njit(cache=True)
+@leaf
 def RSCRCVD_TIMEOUT(k, s, t, i):
     """model.md §4 Node-internal. local_takeover: RQSTDELAY has passed in R_RSCRCVD; take
     unclaimed local groups."""
     n = node(k, i)
     if not k[K_NICE] or s[n + PH] != UP or s[n + RS] != R_RSCRCVD:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + RS] = R_STABLE
     req_our_resources(k, t, i, 1)
     if version_165(k):       # 1.56: announce the outcome, stable
@@ -299,7 +300,7 @@ def RSCRCVD_TIMEOUT(k, s, t, i):
 
 # --- Variants: the email's timer, STONITH, healed partitions (model/README.md) ----------
 
-@njit(cache=True)
+@leaf
 def CLOSE_WINDOW(k, s, t, i):
     """email_timer: RQSTDELAY has passed since i started ((now - starttime) < RQSTDELAY
     turns false): no more repeated `starting`, and in the combined form no more ticks of
@@ -307,12 +308,12 @@ def CLOSE_WINDOW(k, s, t, i):
     n = node(k, i)
     if not k[K_EMAIL_TIMER] or s[n + PH] != UP or s[n + VAR] & WINDOW_CLOSED:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + VAR] |= WINDOW_CLOSED
     return True
 
 
-@njit(cache=True)
+@leaf
 def RESEND_STARTING(k, s, t, i):
     """email_timer: a keepalive in the start window with the link up: send_starting_now
     sends `starting` again (at most `starting_repeats` times in the model)."""
@@ -322,13 +323,13 @@ def RESEND_STARTING(k, s, t, i):
     if (not k[K_EMAIL_TIMER] or s[n + PH] != UP or s[n + COMM] != COMM_LINKSUP
             or var & WINDOW_CLOSED or repeats >= k[K_REPEATS]):
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + VAR] = var & ~REPEATS_MASK | (repeats + 1) << REPEATS_SHIFT
     send(k, t, i, STARTING)
     return True
 
 
-@njit(cache=True)
+@leaf
 def RT_EXPIRE(k, s, t, i):
     """email_timer: resources_timer has counted down to 0. Combined form (the bug): it
     counts only inside the start window, so once the window is over it never reaches 0."""
@@ -337,26 +338,26 @@ def RT_EXPIRE(k, s, t, i):
     if (not k[K_EMAIL_TIMER] or s[n + PH] != UP or not var & TIMER_ARMED
             or (k[K_EMAIL_TIMER] != EMAIL_TIMER_SPLIT and var & WINDOW_CLOSED)):
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + VAR] = var & ~TIMER_ARMED
     return True
 
 
-@njit(cache=True)
+@leaf
 def FENCE(k, s, t, j):
     """stonith: the fencing device resets j (power cycle): an up j stops as in a crash,
     outside the crash budget; it comes back only through RESTART."""
     n = node(k, j)
     if not k[K_STONITH] or not s[n + VAR] & SHOT_PENDING:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + VAR] &= ~SHOT_PENDING
     if s[n + PH] == UP:
         end_process(k, t, j, DOWN)
     return True
 
 
-@njit(cache=True)
+@leaf
 def TAKEOVER(k, s, t, i, j):
     """stonith gated (1.170, StonithProcessDied): the reset of j that i asked for is done;
     i now takes over from j."""
@@ -365,14 +366,14 @@ def TAKEOVER(k, s, t, i, j):
     if (k[K_STONITH] != STONITH_GATED or s[n + PH] != UP or not s[n + FW] & bit
             or s[node(k, j) + VAR] & SHOT_PENDING):
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + FW] &= ~bit
     takeover_from_node(k, t, i, j)
     commup_check(k, t, i)
     return True
 
 
-@njit(cache=True)
+@leaf
 def HEALRUN(k, s, t, i):
     """heal (1.89, healed_cluster_partition): giveup_resources (every group, then
     `resource none, stable`), then restart_heartbeat: a fresh start with a new generation;
@@ -380,7 +381,7 @@ def HEALRUN(k, s, t, i):
     n = node(k, i)
     if not k[K_HEAL] or s[n + PH] != UP or not s[n + VAR] & HEAL_PENDING:
         return False
-    t[:] = s
+    copy_row(s, t)
     t[n + OWN] = 0
     if k[K_NICE]:
         send(k, t, i, RES(NONE, 1, 0))
@@ -438,7 +439,7 @@ ENVIRONMENT = tuple(x for x, a in enumerate(ACTIONS) if a.environment)
 assert all(globals()["A_" + a.name] == x for x, a in enumerate(ACTIONS)), "A_* out of order"
 
 
-@njit(cache=True)
+@leaf
 def take(k, kind, a, b, s, t):
     """Try the action `kind` with arguments (a, b) on s; True and t = its next state if
     its guard holds."""

@@ -16,7 +16,7 @@ stops with a model-bound error, never a verdict.
 
 from __future__ import annotations
 
-from numba import njit
+from hacheck.checker.compiled import leaf
 
 from hacheck.model.state import (
     BOUND_CHILDREN, CHLD, COMM, COMM_LINKSUP, COMM_STARTING, DEAD, F, HEARD, IH, K_N, K_NICE,
@@ -27,7 +27,7 @@ from hacheck.model.state import (
 )
 
 
-@njit(cache=True)
+@leaf
 def version_165(k):
     return k[K_VERSION] == 165
 
@@ -35,7 +35,7 @@ def version_165(k):
 STONITH_RACE, STONITH_GATED = 1, 2
 
 
-@njit(cache=True)
+@leaf
 def send(k, t, i, m):
     """model.md §3, send: to i's own status pipe, and to every peer that is running.
 
@@ -48,7 +48,7 @@ def send(k, t, i, m):
             push(k, t, ch(k, i, j), m)
 
 
-@njit(cache=True)
+@leaf
 def req_our_resources(k, t, i, stable):
     """model.md §3, req_our_resources: claim LOCAL, announce it (interim; not in 1.65),
     fork the child. With the email's timer, a call while resources_timer runs is dropped,
@@ -70,7 +70,7 @@ def req_our_resources(k, t, i, stable):
     t[n + CHLD] += 1
 
 
-@njit(cache=True)
+@leaf
 def commup_check(k, t, i):
     """model.md §3, commup_check: COMM_LINKSUP once every peer has been heard from (or
     declared dead); with nice_failback, announce `starting`."""
@@ -86,7 +86,7 @@ def commup_check(k, t, i):
             req_our_resources(k, t, i, 0)
 
 
-@njit(cache=True)
+@leaf
 def mark_node_dead(k, t, i, j):
     """model.md §3, mark_node_dead: j is dead. With STONITH gated (1.170), only ask the
     fencing device to reset j (Initiate_Reset) and wait for it; otherwise take over at once,
@@ -105,14 +105,14 @@ def mark_node_dead(k, t, i, j):
     commup_check(k, t, i)
 
 
-@njit(cache=True)
+@leaf
 def Initiate_Reset(k, t, j):
     """STONITH: the reset of j is asked of the fencing device (one request per victim:
     the device resets it once, whoever asked)."""
     t[node(k, j) + VAR] |= SHOT_PENDING
 
 
-@njit(cache=True)
+@leaf
 def takeover_from_node(k, t, i, j):
     """The takeover part of mark_node_dead (1.170's name): mach_down is started; with
     nice_failback, forget what the other claimed and re-request our own groups (the dead
@@ -130,7 +130,7 @@ def takeover_from_node(k, t, i, j):
         req_our_resources(k, t, i, 1)
 
 
-@njit(cache=True)
+@leaf
 def process_resources(k, t, i, sender, m):
     """model.md §3, process_resources: the nice_failback state machine, for `starting` and
     `resource` messages; `sender` sent m (i itself for its own messages)."""

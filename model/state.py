@@ -135,38 +135,46 @@ def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
 
 # --- where things are in a row (compiled; `k` is the geometry vector) ---------------------------
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def node(k, i):
     """Offset of node i's variables."""
     return k[K_NODES] + i * NODE_FIELDS
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def selfq(k, i):
     """Offset of node i's status pipe: its own messages not yet processed by itself."""
     return k[K_QUEUES] + i * k[K_QSTRIDE]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ch(k, i, j):
     """Offset of ch[i][j], the messages sent by i and not yet delivered to j (i != j)."""
     N = k[K_N]
     return k[K_QUEUES] + (N + i * (N - 1) + j - (j > i)) * k[K_QSTRIDE]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def copy_row(s, t):
+    """t := s: a step's next state starts as a copy of the current one (a loop, not
+    `t[:] = s`, which needs numba's reference counting; see checker.compiled)."""
+    for x in range(s.shape[0]):
+        t[x] = s[x]
+
+
+@njit(cache=True, inline="always")
 def peers(k, i):
     """The mask of every node but i."""
     return ((1 << k[K_N]) - 1) & ~(1 << i)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def linked(s, i, j):
     """conn[i][j]: the link between i and j is up."""
     return s[CONN + i] >> j & 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def local_groups(k, i):
     """H(i) as a mask over groups."""
     return k[K_LOCAL + i]

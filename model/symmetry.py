@@ -37,6 +37,8 @@ from itertools import permutations
 import numpy as np
 from numba import njit
 
+from hacheck.checker.compiled import leaf
+
 from hacheck.model.state import (
     CHLD, COMM, CONN, DEAD, HEARD, IH, K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK,
     K_WIDTH, M_IPREQ, M_IPRESP, MD, NODE_FIELDS, OH, OS, OWN, PH, RQ, RRY, RS, TIP, ch,
@@ -62,13 +64,13 @@ def group_image_py(cfg, g: int, pi) -> int:
 
 # --- the image of a state under a permutation ------------------------------------------------
 
-@njit(cache=True)
+@leaf
 def group_image(k, g, pi):
     """sigma(g): the group of pi(home[g]) at the rank g has at its home."""
     return k[K_LIST + 8 * pi[k[K_HOME + g]] + k[K_RANK + g]]
 
 
-@njit(cache=True)
+@leaf
 def node_set_image(mask, pi):
     out = 0
     x = 0
@@ -80,7 +82,7 @@ def node_set_image(mask, pi):
     return out
 
 
-@njit(cache=True)
+@leaf
 def group_set_image(k, mask, pi):
     out = 0
     g = 0
@@ -92,7 +94,7 @@ def group_set_image(k, mask, pi):
     return out
 
 
-@njit(cache=True)
+@leaf
 def message_image(k, m, pi):
     if m >= M_IPRESP:
         d, g = ipresp_fields(m)
@@ -102,7 +104,7 @@ def message_image(k, m, pi):
     return m
 
 
-@njit(cache=True)
+@leaf
 def queue_image(k, s, q, t, p, pi):
     n = s[q]
     t[p] = n
@@ -112,10 +114,18 @@ def queue_image(k, s, q, t, p, pi):
         t[p + x] = 0
 
 
-@njit(cache=True)
+@leaf
 def image(k, s, t, order, pi):
     """t := the image of s under the permutation that puts node order[p] at position p
     (pi is its inverse: node i goes to pi[i])."""
+    image_head(k, s, t, order, pi)
+    image_queues(k, s, t, order, pi)
+
+
+@leaf
+def image_head(k, s, t, order, pi):
+    """The part of `image` before the queues (t[:k[K_QUEUES]]): the global variables,
+    the links and the nodes' variables. Cheap, and it decides most comparisons."""
     N = k[K_N]
     for x in range(CONN):
         t[x] = s[x]
@@ -132,7 +142,14 @@ def image(k, s, t, order, pi):
         t[b + FW] = node_set_image(s[a + FW], pi)
         t[b + GS] = node_set_image(s[a + GS], pi)
         t[b + OWN] = group_set_image(k, s[a + OWN], pi)
-        queue_image(k, s, selfq(k, i), t, selfq(k, p), pi)
+
+
+@leaf
+def image_queues(k, s, t, order, pi):
+    """The rest of `image`: the status pipes and the channels (from t[k[K_QUEUES]])."""
+    N = k[K_N]
+    for p in range(N):
+        queue_image(k, s, selfq(k, order[p]), t, selfq(k, p), pi)
     for p in range(N):
         for r in range(N):
             if p != r:
@@ -141,7 +158,7 @@ def image(k, s, t, order, pi):
         t[x] = 0
 
 
-@njit(cache=True)
+@leaf
 def less(a, b):
     """a < b, rows compared as sequences of 64-bit words (a total order, not byte order)."""
     wa, wb = a.view(np.uint64), b.view(np.uint64)
@@ -151,7 +168,7 @@ def less(a, b):
     return False
 
 
-@njit(cache=True)
+@leaf
 def equal(a, b):
     wa, wb = a.view(np.uint64), b.view(np.uint64)
     for x in range(wa.shape[0]):

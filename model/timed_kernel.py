@@ -39,8 +39,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from hacheck.checker.compiled import leaf
 from hacheck.checker.zones import (
-    INF, constrain, extrapolate_lu, le, lt, transfer_into, up,
+    INF, bound_above, constrain, copy_zone, extrapolate_lu, le, lt, transfer_into, up,
 )
 from hacheck.model import clocks as C
 from hacheck.model.actions import (
@@ -48,10 +49,10 @@ from hacheck.model.actions import (
 )
 from hacheck.model.state import (
     CHLD, CONN, DEAD, FW, GS, HEAL_PENDING, HEARD, K_CAPACITY, K_EMAIL_TIMER, K_G, K_HEAL,
-    K_N, K_STONITH, K_WIDTH, MD, PH, R_RSCRCVD, RQ, RS, SHOT_PENDING, STATUS, TIMER_ARMED,
-    UP, VAR, WINDOW_CLOSED, ch, node, selfq,
+    K_N, K_QUEUES, K_STONITH, K_WIDTH, MD, PH, R_RSCRCVD, RQ, RS, SHOT_PENDING, STATUS,
+    TIMER_ARMED, UP, VAR, WINDOW_CLOSED, ch, node, selfq,
 )
-from hacheck.model.symmetry import image, less
+from hacheck.model.symmetry import image_head, image_queues
 
 TIGHT, LOOSE, EXACT, NORMAL, LATE_BOOT = C.TIGHT, C.LOOSE, C.EXACT, C.NORMAL, C.LATE_BOOT
 # model.clocks' kinds, in universe order (suffixed where a state field has the name)
@@ -170,46 +171,46 @@ def clock_images(kt: np.ndarray, table: np.ndarray, group: np.ndarray,
 
 # --- where clocks are in the universe -------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pair_index(kt, i, j):
     N = kt[T_N]
     return i * (N - 1) + j - (j > i)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def u_pair(kt, i, j):
     return kt[T_BASE + PAIR] + pair_index(kt, i, j)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def u_msg(kt, i, j, p):
     return kt[T_BASE + MSG] + pair_index(kt, i, j) * kt[T_CAP] + p
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def u_node(kt, kind, i):
     return kt[T_BASE + kind] + i
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def u_child(kt, i, c):
     return kt[T_BASE + CHILDC] + i * MAX_CHILDREN + c
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def u_pairs(kt, kind, i, j):
     return kt[T_BASE + kind] + pair_index(kt, i, j)
 
 
 # --- the discrete conditions section 7 reads -------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def audible(k, s, i, j):
     """j is audible to i: j is up and the link is up."""
     return s[node(k, j) + PH] == UP and (s[CONN + i] >> j) & 1 == 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def hear_enabled(k, s, i, j):
     n = node(k, i)
     bit = 1 << j
@@ -218,27 +219,27 @@ def hear_enabled(k, s, i, j):
                  or (k[K_HEAL] == 1 and (s[n + GS] & bit) == 0)))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def dead_enabled(k, s, i, j):
     n = node(k, i)
     return s[n + PH] == UP and (s[n + DEAD] >> j) & 1 == 0 and not audible(k, s, i, j)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pair_active(k, s, i, j, flag):
     if s[node(k, i) + PH] == UP:
         return hear_enabled(k, s, i, j) or dead_enabled(k, s, i, j)
     return (flag == TIGHT or flag == LATE_BOOT) and audible(k, s, i, j)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def rt_counting(k, s, i):
     n = node(k, i)
     return (s[n + PH] == UP and (s[n + VAR] & TIMER_ARMED) != 0
             and (k[K_EMAIL_TIMER] == 2 or (s[n + VAR] & WINDOW_CLOSED) == 0))
 
 
-@njit(cache=True)
+@leaf
 def time_may_pass(k, s):
     """SELF's window is [0, 0]: no time passes while any own message waits."""
     for i in range(k[K_N]):
@@ -247,7 +248,7 @@ def time_may_pass(k, s):
     return True
 
 
-@njit(cache=True)
+@leaf
 def active_clocks(k, kt, s, flags, out):
     """The universe indices of the clocks of (s, flags), in order, into out; their
     number (-1 if more than out holds)."""
@@ -341,7 +342,7 @@ def active_clocks(k, kt, s, flags, out):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def obligation(k, kt, table, s, flags, u):
     """The upper bound an obligation puts on clock u in (s, flags), in units; -1: none."""
     kind = table[u, 0]
@@ -353,7 +354,7 @@ def obligation(k, kt, table, s, flags, u):
     return kt[T_BOUND + OBLIGATION[kind]]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def clock_index(kt, kind, a, b):
     """The universe index of the clock of `kind` an action with arguments (a, b) reads
     (model.clocks.clock_of)."""
@@ -369,7 +370,7 @@ def clock_index(kt, kind, a, b):
     return u_node(kt, kind, a)
 
 
-@njit(cache=True)
+@leaf
 def window(k, kt, s, flags, kind, a, b):
     """(universe index of the clock the action's window bounds, its lower bound in
     units), or (NO_CLOCK, 0) for an action that may happen at any time: model.actions'
@@ -383,7 +384,7 @@ def window(k, kt, s, flags, kind, a, b):
     return clock_index(kt, clock, a, b), kt[T_BOUND + lo]
 
 
-@njit(cache=True)
+@leaf
 def crash_allowed(k, s, flags, j):
     """CRASH(j) waits while an up, connected peer owes HEAR(i, j) for an audible period
     that began with j's boot or restart."""
@@ -402,7 +403,7 @@ FRESH = -1       # origin: a clock whose anchor is this step
 TIE = -2         # origin: i boots while pair(i, j) is TIGHT (the caller splits)
 
 
-@njit(cache=True)
+@leaf
 def carry(k, kt, s, flags, kind, a, b, t, new_flags, origin):
     """For the step s --(kind a b)--> t: the flags of t, and for each universe index of a
     clock t may have, the universe index of the clock of s it continues, FRESH or TIE
@@ -516,7 +517,7 @@ def carry(k, kt, s, flags, kind, a, b, t, new_flags, origin):
 
 # --- reading and writing a symbolic state's row ---------------------------------------------
 
-@njit(cache=True)
+@leaf
 def read_zone(kt, row, z):
     """The zone of a timed row into the top-left (k+1) x (k+1) of z (int64); k."""
     K = row[kt[T_ZK]]
@@ -528,65 +529,90 @@ def read_zone(kt, row, z):
     return K
 
 
-@njit(cache=True)
-def write_zone(kt, row, z, K):
-    """The (K+1) x (K+1) zone z into a timed row (entries past it zeroed)."""
-    row[kt[T_ZK]] = K
+@leaf
+def write_zone(kt, rows, rows16, r, z, K):
+    """The (K+1) x (K+1) zone z into the timed row rows[r] (entries past it zeroed);
+    rows16 is rows viewed as int16, made once by the caller (in compiled code every
+    array view costs an atomic reference count)."""
+    rows[r, kt[T_ZK]] = K
     start = kt[T_ZONE]
-    entries = row[start:kt[T_WT]].view(np.int16)
+    for x in range(kt[T_ZK] + 1, start):
+        rows[r, x] = 0
+    at = start // 2
     for a in range(K + 1):
         for b in range(K + 1):
             v = z[a, b]
-            entries[a * (K + 1) + b] = INF16 if v >= INF else v
-    for x in range((K + 1) * (K + 1), entries.shape[0]):
-        entries[x] = 0
-    for x in range(kt[T_ZK] + 1, start):
-        row[x] = 0
+            rows16[r, at] = INF16 if v >= INF else v
+            at += 1
+    for x in range(at, kt[T_WT] // 2):
+        rows16[r, x] = 0
 
 
 # --- symmetry ------------------------------------------------------------------------------------
 
-@njit(cache=True)
-def _less_bytes(a, b):
-    for x in range(a.shape[0]):
-        if a[x] != b[x]:
-            return a[x] < b[x]
-    return False
+@leaf
+def _compare(m, a, b, n):
+    """-1, 0 or 1 as row a of the matrix m is less than, equal to or greater than row b,
+    over the first n entries (indexing only: no array views)."""
+    for x in range(n):
+        if m[a, x] != m[b, x]:
+            return -1 if m[a, x] < m[b, x] else 1
+    return 0
 
 
-@njit(cache=True)
-def canonical_timed(k, kt, row, group, images, active, K, z, rows, flag_rows, ints, zs):
+@leaf
+def _compare_zones(zs, a, b, K):
+    for x in range(K + 1):
+        for y in range(K + 1):
+            if zs[a, x, y] != zs[b, x, y]:
+                return -1 if zs[a, x, y] < zs[b, x, y] else 1
+    return 0
+
+
+@leaf
+def canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_rows, ints,
+                    zs):
     """row := the least image of the symbolic state over the automorphisms (rows of
     `group`), ordered by the layer-D row (as 64-bit words), then the flags, then the
     zone; z := that image's zone. `active`/K/z: the state's clocks and zone. Scratch:
-    rows (2, W) uint8, flag_rows (2, N*N) uint8, ints (4, >= max(K, N)) int64, zs (2,
-    KMAX+1, KMAX+1) int64."""
+    rows (2, W) uint8 and rows_w, the same as 64-bit words (row 0 the best image so far,
+    row 1 the candidate), flag_rows (2, N*N) uint8, ints (4, >= max(K, N)) int64, zs (2,
+    KMAX+1, KMAX+1) int64 (0 best, 1 candidate). Scratch is indexed, not sliced: in
+    compiled code every array view costs an atomic reference count."""
     W, N = kt[T_W], kt[T_N]
     NN = N * N
-    best_row, cand = rows[0], rows[1]
-    best_flags, flags_c = flag_rows[0], flag_rows[1]
+    cand = rows[1]
     order, pi, act, pos = ints[0], ints[1], ints[2], ints[3]
-    best_z, cand_z = zs[0], zs[1]
-    best_row[:W] = row[:W]
-    best_flags[:NN] = row[W:W + NN]
-    best_z[:K + 1, :K + 1] = z[:K + 1, :K + 1]
-    for x in range(1, group.shape[0]):
+    words, head_words = W // 8, k[K_QUEUES] // 8
+    for x in range(W):
+        rows[0, x] = row[x]
+    for x in range(NN):
+        flag_rows[0, x] = row[W + x]
+    for a in range(K + 1):
+        for b in range(K + 1):
+            zs[0, a, b] = z[a, b]
+    for g in range(1, group.shape[0]):
         for i in range(N):
-            pi[i] = group[x, i]
-            order[group[x, i]] = i
-        image(k, row[:W], cand[:W], order, pi)
-        if less(best_row[:W], cand[:W]):
+            pi[i] = group[g, i]
+            order[group[g, i]] = i
+        # the head (globals, links, nodes) decides most comparisons: the queues' image
+        # only when it ties or wins
+        image_head(k, row, cand, order, pi)
+        if _compare(rows_w, 0, 1, head_words) < 0:
             continue
-        same_row = not less(cand[:W], best_row[:W])
+        image_queues(k, row, cand, order, pi)
+        by_row = _compare(rows_w, 0, 1, words)
+        if by_row < 0:
+            continue
         for i in range(N):
             for j in range(N):
-                flags_c[pi[i] * N + pi[j]] = row[W + i * N + j]
-        if same_row and _less_bytes(best_flags[:NN], flags_c[:NN]):
+                flag_rows[1, pi[i] * N + pi[j]] = row[W + i * N + j]
+        by_flags = _compare(flag_rows, 0, 1, NN) if by_row == 0 else 1
+        if by_flags < 0:
             continue
-        same_flags = same_row and not _less_bytes(flags_c[:NN], best_flags[:NN])
         # the clocks renamed, then put in universe order, with their old positions
         for c in range(K):
-            act[c] = images[x, active[c]]
+            act[c] = images[g, active[c]]
             pos[c] = c
         for c in range(1, K):
             v, p = act[c], pos[c]
@@ -600,24 +626,23 @@ def canonical_timed(k, kt, row, group, images, active, K, z, rows, flag_rows, in
             oa = 0 if a == 0 else pos[a - 1] + 1
             for b in range(K + 1):
                 ob = 0 if b == 0 else pos[b - 1] + 1
-                cand_z[a, b] = z[oa, ob]
-        if same_flags and not _zone_less(cand_z, best_z, K):
+                zs[1, a, b] = z[oa, ob]
+        if by_flags == 0 and _compare_zones(zs, 1, 0, K) >= 0:
             continue
-        best_row[:W] = cand[:W]
-        best_flags[:NN] = flags_c[:NN]
-        best_z[:K + 1, :K + 1] = cand_z[:K + 1, :K + 1]
-    row[:W] = best_row[:W]
-    row[W:W + NN] = best_flags[:NN]
-    z[:K + 1, :K + 1] = best_z[:K + 1, :K + 1]
-
-
-@njit(cache=True)
-def _zone_less(a, b, K):
-    for x in range(K + 1):
-        for y in range(K + 1):
-            if a[x, y] != b[x, y]:
-                return a[x, y] < b[x, y]
-    return False
+        for x in range(W):
+            rows[0, x] = rows[1, x]
+        for x in range(NN):
+            flag_rows[0, x] = flag_rows[1, x]
+        for a in range(K + 1):
+            for b in range(K + 1):
+                zs[0, a, b] = zs[1, a, b]
+    for x in range(W):
+        row[x] = rows[0, x]
+    for x in range(NN):
+        row[W + x] = flag_rows[0, x]
+    for a in range(K + 1):
+        for b in range(K + 1):
+            z[a, b] = zs[0, a, b]
 
 
 # --- the successors of a batch -----------------------------------------------------------------
@@ -625,16 +650,20 @@ def _zone_less(a, b, K):
 BOUND_MISREAD = 4         # a model bound: a pair became due without a new period
 
 
-@njit(cache=True)
+@leaf
 def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, images,
-                 out, first, action, base, active0, active1, pos, origin, nflags, fl, src_of,
-                 ties, his, z0, z1, z2, z3, lower, upper, row0, rows, flag_rows, ints, zs):
-    """The successors of the symbolic state `src` into out[first:], their actions into
-    action[first:]: (how many, a model bound hit)."""
+                 out, out16, first, action, base, active0, active1, pos, origin, nflags, fl,
+                 src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, rows, rows_w,
+                 flag_rows, ints, zs):
+    """The successors of the symbolic state `src` into out[first:] (out16: the same
+    viewed as int16), their actions into action[first:]: (how many, a model bound hit).
+    The loop over actions indexes its scratch rather than slicing it: in compiled code
+    every array view costs an atomic reference count, and they were half the time."""
     W, N = kt[T_W], kt[T_N]
     NN = N * N
+    s = src[:W]
     flags_s = src[W:W + NN]
-    K0 = active_clocks(k, kt, src[:W], flags_s, active0)
+    K0 = active_clocks(k, kt, s, flags_s, active0)
     read_zone(kt, src, z0)
     for c in range(kt[T_U]):
         pos[c] = 0
@@ -644,23 +673,23 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
     status = 0
     for a in range(kinds.shape[0]):
         kind = kinds[a]
-        if not take(k, kind, arg_a[a], arg_b[a], src[:W], base):
+        if not take(k, kind, arg_a[a], arg_b[a], s, base):
             continue
         if base[STATUS] != 0:
             status = base[STATUS]
             base[STATUS] = 0
-        if kind == A_CRASH and not crash_allowed(k, src[:W], flags_s, arg_a[a]):
+        if kind == A_CRASH and not crash_allowed(k, s, flags_s, arg_a[a]):
             continue
-        z1[:K0 + 1, :K0 + 1] = z0[:K0 + 1, :K0 + 1]
-        u_w, lo = window(k, kt, src[:W], flags_s, kind, arg_a[a], arg_b[a])
+        copy_zone(z0, z1, K0 + 1)
+        u_w, lo = window(k, kt, s, flags_s, kind, arg_a[a], arg_b[a])
         if u_w != NO_CLOCK:
             p = pos[u_w]
             if p == 0:
                 status = BOUND_MISREAD      # an enabled action without its clock
                 continue
-            if not constrain(z1[:K0 + 1, :K0 + 1], 0, p, le(-lo)):
+            if not constrain(z1, 0, p, le(-lo), K0 + 1):
                 continue
-        if not carry(k, kt, src[:W], flags_s, kind, arg_a[a], arg_b[a], base, nflags, origin):
+        if not carry(k, kt, s, flags_s, kind, arg_a[a], arg_b[a], base, nflags, origin):
             status = BOUND_MISREAD
             continue
         K1 = active_clocks(k, kt, base, nflags, active1)
@@ -676,50 +705,49 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
                 src_of[c] = 0
             else:
                 src_of[c] = 0 if o == FRESH else pos[o]
+        his[0] = INF
         for c in range(K1):
-            his[c] = obligation(k, kt, table, base, nflags, active1[c])
+            h = obligation(k, kt, table, base, nflags, active1[c])
+            his[c + 1] = le(h) if h >= 0 else INF
             lower[c + 1] = L[active1[c]]
             upper[c + 1] = U[active1[c]]
         passes = time_may_pass(k, base)
         for combo in range(1 << nt):
-            z2[:K0 + 1, :K0 + 1] = z1[:K0 + 1, :K0 + 1]
-            fl[:NN] = nflags[:NN]
+            copy_zone(z1, z2, K0 + 1)
+            for x in range(NN):
+                fl[x] = nflags[x]
             ok = True
             for x in range(nt):
                 c = ties[x]
                 old = pos[active1[c]]      # the pair's own clock, in s
                 if (combo >> x) & 1 == 0:  # the peer booted at this very instant
-                    ok = ok and constrain(z2[:K0 + 1, :K0 + 1], old, 0, le(0))
+                    ok = ok and constrain(z2, old, 0, le(0), K0 + 1)
                     src_of[c] = old
                 else:                      # later: this node's boot is the anchor
-                    ok = ok and constrain(z2[:K0 + 1, :K0 + 1], 0, old, lt(0))
+                    ok = ok and constrain(z2, 0, old, lt(0), K0 + 1)
                     src_of[c] = 0
                     i, j = table[active1[c], 1], table[active1[c], 2]
                     fl[i * N + j] = LATE_BOOT
             if not ok:
                 continue
-            transfer_into(z2[:K0 + 1, :K0 + 1], src_of, K1, z3)
-            zv = z3[:K1 + 1, :K1 + 1]
-            for c in range(K1):
-                if ok and his[c] >= 0:
-                    ok = constrain(zv, c + 1, 0, le(his[c]))
-            if not ok:
+            transfer_into(z2, src_of, K1, z3)
+            if not bound_above(z3, his, scratch, K1 + 1):
                 continue
             if passes:
-                up(zv)
-                for c in range(K1):
-                    if his[c] >= 0:
-                        constrain(zv, c + 1, 0, le(his[c]))
-            extrapolate_lu(zv, lower[:K1 + 1], upper[:K1 + 1], row0[:K1 + 1])
-            t = out[first + n]
-            t[:W] = base
-            t[W:W + NN] = fl[:NN]
+                up(z3, K1 + 1)
+                bound_above(z3, his, scratch, K1 + 1)
+            extrapolate_lu(z3, lower, upper, scratch, K1 + 1)
+            r = first + n
+            for x in range(W):
+                out[r, x] = base[x]
+            for x in range(NN):
+                out[r, W + x] = fl[x]
             for x in range(W + NN, kt[T_ZK]):
-                t[x] = 0
+                out[r, x] = 0
             if symmetry:
-                canonical_timed(k, kt, t, group, images, active1, K1, z3, rows, flag_rows,
-                                ints, zs)
-            write_zone(kt, t, z3, K1)
+                canonical_timed(k, kt, out[r], group, images, active1, K1, z3, rows, rows_w,
+                                flag_rows, ints, zs)
+            write_zone(kt, out, out16, r, z3, K1)
             action[first + n] = a
             n += 1
     return n, status
@@ -747,16 +775,19 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
     z3 = np.empty((KM + 1, KM + 1), dtype=np.int64)
     lower = np.zeros(KM + 1, dtype=np.int64)
     upper = np.zeros(KM + 1, dtype=np.int64)
-    row0 = np.empty(KM + 1, dtype=np.int64)
+    scratch = np.empty(KM + 1, dtype=np.int64)
     rows = np.empty((2, W), dtype=np.uint8)
+    rows_w = rows.view(np.uint64)
     flag_rows = np.empty((2, NN), dtype=np.uint8)
     ints = np.empty((4, max(KM, N) + 1), dtype=np.int64)
     zs = np.empty((2, KM + 1, KM + 1), dtype=np.int64)
+    out16 = out.view(np.int16)
     for r in range(lo, hi):
         counts[r], status[r] = expand_timed(
             k, kt, table, L, U, kinds, arg_a, arg_b, rows_in[r], symmetry, group, images,
-            out, r * slots, action, base, active0, active1, pos, origin, nflags, fl, src_of,
-            ties, his, z0, z1, z2, z3, lower, upper, row0, rows, flag_rows, ints, zs)
+            out, out16, r * slots, action, base, active0, active1, pos, origin, nflags, fl,
+            src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, rows, rows_w,
+            flag_rows, ints, zs)
 
 
 @njit(cache=True, parallel=True)
@@ -787,15 +818,18 @@ def canonical_timed_rows(k, kt, rows_in, group, images):
     big = max(UU, KM) + 1
     z = np.empty((big, big), dtype=np.int64)
     rows = np.empty((2, W), dtype=np.uint8)
+    rows_w = rows.view(np.uint64)
     flag_rows = np.empty((2, NN), dtype=np.uint8)
     ints = np.empty((4, max(KM, N) + 1), dtype=np.int64)
     zs = np.empty((2, big, big), dtype=np.int64)
+    rows16 = rows_in.view(np.int16)
     for r in range(rows_in.shape[0]):
         row = rows_in[r]
         K = active_clocks(k, kt, row[:W], row[W:W + NN], active)
         read_zone(kt, row, z)
-        canonical_timed(k, kt, row, group, images, active, K, z, rows, flag_rows, ints, zs)
-        write_zone(kt, row, z, K)
+        canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_rows,
+                        ints, zs)
+        write_zone(kt, rows_in, rows16, r, z, K)
 
 
 @njit(cache=True)

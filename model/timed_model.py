@@ -87,8 +87,9 @@ class TimedHeartbeatModel(Model):
         row = np.zeros(self.width, dtype=np.uint8)
         row[:self.untimed.width] = pack(self.k, initial_state(self.cfg))
         z = np.full((1, 1), LE_ZERO, dtype=np.int64)
-        tk.write_zone(self.kt, row, z, 0)
-        return row[None, :]
+        rows = row[None, :]
+        tk.write_zone(self.kt, rows, rows.view(np.int16), 0, z, 0)
+        return rows
 
     def successors(self, rows, symmetry, reduce) -> Successors:
         rows = np.ascontiguousarray(rows)

@@ -316,3 +316,47 @@ def test_a_permuted_zone_lists_the_clocks_in_the_order_given():
 def test_a_permuted_zone_may_leave_clocks_out():
     p = zones.permuted(base(), [2])
     assert (p == matrix(1, {(1, 0): le(9), (0, 1): le(-2)})).all()
+
+
+# --- several upper bounds at once (the obligations of a state) ------------------------------
+
+def random_zone(rng, n_clocks: int) -> np.ndarray:
+    """A closed zone reached as the timed search reaches them: clocks reset at different
+    times, time passing, and a few random bounds."""
+    z = zones.zero(n_clocks)
+    for _ in range(int(rng.integers(1, 5))):
+        zones.up(z)
+        for _ in range(int(rng.integers(0, 3))):
+            i, j = (int(x) for x in rng.choice(n_clocks + 1, 2, replace=False))
+            bound = int(rng.integers(-8, 12))
+            if not constrain(z.copy(), i, j, bound):
+                continue
+            constrain(z, i, j, bound)
+        source = rng.integers(0, n_clocks + 1, n_clocks)   # some clocks reset, some kept
+        z = zones.transfer(z, source.astype(np.int64))
+    return z
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bounding_clocks_from_above_at_once_is_constraining_them_one_by_one(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 7))
+    z = random_zone(rng, n)
+    bound = np.full(n + 1, INF, dtype=np.int64)
+    for c in range(1, n + 1):
+        if rng.random() < 0.6:
+            bound[c] = int(rng.integers(0, 16))       # le or lt of 0..7
+    expected, ok = z.copy(), True
+    for c in range(1, n + 1):
+        if ok and bound[c] < INF:
+            ok = constrain(expected, c, 0, bound[c])
+    got = z.copy()
+    assert zones.bound_above(got, bound, np.empty(n + 1, dtype=np.int64)) is ok
+    if ok:
+        assert (got == expected).all()
+
+
+def test_bounding_no_clock_from_above_changes_nothing():
+    z = base()
+    assert zones.bound_above(z, np.full(3, INF, dtype=np.int64), np.empty(3, dtype=np.int64))
+    assert (z == base()).all()

@@ -364,6 +364,23 @@ def test_the_progress_line_is_tlcs(tmp_path):
     assert first.group(2) == time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(0))
 
 
+def test_the_rates_of_a_search_run_again_are_its_own_and_never_negative():
+    import io
+    import time
+    from hacheck.tools.cli import Progress
+    clock = iter([100.0, 110.0, 130.0])
+    stream = io.StringIO()
+    progress = Progress(clock=lambda: next(clock), now=lambda: time.localtime(0), stream=stream)
+    progress({"generated": 9000, "distinct": 3000, "queue": 40, "depth": 7, "elapsed": 60.0})
+    # run again with more room: counting starts over, 10 s into the new search
+    progress({"generated": 1200, "distinct": 600, "queue": 5, "depth": 3, "elapsed": 10.0})
+    progress({"generated": 3200, "distinct": 1000, "queue": 5, "depth": 4, "elapsed": 30.0})
+    lines = [TLC_PROGRESS.match(line) for line in stream.getvalue().splitlines()]
+    assert all(lines)                       # a negative rate would not match
+    assert lines[1].group(4, 6) == ("7,200", "3,600")    # over its own 10 s
+    assert lines[2].group(4, 6) == ("6,000", "1,200")    # over the 20 s since
+
+
 def test_a_long_run_prints_tlcs_progress_line_on_stderr(tmp_path):
     proc = subprocess.Popen([str(HACHECK), "--untimed", "--keep-going", "--no-por",
                              "--no-symmetry", "active-passive"], cwd=tmp_path,

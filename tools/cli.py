@@ -266,7 +266,8 @@ class Progress:
     """The periodic progress line, in TLC's format (tools that read TLC's output read
     ours): `Progress(depth) at YYYY-MM-DD HH:MM:SS: N states generated (N s/min), N
     distinct states found (N ds/min), N states left on queue.` The rates are per minute
-    over the time since the previous line."""
+    over the time since the previous line, or since the search began if it is a new one
+    (a run again with more room, or the next phase)."""
 
     def __init__(self, clock=time.monotonic, now=time.localtime, stream=None):
         self.clock, self.now, self.stream = clock, now, stream
@@ -274,7 +275,9 @@ class Progress:
 
     def __call__(self, info: dict) -> None:
         t = self.clock()
-        previous = self.last or (t - max(info.get("elapsed", 0.0), 1e-9), 0, 0)
+        previous = self.last
+        if previous is None or info["generated"] < previous[1]:     # a new search
+            previous = (t - max(info.get("elapsed", 0.0), 1e-9), 0, 0)
         minutes = max(t - previous[0], 1e-9) / 60
         self.last = (t, info["generated"], info["distinct"])
         print(f"Progress({info['depth']}) at {time.strftime('%Y-%m-%d %H:%M:%S', self.now())}: "

@@ -531,9 +531,11 @@ def read_zone(kt, row, z):
 
 @leaf
 def write_zone(kt, rows, rows16, r, z, K):
-    """The (K+1) x (K+1) zone z into the timed row rows[r] (entries past it zeroed);
-    rows16 is rows viewed as int16, made once by the caller (in compiled code every
-    array view costs an atomic reference count)."""
+    """The (K+1) x (K+1) zone z into the timed row rows[r]; rows16 is rows viewed as
+    int16, made once by the caller (in compiled code every array view costs an atomic
+    reference count). Entries past the zone are left as they are: the caller gives rows
+    zeroed there (the successors' buffer is allocated zeroed and each slot written
+    once; a row rewritten in place keeps its number of clocks)."""
     rows[r, kt[T_ZK]] = K
     start = kt[T_ZONE]
     for x in range(kt[T_ZK] + 1, start):
@@ -544,8 +546,6 @@ def write_zone(kt, rows, rows16, r, z, K):
             v = z[a, b]
             rows16[r, at] = INF16 if v >= INF else v
             at += 1
-    for x in range(at, kt[T_WT] // 2):
-        rows16[r, x] = 0
 
 
 # --- symmetry ------------------------------------------------------------------------------------

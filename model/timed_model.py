@@ -94,7 +94,9 @@ class TimedHeartbeatModel(Model):
     def successors(self, rows, symmetry, reduce) -> Successors:
         rows = np.ascontiguousarray(rows)
         R, S = len(rows), self.slots
-        out = np.empty((R * S, self.width), dtype=np.uint8)
+        # zeroed (fresh pages: no cost beyond touching them), so that the kernel writes
+        # each successor's zone and nothing past it, and the rows are still canonical
+        out = np.zeros((R * S, self.width), dtype=np.uint8)
         action = np.empty(R * S, dtype=np.int64)
         counts = np.empty(R, dtype=np.int64)
         status = np.empty(R, dtype=np.int64)

@@ -27,6 +27,9 @@ clock count, offset of the zone)`, and the engine then keeps them in the passed 
 whether time may pass for ever there (a state is quiescent only if it may), and
 `discrete_rows(keys, symmetry)` gives the untimed states of discrete parts (canonical
 with symmetry), which the engine counts as the discrete states real runs reach.
+Its `width` may grow between two calls of `successors` (room for more clocks): the
+passed list stores zones over their own clocks, and gives out rows as wide as the
+model's last successors.
 
 Determinism matters: traces are rebuilt by replaying actions, and counts must be the
 same on every run and every machine. `SimpleModel` adapts a small pure-Python model

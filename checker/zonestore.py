@@ -160,6 +160,12 @@ class ZoneStore:
     def __len__(self) -> int:
         return int(self.count[0])
 
+    def widen(self, width: int) -> None:
+        """Give out rows `width` bytes wide from now on (a model that made room for more
+        clocks): what is stored, each zone over its own clocks, does not change."""
+        assert width >= self.width
+        self.width = width
+
     @property
     def keys(self) -> int:
         """How many distinct discrete states (keys) the zones are grouped by."""

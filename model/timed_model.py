@@ -28,6 +28,7 @@ from hacheck.model.view import ClusterState, initial_state, pack, unpack
 
 SERIAL_BELOW = 16               # rows: smaller batches are expanded on one thread
 OUTPUT_BUDGET = 48 << 20        # bytes of successor rows per batch
+MAX_CLOCKS = 64                 # the most active clocks a row may be given room for
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,30 +57,49 @@ class TimedHeartbeatModel(Model):
     reduction_keeps_liveness = True        # no real cycle waits on an own message
 
     def __init__(self, cfg, params: TimingParameters = TimingParameters(),
-                 capacity: int = DEFAULT_CAPACITY, kmax: int | None = None):
+                 capacity: int = DEFAULT_CAPACITY, kmax: int | None = None, notice=None):
+        """`kmax`: room for that many active clocks per state to begin with. A batch
+        with a state that has more is expanded again with half as much room again and
+        the search goes on (`notice` is told): only the rows grow wider, since the
+        passed list stores each zone over its own clocks."""
         self.cfg, self.params, self.capacity = cfg, params, capacity
+        self.notice = notice
         self.untimed = HeartbeatModel(cfg, capacity=capacity)
         self.k = self.untimed.k
         self.units = params.in_units()
         N = cfg.N
-        self.kmax = kmax if kmax is not None else (8 if N == 1 else 12 * (N - 1))
-        self.kt = tk.timed_geometry(self.k, self.units, self.kmax)
+        self.slots = sum(2 ** (N - 1) if a.name in ("BOOT", "RESTART", "HEALRUN") else 1
+                         for a in self.untimed.table)
+        self._room(kmax if kmax is not None else (8 if N == 1 else 12 * (N - 1)))
         self.table, self.L, self.U = tk.universe(self.kt)
         self.group = self.untimed.group
         self.symmetry_group_size = len(self.group)
         self.images = tk.clock_images(self.kt, self.table, self.group,
                                       lambda g, pi: group_image_py(cfg, g, pi))
-        self.width = int(self.kt[tk.T_WT])
         self.key_bytes = int(self.kt[tk.T_ZK])
         self.k_at, self.zone_at = int(self.kt[tk.T_ZK]), int(self.kt[tk.T_ZONE])
         self.zone_layout = (self.key_bytes, self.k_at, self.zone_at)
         u = self.untimed
         self._kinds, self._arg_a, self._arg_b = u._kinds, u._arg_a, u._arg_b
-        boots = {"BOOT", "RESTART", "HEALRUN"}
-        self.slots = sum(2 ** (N - 1) if a.name in boots else 1 for a in u.table)
-        self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
         self.table_actions = u.table
         self.supports_reduction = u.supports_reduction
+
+    def _room(self, kmax: int) -> None:
+        """Rows with room for `kmax` clocks: the layout (only its width depends on it:
+        the key and the zone's offset do not) and the batch size."""
+        self.kmax = kmax
+        self.kt = tk.timed_geometry(self.k, self.units, kmax)
+        self.width = int(self.kt[tk.T_WT])
+        self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
+
+    def _more_room(self) -> None:
+        if self.kmax >= MAX_CLOCKS:
+            raise ClockBoundExceeded(self.kmax)
+        old = self.kmax
+        self._room(min(MAX_CLOCKS, old + max(1, old // 2)))
+        if self.notice is not None:
+            self.notice(f"states need more than {old} clocks; room for {self.kmax} "
+                        f"from here on (the search goes on)")
 
     # --- the engine's interface --------------------------------------------------------
 
@@ -93,6 +113,26 @@ class TimedHeartbeatModel(Model):
 
     def successors(self, rows, symmetry, reduce) -> Successors:
         rows = np.ascontiguousarray(rows)
+        while True:
+            out, action, counts, status = self._expand(rows, symmetry)
+            if not (status == tk.BOUND_CLOCKS).any():
+                break
+            self._more_room()           # then this batch again, in wider rows
+        if status.any():
+            self._raise_bound(int(status.max()))
+        R, S = len(rows), self.slots
+        reduced = np.zeros(R, dtype=np.bool_)
+        if reduce and self.supports_reduction:
+            keep_instantaneous_pops(self.k, rows, self._kinds, self._arg_a, S, out, action,
+                                    counts, reduced)
+        total = int(counts.sum())
+        index = np.empty(total, dtype=np.int64)
+        source = np.empty(total, dtype=np.int64)
+        from hacheck.model.kernel import positions
+        positions(counts, S, index, source)
+        return Successors(out, index, source, action[index], reduced)
+
+    def _expand(self, rows, symmetry):
         R, S = len(rows), self.slots
         # zeroed (fresh pages: no cost beyond touching them), so that the kernel writes
         # each successor's zone and nothing past it, and the rows are still canonical
@@ -107,18 +147,7 @@ class TimedHeartbeatModel(Model):
             tk.timed_successors_serial(*args, out, action, counts, status)
         else:
             tk.timed_successors(*args, _blocks(R), out, action, counts, status)
-        if status.any():
-            self._raise_bound(int(status.max()))
-        reduced = np.zeros(R, dtype=np.bool_)
-        if reduce and self.supports_reduction:
-            keep_instantaneous_pops(self.k, rows, self._kinds, self._arg_a, S, out, action,
-                                    counts, reduced)
-        total = int(counts.sum())
-        index = np.empty(total, dtype=np.int64)
-        source = np.empty(total, dtype=np.int64)
-        from hacheck.model.kernel import positions
-        positions(counts, S, index, source)
-        return Successors(out, index, source, action[index], reduced)
+        return out, action, counts, status
 
     def canonical(self, rows):
         rows = np.array(rows, dtype=np.uint8)
@@ -158,8 +187,6 @@ class TimedHeartbeatModel(Model):
     def _raise_bound(self, status: int):
         if status == BOUND_QUEUE:
             raise QueueCapacityExceeded(f"{BOUND_TEXT[status]} ({self.capacity})")
-        if status == tk.BOUND_CLOCKS:
-            raise ClockBoundExceeded(self.kmax)
         if status == tk.BOUND_MISREAD:
             raise ModelBoundError("layer T: an action's clock or a pair's period is missing "
                                   "(an internal error of the timed rules)")

@@ -211,16 +211,33 @@ def test_the_real_witness_times_every_counterexample_and_the_replay_accepts_it()
     assert check_timed_run(cfg, params, s1.trace.states, actions, s1.times) == []
 
 
-def test_states_with_more_clocks_than_the_rows_hold_are_run_again_with_more_room():
+def test_states_with_more_clocks_than_the_rows_hold_get_wider_rows_and_the_search_goes_on():
     from hacheck.tools.run import Room, timed_search
     notices: list[str] = []
     cfg = Config(N=2, home=(0, 1))
     result, model = timed_search(cfg, TimingParameters(), room=Room(clocks=3),
-                                 notice=notices.append)
-    assert model.kmax > 3 and any("room for" in n and "clocks" in n for n in notices)
-    first, _ = timed_search(cfg, TimingParameters())
+                                 keep_going=True, notice=notices.append)
+    # 3 -> 4 -> 6 -> 9 -> 13: each time the batch is expanded again, nothing is lost
+    grew = [n for n in notices if "clocks" in n]      # (a first run also says it compiles)
+    assert model.kmax > 3 and grew and all("the search goes on" in n for n in grew)
+    assert not any("running again" in n for n in notices)
+    first, roomy = timed_search(cfg, TimingParameters(), keep_going=True)
     assert outcome(result) == outcome(first)
-    assert result.statistics.distinct_states == first.statistics.distinct_states
+    for figure in ("distinct_states", "transitions", "max_depth", "discrete_states",
+                   "covered_states", "skipped_states"):
+        assert getattr(result.statistics, figure) == getattr(first.statistics, figure)
+    assert model.width < roomy.width or model.kmax >= roomy.kmax
+
+
+def test_a_state_beyond_the_most_clocks_a_row_may_hold_is_a_model_bound():
+    from hacheck.model.heartbeat import ClockBoundExceeded
+    from hacheck.model.timed_model import MAX_CLOCKS
+    model = TimedHeartbeatModel(Config(N=2, home=(0, 1)), TimingParameters(), kmax=MAX_CLOCKS)
+    with pytest.raises(ClockBoundExceeded, match=f"more than {MAX_CLOCKS} active clocks"):
+        model._more_room()
+    grown = TimedHeartbeatModel(Config(N=2, home=(0, 1)), TimingParameters(), kmax=50)
+    grown._more_room()
+    assert grown.kmax == MAX_CLOCKS and grown.width > model.width // 2
 
 
 def test_the_condition_a_witness_explains_reaches_the_result():

@@ -48,17 +48,14 @@ class Room(NamedTuple):
     """How much the rows of a model hold: messages per queue and (timed) clocks per
     state. Bounds of the encoding, not of the model: more room, the same states."""
     capacity: int = DEFAULT_CAPACITY
-    clocks: int | None = None       # None: the timed model's default
-
-
-MAX_CLOCKS = 64
+    clocks: int | None = None       # to begin with (it grows); None: the model's default
 
 
 def with_room(attempt, notice, room: Room = Room()):
-    """attempt(room), run again with more room while the rows overflow (`notice` is
-    told): the encoding, not the model, ran out of room. Queues get twice the room,
-    states half again as many clocks."""
-    from hacheck.model.heartbeat import ClockBoundExceeded, QueueCapacityExceeded
+    """attempt(room), run again with twice the room for messages while the queues
+    overflow (`notice` is told): the encoding, not the model, ran out of room. (A timed
+    model gives its rows room for more clocks itself, and goes on.)"""
+    from hacheck.model.heartbeat import QueueCapacityExceeded
     from hacheck.model.state import MAX_CAPACITY
     while True:
         try:
@@ -70,15 +67,6 @@ def with_room(attempt, notice, room: Room = Room()):
             if notice is not None:
                 notice(f"queues need more than {room.capacity // 2} messages; "
                        f"running again with room for {room.capacity}")
-        except ClockBoundExceeded as bound:
-            # half again, not twice: a zone is (clocks + 1)^2 entries of every row and
-            # of every batch's buffer, and a run rarely needs much more than it had
-            if bound.clocks >= MAX_CLOCKS:
-                raise
-            room = room._replace(clocks=min(MAX_CLOCKS, bound.clocks + max(1, bound.clocks // 2)))
-            if notice is not None:
-                notice(f"states need more than {bound.clocks} clocks; "
-                       f"running again with room for {room.clocks}")
 
 
 def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
@@ -308,7 +296,8 @@ def timed_search(cfg, params, *, symmetry=True, reduce=False, keep_going=False,
     budget = budget_of(budget, max_states, time_limit)
 
     def attempt(room):
-        model = TimedHeartbeatModel(cfg, params, capacity=room.capacity, kmax=room.clocks)
+        model = TimedHeartbeatModel(cfg, params, capacity=room.capacity, kmax=room.clocks,
+                                    notice=notice)
         compile_model(model, symmetry, notice, budget)
         return model, explore(model, all_properties(cfg), symmetry=symmetry, reduce=reduce,
                               keep_going=keep_going, max_states=max_states,

@@ -658,7 +658,7 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
     """The successors of the symbolic state `src` into out[first:] (out16: the same
     viewed as int16), their actions into action[first:]: (how many, a model bound hit).
     The loop over actions indexes its scratch rather than slicing it: in compiled code
-    every array view costs an atomic reference count, and they were half the time."""
+    every array view costs an atomic reference count (see checker.compiled)."""
     W, N = kt[T_W], kt[T_N]
     NN = N * N
     s = src[:W]

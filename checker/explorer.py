@@ -194,8 +194,8 @@ def explore(
 
     def expand(rows: np.ndarray, row_ids: np.ndarray, level: int) -> None:
         succ = model.successors(rows, symmetry, reduce)
-        if succ.buffer.shape[1] != store.width:     # a model that widened its rows
-            store.widen(succ.buffer.shape[1])
+        if isinstance(store, ZoneStore) and succ.buffer.shape[1] != store.width:
+            store.widen(succ.buffer.shape[1])     # a timed model widened its rows
         counters["transitions"] += len(succ)
         ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level)
         if settled or cycles:

@@ -12,6 +12,8 @@ def test_the_findings_report_is_built_from_the_runs_it_lists(monkeypatch):
         ("no-nice-failback", 2, "spec's faults"), ("no-nice-failback", 2, "no faults"),
         ("no-nice-failback", 3, "spec's faults"), ("no-nice-failback", 3, "no faults")]
     text = findings.render(rows, 3.0)
+    assert "within 3 s per run on one thread;" in text
+    assert "on 2 threads;" in findings.render(rows, 3.0, workers=2)
     two = rows[1]["run"].result       # N = 2, no faults: the legacy startup's forced take
     s1 = next(p for p in two.properties if p.name == "S1")
     assert s1.verdict.value == "VIOLATED"

@@ -653,8 +653,8 @@ BOUND_MISREAD = 4         # a model bound: a pair became due without a new perio
 @leaf
 def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, images,
                  out, out16, first, action, base, active0, active1, pos, origin, nflags, fl,
-                 src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, rows, rows_w,
-                 flag_rows, ints, zs):
+                 src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, changed, rows,
+                 rows_w, flag_rows, ints, zs):
     """The successors of the symbolic state `src` into out[first:] (out16: the same
     viewed as int16), their actions into action[first:]: (how many, a model bound hit).
     The loop over actions indexes its scratch rather than slicing it: in compiled code
@@ -736,7 +736,7 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
             if passes:
                 up(z3, K1 + 1)
                 bound_above(z3, his, scratch, K1 + 1)
-            extrapolate_lu(z3, lower, upper, scratch, K1 + 1)
+            extrapolate_lu(z3, lower, upper, scratch, changed, K1 + 1)
             r = first + n
             for x in range(W):
                 out[r, x] = base[x]
@@ -776,6 +776,7 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
     lower = np.zeros(KM + 1, dtype=np.int64)
     upper = np.zeros(KM + 1, dtype=np.int64)
     scratch = np.empty(KM + 1, dtype=np.int64)
+    changed = np.empty((KM + 1) * (KM + 1), dtype=np.int64)
     rows = np.empty((2, W), dtype=np.uint8)
     rows_w = rows.view(np.uint64)
     flag_rows = np.empty((2, NN), dtype=np.uint8)
@@ -786,8 +787,8 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
         counts[r], status[r] = expand_timed(
             k, kt, table, L, U, kinds, arg_a, arg_b, rows_in[r], symmetry, group, images,
             out, out16, r * slots, action, base, active0, active1, pos, origin, nflags, fl,
-            src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, rows, rows_w,
-            flag_rows, ints, zs)
+            src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, changed, rows,
+            rows_w, flag_rows, ints, zs)
 
 
 @njit(cache=True, parallel=True)

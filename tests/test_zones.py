@@ -360,3 +360,44 @@ def test_bounding_no_clock_from_above_changes_nothing():
     z = base()
     assert zones.bound_above(z, np.full(3, INF, dtype=np.int64), np.empty(3, dtype=np.int64))
     assert (z == base()).all()
+
+
+# --- LU extrapolation, closed again incrementally --------------------------------------------
+
+def extra_lu_by_definition(z, lower, upper):
+    """Extra+_LU as the paper states it, entry by entry on the original zone, then the
+    full Floyd-Warshall closure."""
+    n = z.shape[0]
+    out = z.copy()
+    for i in range(n):
+        for j in range(n):
+            v = z[i, j]
+            if i == j or v >= INF:
+                continue
+            if i > 0 and (v >> 1 > lower[i] or -(z[0, i] >> 1) > lower[i]
+                          or (j > 0 and -(z[0, j] >> 1) > upper[j])):
+                out[i, j] = INF
+            elif i == 0 and -(v >> 1) > upper[j]:
+                out[0, j] = lt(-upper[j])
+    zones.close(out)
+    return out
+
+
+def test_lu_extrapolation_closed_incrementally_is_the_full_closure_of_its_definition():
+    rng = np.random.default_rng(7)
+    changed_zones = 0
+    for _ in range(400):
+        n = int(rng.integers(1, 8))
+        z = random_zone(rng, n)
+        lower = np.concatenate(([0], rng.integers(0, 6, n))).astype(np.int64)
+        upper = np.concatenate(([0], rng.integers(0, 6, n))).astype(np.int64)
+        expected = extra_lu_by_definition(z, lower, upper)
+        changed_zones += not (expected == z).all()
+        # in a larger scratch matrix, as the timed kernel calls it
+        got = np.full((n + 3, n + 3), 99, dtype=np.int64)
+        got[:n + 1, :n + 1] = z
+        zones.extrapolate_lu(got, lower, upper, np.empty(n + 1, dtype=np.int64),
+                             np.empty((n + 1) ** 2, dtype=np.int64), n + 1)
+        assert (got[:n + 1, :n + 1] == expected).all()
+        assert (got[n + 1:] == 99).all() and (got[:, n + 1:] == 99).all()
+    assert changed_zones > 50        # the extrapolation had work to do

@@ -23,7 +23,9 @@ Design:
   violation only by a longer path, so the trace of a violation found with reduction
   comes from a second, unreduced search that stops at the first violation (it never
   goes deeper than the reduced one did).
-- `workers` sets the number of threads the model's compiled code may use.
+- `workers` sets the number of threads the model's compiled code may use. With more
+  than one, a model that allows it (`concurrent_successors`) computes a batch's
+  successors while the batch before is inserted (`_Ahead`).
 - A search that stops early (violation, or its `Budget`: a state budget, a time limit,
   memory, a signal) records why; properties it did not see violated are then INCOMPLETE,
   never HOLDS. The budget is polled between batches in every phase of the search (the
@@ -192,8 +194,8 @@ def explore(
                              "state ids are 32-bit)"))
         return ids, new
 
-    def expand(rows: np.ndarray, row_ids: np.ndarray, level: int) -> None:
-        succ = model.successors(rows, symmetry, reduce)
+    def expand(rows: np.ndarray, row_ids: np.ndarray, level: int, succ) -> None:
+        """Insert the successors `succ` of `rows` (and what the properties need)."""
         if isinstance(store, ZoneStore) and succ.buffer.shape[1] != store.width:
             store.widen(succ.buffer.shape[1])     # a timed model widened its rows
         counters["transitions"] += len(succ)
@@ -241,7 +243,8 @@ def explore(
         while hi > lo:
             level += 1
             skipped = store.skipped(lo, hi)    # zones covered at this level or before
-            for start in range(lo, hi, batch):
+
+            def batch_at(start):
                 end = min(hi, start + batch)
                 rows = frontier[start - lo:end - lo] if fingerprint else store.rows(start, end)
                 row_ids = np.arange(start, end, dtype=np.int64)
@@ -249,7 +252,17 @@ def explore(
                 if not keep.all():
                     rows, row_ids = rows[keep], row_ids[keep]
                     counters["skipped"] += int((~keep).sum())
-                expand(rows, row_ids, level)
+                return end, rows, row_ids, ahead.successors(rows)
+
+            following = batch_at(lo)
+            while following is not None:
+                end, rows, row_ids, succ = following
+                # the next batch's successors are computed while this one is inserted:
+                # its rows are of this level, stored already
+                following = batch_at(end) if end < hi else None
+                done = succ.result()
+                expand(rows, row_ids, level, done)
+                ahead.done_with(done)
                 budget.check()
                 now = time.perf_counter()
                 if progress is not None and now - last_report >= progress_interval:
@@ -266,6 +279,8 @@ def explore(
 
     stop_reason = ""
     threads = _set_threads(workers)
+    ahead = _Ahead(lambda rows, spare: model.successors(rows, symmetry, reduce, spare),
+                   workers if model.concurrent_successors else 1)
     try:
         with budget.phase(phase):
             search()
@@ -276,6 +291,7 @@ def explore(
     except KeyboardInterrupt:    # a caller that installed no signal handler of its own
         stop_reason = budget.stop("interrupted").reason
     finally:
+        ahead.close()
         _set_threads(threads)
     elapsed = time.perf_counter() - started
     stats = Statistics(
@@ -420,6 +436,47 @@ def _violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:
         return np.asarray(prop.violated(rows), dtype=np.bool_)
     return np.array([not prop.holds(model.observe(model.decode(r))) for r in rows],
                     dtype=np.bool_)
+
+
+class _Later:
+    """A result computed when asked for (nothing runs ahead)."""
+
+    def __init__(self, compute, rows, spare):
+        self.compute, self.rows, self.spare = compute, rows, spare
+
+    def result(self):
+        return self.compute(self.rows, self.spare)
+
+
+class _Ahead:
+    """The successors of the batches of a level, in order. With more than one worker
+    (and a model whose successors may run concurrently), each batch's are computed on
+    a thread of their own while the search inserts the batch before: the sequential
+    insert then no longer leaves the other cores idle. Batches are still inserted in
+    order, so nothing the search finds depends on it. The buffer of a batch the search
+    is done with is handed to the model for the next batch but one."""
+
+    def __init__(self, successors, workers: int):
+        self.compute = successors
+        self.spares: list = []
+        self.pool = None
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="hacheck-successors",
+                                           initializer=_set_threads, initargs=(workers,))
+
+    def successors(self, rows):
+        spare = self.spares.pop() if self.spares else None
+        if self.pool is None:
+            return _Later(self.compute, rows, spare)
+        return self.pool.submit(self.compute, rows, spare)
+
+    def done_with(self, succ) -> None:
+        self.spares.append(succ)
+
+    def close(self) -> None:
+        if self.pool is not None:    # waits for a batch still being computed
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _set_threads(workers: int) -> int:

@@ -5,7 +5,7 @@ A model is a deterministic, finite transition system whose states are encoded as
 batches, so a model can compute successors without building an object per state:
 
 - `initial_rows()`: the initial states, one row each;
-- `successors(rows, symmetry, reduce)`: every successor of every row, in a fixed order
+- `successors(rows, symmetry, reduce, spare)`: every successor of every row, in a fixed order
   (by source row, then by the model's action order), with the index of its source row
   and of its action. With `symmetry`, successors come as canonical rows (the least
   member of their orbit under the model's automorphisms, so equal iff in one orbit).
@@ -15,7 +15,12 @@ batches, so a model can compute successors without building an object per state:
   otherwise the engine checks it and asks again with `reduce=False` where it fails.
   The reduction serves invariants only, unless the model sets
   `reduction_keeps_liveness` (its reduced graph keeps every quiescent state and every
-  cycle that a real run can repeat);
+  cycle that a real run can repeat). `spare`, if not None, is a `Successors` the
+  engine is done with: the model may write the new ones into its buffer (memory the
+  process has touched already, where a fresh buffer costs a page fault per page).
+  A model whose `successors` changes nothing the engine reads and whose compiled code
+  releases the interpreter lock sets `concurrent_successors`: the engine then computes
+  one batch's successors on a thread of its own while it inserts the batch before;
 - `canonical(rows)`: the canonical form of each row;
 - `decode(row)` / `action(index)`: the state and action as values people read, and
   `observe(decoded)`: what the properties read of a decoded state (itself, by default).
@@ -76,11 +81,13 @@ class Model:
     static_proviso: bool = False
     reduction_keeps_liveness: bool = False
     zone_layout: tuple | None = None           # a timed model: (key bytes, k at, zone at)
+    concurrent_successors: bool = False
 
     def initial_rows(self) -> np.ndarray:
         raise NotImplementedError
 
-    def successors(self, rows: np.ndarray, symmetry: bool, reduce: bool) -> Successors:
+    def successors(self, rows: np.ndarray, symmetry: bool, reduce: bool,
+                   spare: Successors | None = None) -> Successors:
         raise NotImplementedError
 
     def canonical(self, rows: np.ndarray) -> np.ndarray:
@@ -200,7 +207,7 @@ class SimpleModel(Model):
             self._actions.append(action)
         return self._action_ids[action]
 
-    def successors(self, rows, symmetry, reduce):
+    def successors(self, rows, symmetry, reduce, spare=None):
         out, source, action = [], [], []
         reduced = np.zeros(len(rows), dtype=np.bool_)
         for r, row in enumerate(rows):

@@ -52,7 +52,7 @@ def row_hash(words):
     return _fmix(h)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def hash_rows(words, index, out):
     """out[x] := the hash of row index[x]."""
     for x in prange(index.shape[0]):
@@ -121,7 +121,7 @@ def _unpack_rows(heap, offsets, lo, hi, out):
         unpack_row(heap, offsets[i], out[i - lo])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _exact_insert(table, heap, used, offsets, count, batch, words, index, hashes, ids, new,
                   limit, packed):
     """Look rows batch[index[x]] up, in order; store the new ones. ids[x] := its id. Stops
@@ -173,7 +173,7 @@ def _exact_rehash(old, table):
             table[slot] = entry
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fingerprint_insert(table, table_ids, by_id, count, hashes, ids, new, limit):
     mask = np.uint64(table.shape[0] - 1)
     n = count[0]

@@ -37,7 +37,7 @@ def _included16(a, a0, b, b0, n):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
                  zone_heap, zone_used, zone_offsets, zone_k, zone_key, zone_next, covered_by,
                  count, batch, words, index, hashes, ids, new, limit, packed,

@@ -48,6 +48,7 @@ class HeartbeatModel(Model):
     instead of the signature-ordered one (symmetry.py); both are canonical forms.
     """
 
+    concurrent_successors = True
     supports_reduction = True
     static_proviso = True                  # kernel.ample never holds a cycle-closing action
     reduction_reads = frozenset({"own"})   # actions that change nothing else are invisible
@@ -79,9 +80,9 @@ class HeartbeatModel(Model):
     def initial_rows(self) -> np.ndarray:
         return pack(self.k, initial_state(self.cfg))[None, :]
 
-    def successors(self, rows, symmetry, reduce) -> Successors:
+    def successors(self, rows, symmetry, reduce, spare=None) -> Successors:
         R, A = len(rows), len(self.table)
-        out = np.empty((R * A, self.width), dtype=np.uint8)
+        out = spare_buffer(spare, R * A, self.width)
         action = np.empty(R * A, dtype=np.int64)
         counts = np.empty(R, dtype=np.int64)
         reduced = np.empty(R, dtype=np.bool_)
@@ -155,6 +156,20 @@ class HeartbeatModel(Model):
         if t[0]:
             self._raise_bound(int(t[0]))
         return unpack(self.k, t)
+
+
+def spare_buffer(spare, rows: int, width: int) -> np.ndarray:
+    """Room for `rows` successor rows: the buffer of `spare` (successors the engine is
+    done with) if it is large enough and as wide, else a new one. The kernels write
+    every byte of each successor row, so its old contents do not matter."""
+    if spare is not None:
+        buffer = spare.buffer
+        while isinstance(buffer.base, np.ndarray):     # the whole of what it was cut from
+            buffer = buffer.base
+        if (buffer.ndim == 2 and buffer.dtype == np.uint8 and buffer.shape[1] == width
+                and buffer.shape[0] >= rows and buffer.flags.c_contiguous):
+            return buffer[:rows]
+    return np.empty((rows, width), dtype=np.uint8)
 
 
 def _blocks(rows: int) -> int:

@@ -172,7 +172,7 @@ def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, gr
     return n, reduced, status
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group, cells,
                reduce, blocks, out, action, counts, reduced, status):
     """For each row r: its successors in out[r*A : r*A + counts[r]], their actions in
@@ -194,7 +194,7 @@ def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
                 cells, reduce, out, action, best, candidate, ints, sig, scratch)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
                       cells, reduce, out, action, counts, reduced, status):
     """`successors` on one thread, for batches too small to be worth waking the others."""

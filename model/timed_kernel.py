@@ -533,9 +533,8 @@ def read_zone(kt, row, z):
 def write_zone(kt, rows, rows16, r, z, K):
     """The (K+1) x (K+1) zone z into the timed row rows[r]; rows16 is rows viewed as
     int16, made once by the caller (in compiled code every array view costs an atomic
-    reference count). Entries past the zone are left as they are: the caller gives rows
-    zeroed there (the successors' buffer is allocated zeroed and each slot written
-    once; a row rewritten in place keeps its number of clocks)."""
+    reference count). Entries past the zone are left as they are (a row rewritten in
+    place keeps its number of clocks; `clear_tail` zeroes them in a new row)."""
     rows[r, kt[T_ZK]] = K
     start = kt[T_ZONE]
     for x in range(kt[T_ZK] + 1, start):
@@ -546,6 +545,14 @@ def write_zone(kt, rows, rows16, r, z, K):
             v = z[a, b]
             rows16[r, at] = INF16 if v >= INF else v
             at += 1
+
+
+@leaf
+def clear_tail(kt, rows, r, K):
+    """Zero the bytes of rows[r] past its zone of K clocks: the successors' buffer may
+    be one the engine is done with, and equal states must be equal rows."""
+    for x in range(kt[T_ZONE] + 2 * (K + 1) * (K + 1), kt[T_WT]):
+        rows[r, x] = 0
 
 
 # --- symmetry ------------------------------------------------------------------------------------
@@ -748,6 +755,7 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
                 canonical_timed(k, kt, out[r], group, images, active1, K1, z3, rows, rows_w,
                                 flag_rows, ints, zs)
             write_zone(kt, out, out16, r, z3, K1)
+            clear_tail(kt, out, r, K1)
             action[first + n] = a
             n += 1
     return n, status
@@ -791,7 +799,7 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
             rows_w, flag_rows, ints, zs)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def timed_successors(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, symmetry, group,
                      images, slots, blocks, out, action, counts, status):
     """For each row r: its successors in out[r*slots : r*slots + counts[r]]."""
@@ -803,7 +811,7 @@ def timed_successors(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, symmetry,
                      counts, status)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def timed_successors_serial(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, symmetry,
                             group, images, slots, out, action, counts, status):
     _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, 0, rows_in.shape[0],

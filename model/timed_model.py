@@ -19,7 +19,7 @@ from hacheck.checker.zones import LE_ZERO
 from hacheck.model import clocks
 from hacheck.model import timed_kernel as tk
 from hacheck.model.heartbeat import (ClockBoundExceeded, HeartbeatModel, QueueCapacityExceeded,
-                                     _blocks)
+                                     _blocks, spare_buffer)
 from hacheck.model.state import BOUND_QUEUE, BOUND_TEXT, DEFAULT_CAPACITY
 from hacheck.model.symmetry import group_image_py
 from hacheck.model.timed_ample import keep_instantaneous_pops
@@ -52,6 +52,7 @@ class TimedView:
 class TimedHeartbeatModel(Model):
     """Layer T of a configuration (model.md section 7) for the engine."""
 
+    concurrent_successors = True
     static_proviso = True                  # idle pops are on no cycle (docs/reduction.md)
     reduction_reads = frozenset({"own"})
     reduction_keeps_liveness = True        # no real cycle waits on an own message
@@ -111,10 +112,10 @@ class TimedHeartbeatModel(Model):
         tk.write_zone(self.kt, rows, rows.view(np.int16), 0, z, 0)
         return rows
 
-    def successors(self, rows, symmetry, reduce) -> Successors:
+    def successors(self, rows, symmetry, reduce, spare=None) -> Successors:
         rows = np.ascontiguousarray(rows)
         while True:
-            out, action, counts, status = self._expand(rows, symmetry)
+            out, action, counts, status = self._expand(rows, symmetry, spare)
             if not (status == tk.BOUND_CLOCKS).any():
                 break
             self._more_room()           # then this batch again, in wider rows
@@ -132,11 +133,9 @@ class TimedHeartbeatModel(Model):
         positions(counts, S, index, source)
         return Successors(out, index, source, action[index], reduced)
 
-    def _expand(self, rows, symmetry):
+    def _expand(self, rows, symmetry, spare):
         R, S = len(rows), self.slots
-        # zeroed (fresh pages: no cost beyond touching them), so that the kernel writes
-        # each successor's zone and nothing past it, and the rows are still canonical
-        out = np.zeros((R * S, self.width), dtype=np.uint8)
+        out = spare_buffer(spare, R * S, self.width)
         action = np.empty(R * S, dtype=np.int64)
         counts = np.empty(R, dtype=np.int64)
         status = np.empty(R, dtype=np.int64)

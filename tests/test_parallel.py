@@ -30,3 +30,54 @@ def test_two_workers_count_the_same_states_and_violations_over_a_budget():
     assert (one.distinct_states, one.transitions, one.max_depth) == \
         (two.distinct_states, two.transitions, two.max_depth)
     assert runs[0].properties[0].violating_states == runs[1].properties[0].violating_states
+
+
+# --- successors written into the buffer of a batch the engine is done with ------------------
+
+def _rows_a_few_levels_deep(model, levels=6, most=300):
+    import numpy as np
+    rows = model.initial_rows()
+    for _ in range(levels):
+        succ = model.successors(rows, True, False)
+        rows = np.unique(succ.rows, axis=0)[:most]
+    return rows
+
+
+def _garbage_spare(model, rows):
+    """Successors whose buffer is large enough, as wide, and full of 0xFF."""
+    import numpy as np
+    from hacheck.checker.model import Successors
+    buffer = np.full((len(rows) * 64, model.width), 0xFF, dtype=np.uint8)
+    empty = np.empty(0, dtype=np.int64)
+    return Successors(buffer, empty, empty, empty, np.empty(0, dtype=bool))
+
+
+def _timed_model(cfg):
+    from hacheck.model.timed_model import TimedHeartbeatModel
+    return TimedHeartbeatModel(cfg)
+
+
+@pytest.mark.parametrize("make", [HeartbeatModel, _timed_model], ids=["untimed", "timed"])
+def test_successors_in_a_used_buffer_are_the_rows_of_a_fresh_one(make):
+    import numpy as np
+    model = make(Config(N=2, home=(0, 1), crashes=1, restarts=1))
+    rows = _rows_a_few_levels_deep(model)
+    for symmetry in (True, False):
+        fresh = model.successors(rows, symmetry, False)
+        spare = _garbage_spare(model, rows)
+        again = model.successors(rows, symmetry, False, spare)
+        assert np.shares_memory(again.buffer, spare.buffer)     # it was written into
+        assert (again.index == fresh.index).all() and (again.action == fresh.action).all()
+        assert (again.rows == fresh.rows).all()                 # every byte of every row
+
+
+def test_a_spare_buffer_too_small_or_of_another_width_is_not_used():
+    import numpy as np
+    from hacheck.checker.model import Successors
+    model = HeartbeatModel(Config(N=2, home=(0, 1), crashes=1, restarts=1))
+    rows = _rows_a_few_levels_deep(model)
+    empty = np.empty(0, dtype=np.int64)
+    for shape in ((1, model.width), (len(rows) * 64, model.width + 8)):
+        spare = Successors(np.zeros(shape, dtype=np.uint8), empty, empty, empty, empty)
+        succ = model.successors(rows, True, False, spare)
+        assert not np.shares_memory(succ.buffer, spare.buffer)

@@ -246,10 +246,10 @@ def test_a_fixture_search_stopped_by_its_budget_is_incomplete():
 
 def test_a_memory_error_in_a_fixture_search_is_a_stop(monkeypatch):
     class Hungry(Counter):
-        def successors(self, rows, symmetry, reduce):
+        def successors(self, rows, symmetry, reduce, spare=None):
             if self.decode(rows[0]) >= 5:
                 raise MemoryError
-            return super().successors(rows, symmetry, reduce)
+            return super().successors(rows, symmetry, reduce, spare)
     result = explore(Hungry(100), [])
     assert result.statistics.stop_reason == "out of memory during the state search"
     assert result.statistics.distinct_states == 6

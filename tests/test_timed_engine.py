@@ -104,7 +104,7 @@ class TwoLocations(Model):
     def initial_rows(self):
         return self._row(0)[None, :]
 
-    def successors(self, rows, symmetry, reduce):
+    def successors(self, rows, symmetry, reduce, spare=None):
         out, source, action = [], [], []
         for r, row in enumerate(rows):
             if row[0] == 0 or self.cyclic:

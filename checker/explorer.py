@@ -306,10 +306,11 @@ def explore(
     if isinstance(store, ZoneStore):
         same = store.within
         stats.symbolic = True
-        discrete = _distinct(model.discrete_rows(store.keys_rows(), symmetry))
-        stats.discrete_states = len(discrete)
+        seen, width, cut = _count_discrete(model, store, symmetry, budget)
+        stats.discrete_states = len(seen)    # a figure: if it is cut, no verdict changes
+        stats.discrete_counted = not cut
         if reached is not None:
-            reached.append(discrete)
+            reached.append(_distinct(seen.rows(0, len(seen))[:, :width]))
         stats.covered_states = int((store.covered_by[:len(store)] >= 0).sum())
         stats.skipped_states = counters["skipped"]
     if edges is not None:
@@ -356,6 +357,38 @@ def explore(
     results.sort(key=lambda r: order.index(r.name))
     return CheckResult(results, stats, symmetry=symmetry, reduction=reduce,
                        mode="timed" if same is not None else "untimed")
+
+
+DISCRETE_CHUNK = 1 << 16       # keys per step of the count of discrete states
+
+
+def _count_discrete(model, store: ZoneStore, symmetry: bool, budget: Budget):
+    """The distinct discrete states of the stored keys (`model.discrete_rows`), in an
+    exact store that holds only the distinct ones, filled a chunk of keys at a time (a
+    three-node run has tens of millions of keys). Done however the search ended, so
+    only memory may cut it short: (the store, the rows' width, why it was cut or "").
+    The rows are stored padded to whole words."""
+    seen, width = ExactStore(8 * store.key_words), 0
+    for lo in range(0, store.keys, DISCRETE_CHUNK):
+        hi = min(store.keys, lo + DISCRETE_CHUNK)
+        try:
+            budget.check_memory(seen.growth_bytes(hi - lo) + 4 * (hi - lo) * seen.width)
+            rows = model.discrete_rows(store.keys_rows(lo, hi), symmetry)
+            if lo == 0:
+                width = rows.shape[1]
+                seen = ExactStore(-(-width // 8) * 8)
+            padded = np.zeros((len(rows), seen.width), dtype=np.uint8)
+            padded[:, :width] = rows
+            words = padded.view(np.uint64)
+            index = np.arange(len(rows), dtype=np.int64)
+            hashes = np.empty(len(rows), dtype=np.uint64)
+            hash_rows(words, index, hashes)
+            seen.insert(words, index, hashes, MAX_STATES)
+        except Stopped as stop:
+            return seen, width, stop.reason
+        except MemoryError:
+            return seen, width, "out of memory"
+    return seen, width, ""
 
 
 def _distinct(rows: np.ndarray) -> np.ndarray:

@@ -127,6 +127,11 @@ class Budget:
             raise Stopped(self.reason)
         if self.time_limit is not None and self.elapsed() > self.time_limit:
             raise self._limit(f"time limit of {self.time_limit:g} s reached")
+        self.check_memory(extra_bytes)
+
+    def check_memory(self, extra_bytes: int = 0) -> None:
+        """Raise `Stopped` if the process's memory plus `extra_bytes` would pass a limit
+        (for work that is done however the search ended, and only memory may stop)."""
         if self.memory_limit is not None or self._address_space is not None:
             resident, mapped = memory_in_use()
             if self.memory_limit is not None and resident + extra_bytes > self.memory_limit:

@@ -62,6 +62,7 @@ class Statistics:
     bytes_per_edge: float = 0.0
     symbolic: bool = False         # states are symbolic (a discrete state and a zone)
     discrete_states: int = 0       # symbolic: the distinct discrete parts among them
+    discrete_counted: bool = True  # symbolic: all of them (False: memory ran short first)
     covered_states: int = 0        # symbolic: zones later covered by a larger one
     skipped_states: int = 0        # symbolic: of those, not expanded (covered in time)
     peak_memory: int = 0           # bytes: the process's peak resident memory so far

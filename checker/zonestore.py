@@ -126,9 +126,9 @@ def _zone_rows(key_heap, key_offsets, zone_heap, zone_offsets, zone_k, zone_key,
 
 
 @njit(cache=True)
-def _unpack_keys(key_heap, key_offsets, keys, out):
-    for i in range(keys):
-        unpack_row(key_heap, key_offsets[i], out[i])
+def _unpack_keys(key_heap, key_offsets, lo, hi, out):
+    for i in range(lo, hi):
+        unpack_row(key_heap, key_offsets[i], out[i - lo])
 
 
 class ZoneStore:
@@ -238,11 +238,13 @@ class ZoneStore:
         zb = b[self.zone_at:self.zone_at + 2 * size].view(np.int16)
         return bool(np.all(za <= zb))
 
-    def keys_rows(self) -> np.ndarray:
-        """Every stored key, unpacked (one row per discrete state with its clocks)."""
-        out = np.empty((self.keys, 8 * self.key_words), dtype=np.uint8)
-        if self.keys:
-            _unpack_keys(self.key_heap, self.key_offsets, self.keys, out)
+    def keys_rows(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """The stored keys lo..hi-1 (default: all), unpacked (one row per discrete state
+        with its clocks)."""
+        hi = self.keys if hi is None else hi
+        out = np.empty((hi - lo, 8 * self.key_words), dtype=np.uint8)
+        if hi > lo:
+            _unpack_keys(self.key_heap, self.key_offsets, lo, hi, out)
         return out
 
     def skipped(self, lo: int, hi: int) -> np.ndarray:

@@ -251,3 +251,49 @@ def test_a_model_that_declares_nothing_has_no_symmetry_and_no_reduction():
     anywhere = always("anything", "", lambda location: True, reads=())
     result = explore(model, [anywhere], reduce=True, keep_going=True)
     assert not result.reduction and result.statistics.distinct_states == 2
+
+
+# --- the count of discrete states: a chunk of keys at a time, and only memory cuts it ---------
+
+def test_the_discrete_states_counted_a_few_keys_at_a_time_are_the_same(monkeypatch):
+    from hacheck.checker import explorer
+    cfg, params = CASES["active/passive, no faults"]
+
+    def count(symmetry):
+        reached = []
+        stats = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg), keep_going=True,
+                        symmetry=symmetry, reached=reached).statistics
+        return stats.discrete_states, {r.tobytes() for r in reached[0]}, stats.discrete_counted
+    whole = {symmetry: count(symmetry) for symmetry in (True, False)}
+    monkeypatch.setattr(explorer, "DISCRETE_CHUNK", 7)
+    for symmetry in (True, False):
+        assert count(symmetry) == whole[symmetry]
+        assert whole[symmetry][0] == len(whole[symmetry][1]) and whole[symmetry][2]
+
+
+def test_memory_running_short_while_counting_discrete_states_leaves_the_verdicts(monkeypatch):
+    from hacheck.checker import explorer
+    from hacheck.checker.stopping import Budget
+    from hacheck.tools.report import _statistics_line
+    cfg, params = CASES["active/passive, no faults"]
+    first = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg), keep_going=True)
+    calls = []
+
+    class ShortOfMemory(Budget):
+        def check(self, extra_bytes=0):          # the search has memory enough
+            pass
+
+        def check_memory(self, extra_bytes=0):
+            calls.append(extra_bytes)
+            if len(calls) > 2:                   # the third chunk does not fit
+                raise Stopped("memory limit of 1 GB reached")
+    monkeypatch.setattr(explorer, "DISCRETE_CHUNK", 5)
+    cut = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg), keep_going=True,
+                  budget=ShortOfMemory())
+    assert not cut.statistics.discrete_counted
+    assert 5 <= cut.statistics.discrete_states <= 10 < first.statistics.discrete_states
+    assert cut.statistics.complete and cut.statistics.stop_reason == ""
+    assert outcome(cut) == outcome(first)
+    line = _statistics_line(cut, cut.statistics)
+    assert "real runs reach at least" in line and "memory ran short" in line
+    assert "at least" not in _statistics_line(first, first.statistics)

@@ -151,9 +151,12 @@ def _statistics_line(result, stats) -> str:
         if result.reduction:
             which += ("; of the reduced graph, so fewer: --por leaves out states between "
                       "instantaneous steps")
+        at_least = "" if stats.discrete_counted else "at least "
         reached = "" if not stats.symbolic else (
-            f"; real runs reach {stats.discrete_states:,} of the discrete model's states "
-            f"(the layer-D states of the symbolic ones{which})")
+            f"; real runs reach {at_least}{stats.discrete_states:,} of the discrete model's "
+            f"states (the layer-D states of the symbolic ones{which}"
+            + ("" if stats.discrete_counted else "; memory ran short while counting them")
+            + ")")
         return (line + f", {stats.bytes_per_state:.0f} bytes/symbolic state, "
                 f"{stats.workers} worker{'s' if stats.workers != 1 else ''}" + reached
                 + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"
@@ -221,6 +224,7 @@ def render_json(run: Run) -> str:
             "peak_memory": stats.peak_memory, "memory_limit": stats.memory_limit,
             **({"symbolic_states": stats.distinct_states,
                 "discrete_states": stats.discrete_states,
+                "discrete_states_counted": stats.discrete_counted,
                 "covered_states": stats.covered_states,
                 "skipped_states": stats.skipped_states} if stats.symbolic else {}),
         },

@@ -70,6 +70,21 @@ class Successors:
         return len(self.index)
 
 
+def spare_buffer(spare, rows: int, width: int) -> np.ndarray:
+    """Room for `rows` successor rows, for a model's `successors`: the buffer of
+    `spare` (successors the engine is done with) if it is large enough and as wide,
+    else a new one. Its old contents stay: the model must write every byte of each
+    successor row."""
+    if spare is not None:
+        buffer = spare.buffer
+        while isinstance(buffer.base, np.ndarray):     # the whole of what it was cut from
+            buffer = buffer.base
+        if (buffer.ndim == 2 and buffer.dtype == np.uint8 and buffer.shape[1] == width
+                and buffer.shape[0] >= rows and buffer.flags.c_contiguous):
+            return buffer[:rows]
+    return np.empty((rows, width), dtype=np.uint8)
+
+
 class Model:
     """What the engine needs of a model (see the module docstring)."""
 

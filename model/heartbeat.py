@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from hacheck.checker import Model, ModelBoundError, Successors
+from hacheck.checker.model import spare_buffer
 from hacheck.model import kernel
 from hacheck.model.actions import ACTION_NAMES, ENVIRONMENT, action_table
 from hacheck.model.actions import take as take_action
@@ -156,20 +157,6 @@ class HeartbeatModel(Model):
         if t[0]:
             self._raise_bound(int(t[0]))
         return unpack(self.k, t)
-
-
-def spare_buffer(spare, rows: int, width: int) -> np.ndarray:
-    """Room for `rows` successor rows: the buffer of `spare` (successors the engine is
-    done with) if it is large enough and as wide, else a new one. The kernels write
-    every byte of each successor row, so its old contents do not matter."""
-    if spare is not None:
-        buffer = spare.buffer
-        while isinstance(buffer.base, np.ndarray):     # the whole of what it was cut from
-            buffer = buffer.base
-        if (buffer.ndim == 2 and buffer.dtype == np.uint8 and buffer.shape[1] == width
-                and buffer.shape[0] >= rows and buffer.flags.c_contiguous):
-            return buffer[:rows]
-    return np.empty((rows, width), dtype=np.uint8)
 
 
 def _blocks(rows: int) -> int:

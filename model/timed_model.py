@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from hacheck.checker import ModelBoundError, Successors
-from hacheck.checker.model import Model
+from hacheck.checker.model import Model, spare_buffer
 from hacheck.checker.zones import LE_ZERO
 from hacheck.model import clocks
 from hacheck.model import timed_kernel as tk
 from hacheck.model.heartbeat import (ClockBoundExceeded, HeartbeatModel, QueueCapacityExceeded,
-                                     _blocks, spare_buffer)
+                                     _blocks)
 from hacheck.model.state import BOUND_QUEUE, BOUND_TEXT, DEFAULT_CAPACITY
 from hacheck.model.symmetry import group_image_py
 from hacheck.model.timed_ample import keep_instantaneous_pops

@@ -1,9 +1,12 @@
 """A search over several worker processes is the same search as over one."""
 
+import numpy as np
 import pytest
 
 from hacheck.checker import explore
+from hacheck.checker.model import Successors
 from hacheck.model import Config, HeartbeatModel
+from hacheck.model.timed_model import TimedHeartbeatModel
 from hacheck.properties import safety_properties
 
 
@@ -35,7 +38,6 @@ def test_two_workers_count_the_same_states_and_violations_over_a_budget():
 # --- successors written into the buffer of a batch the engine is done with ------------------
 
 def _rows_a_few_levels_deep(model, levels=6, most=300):
-    import numpy as np
     rows = model.initial_rows()
     for _ in range(levels):
         succ = model.successors(rows, True, False)
@@ -43,28 +45,21 @@ def _rows_a_few_levels_deep(model, levels=6, most=300):
     return rows
 
 
-def _garbage_spare(model, rows):
-    """Successors whose buffer is large enough, as wide, and full of 0xFF."""
-    import numpy as np
-    from hacheck.checker.model import Successors
-    buffer = np.full((len(rows) * 64, model.width), 0xFF, dtype=np.uint8)
+def _spare(shape, fill):
+    """Successors the engine is done with, whose buffer has this shape and is full of
+    `fill`."""
     empty = np.empty(0, dtype=np.int64)
-    return Successors(buffer, empty, empty, empty, np.empty(0, dtype=bool))
+    return Successors(np.full(shape, fill, dtype=np.uint8), empty, empty, empty,
+                      np.empty(0, dtype=bool))
 
 
-def _timed_model(cfg):
-    from hacheck.model.timed_model import TimedHeartbeatModel
-    return TimedHeartbeatModel(cfg)
-
-
-@pytest.mark.parametrize("make", [HeartbeatModel, _timed_model], ids=["untimed", "timed"])
+@pytest.mark.parametrize("make", [HeartbeatModel, TimedHeartbeatModel], ids=["untimed", "timed"])
 def test_successors_in_a_used_buffer_are_the_rows_of_a_fresh_one(make):
-    import numpy as np
     model = make(Config(N=2, home=(0, 1), crashes=1, restarts=1))
     rows = _rows_a_few_levels_deep(model)
     for symmetry in (True, False):
         fresh = model.successors(rows, symmetry, False)
-        spare = _garbage_spare(model, rows)
+        spare = _spare((len(rows) * 64, model.width), 0xFF)     # large enough, as wide
         again = model.successors(rows, symmetry, False, spare)
         assert np.shares_memory(again.buffer, spare.buffer)     # it was written into
         assert (again.index == fresh.index).all() and (again.action == fresh.action).all()
@@ -72,12 +67,9 @@ def test_successors_in_a_used_buffer_are_the_rows_of_a_fresh_one(make):
 
 
 def test_a_spare_buffer_too_small_or_of_another_width_is_not_used():
-    import numpy as np
-    from hacheck.checker.model import Successors
     model = HeartbeatModel(Config(N=2, home=(0, 1), crashes=1, restarts=1))
     rows = _rows_a_few_levels_deep(model)
-    empty = np.empty(0, dtype=np.int64)
     for shape in ((1, model.width), (len(rows) * 64, model.width + 8)):
-        spare = Successors(np.zeros(shape, dtype=np.uint8), empty, empty, empty, empty)
+        spare = _spare(shape, 0)
         succ = model.successors(rows, True, False, spare)
         assert not np.shares_memory(succ.buffer, spare.buffer)

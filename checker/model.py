@@ -26,9 +26,9 @@ batches, so a model can compute successors without building an object per state:
   `observe(decoded)`: what the properties read of a decoded state (itself, by default).
 
 A timed model's rows are symbolic states: a discrete part (its key) then a zone (a DBM
-over the state's clocks). It says so with `zone_layout = (key bytes, offset of the
-clock count, offset of the zone)`, and the engine then keeps them in the passed list of
-`checker.zonestore` (inclusion instead of equality); `time_can_pass(rows)` says of each
+over the state's clocks) and the LU bounds of its clocks. It says so with `zone_layout
+= (key bytes, offset of the clock count, offset of the zone)`, and the engine then keeps
+them in the passed list of `checker.zonestore` (aLU inclusion instead of equality); `time_can_pass(rows)` says of each
 whether time may pass for ever there (a state is quiescent only if it may), and
 `discrete_rows(keys, symmetry)` gives the untimed states of discrete parts (canonical
 with symmetry), which the engine counts as the discrete states real runs reach.

@@ -1,20 +1,27 @@
 """The passed list of a timed search, the UPPAAL way: zones grouped by discrete state.
 
 A symbolic state is a row whose first `key_bytes` are its discrete part (the key: equal
-keys, equal clock sets), followed at `k_at` by the number k of its clocks and at
-`zone_at` by its zone, a (k+1) x (k+1) difference-bound matrix of int16 bounds
-(`checker.zones`' encoding, INF16 for none). The store keeps each key once (packed, as
-`store.ExactStore` packs rows) and, per key, a chain of the zones found with it:
+keys, equal clocks, and equal LU bounds for them), followed at `k_at` by the number k of
+its clocks and at `zone_at` by its zone, a (k+1) x (k+1) difference-bound matrix of int16
+bounds (`checker.zones`' encoding, INF16 for none), then the L and then the U bound of
+each of its k clocks (int16, NO_BOUND16 for none: `checker.zones.alu_included`). The
+store keeps each key once (packed, as `store.ExactStore` packs rows) and, per key, a
+chain of the zones found with it:
 
-- a new zone included in a live zone of its key is not stored: the candidate gets that
-  zone's id and is not new (every run from it is a run from the larger zone);
-- otherwise it is stored, and every live zone of its key included in it is marked
-  covered by it (`covered_by`): it takes no part in later inclusion checks, and the
-  search skips expanding it when the covering zone was found no later than its level.
+- a new zone included in the aLU abstraction of a live zone of its key is not stored:
+  the candidate gets that zone's id and is not new (every discrete path from it is a
+  path from the larger zone);
+- otherwise it is stored, and every live zone of its key included in its abstraction is
+  marked covered by it (`covered_by`): it takes no part in later inclusion checks, and
+  the search skips expanding it when the covering zone was found no later than its
+  level.
 
-Ids are discovery ranks, and a batch is inserted in order, so ids, counts and which zone
-covers which do not depend on the number of threads that computed the batch. Inclusion
-is an element-wise comparison of closed DBMs of the same clocks.
+aLU inclusion (Herbreteau, Srivathsan, Walukiewicz 2012) is coarser than element-wise
+inclusion of the zones, even after the model's Extra+_LU, and keeps the same discrete
+states reachable at the same depths. The bounds of a candidate serve for every zone
+of its key (they are a function of the key), so only the zones are stored. Ids are
+discovery ranks, and a batch is inserted in order, so ids, counts and which zone covers
+which do not depend on the number of threads that computed the batch.
 """
 
 from __future__ import annotations
@@ -23,17 +30,41 @@ import numpy as np
 from numba import njit
 
 from hacheck.checker.store import _exact_rehash, _grown, _table_size, pack_row, packed_equal, unpack_row
+from hacheck.checker.zones import INF, _add, le, lt
 
 INF16 = 32767
+NO_BOUND16 = -32768
 EMPTY = np.uint64(0)
 
 
+@njit(cache=True, inline="always")
+def _bound(v):
+    """An int16 zone entry as checker.zones' int64 bound."""
+    return INF if v == INF16 else np.int64(v)
+
+
 @njit(cache=True)
-def _included16(a, a0, b, b0, n):
-    """Zone a (n entries from a0) is a subset of zone b (from b0)."""
-    for x in range(n):
-        if a[a0 + x] > b[b0 + x]:
-            return False
+def _alu_included16(a, a0, b, b0, dim, lu, l0):
+    """Zone a ((dim x dim) int16 entries from a0) is included in aLU(zone b) (from
+    b0), with the L bounds lu[l0 : l0 + dim - 1] and then the U bounds of clocks 1..dim-1:
+    `checker.zones.alu_included` on the stored encoding."""
+    K = dim - 1
+    for x in range(dim):
+        ux = 0 if x == 0 else np.int64(lu[l0 + K + x - 1])
+        if x > 0 and lu[l0 + K + x - 1] == NO_BOUND16:
+            continue
+        ax = _bound(a[a0 + x])                  # a[0, x]: minus the lower bound of x
+        if ax < le(-ux):
+            continue
+        for y in range(dim):
+            if y == x:
+                continue
+            ly = 0 if y == 0 else np.int64(lu[l0 + y - 1])
+            if y > 0 and lu[l0 + y - 1] == NO_BOUND16:
+                continue
+            byx = _bound(b[b0 + y * dim + x])
+            if byx < _bound(a[a0 + y * dim + x]) and _add(byx, lt(-ly)) < ax:
+                return False
     return True
 
 
@@ -56,6 +87,7 @@ def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
             count[0] = n
             return x
         cand = row[zone_at:zone_at + 2 * size].view(np.int16)
+        lu = row[zone_at + 2 * size:zone_at + 2 * size + 4 * K].view(np.int16)
         tag = hashes[x] >> np.uint64(32)
         slot = tag & mask
         key_id = -1
@@ -82,7 +114,8 @@ def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
         covering = -1
         z = key_head[key_id]
         while z >= 0:
-            if covered_by[z] < 0 and _included16(cand, 0, zone_heap, zone_offsets[z], size):
+            if covered_by[z] < 0 and _alu_included16(cand, 0, zone_heap, zone_offsets[z],
+                                                     K + 1, lu, 0):
                 covering = z
                 break
             z = zone_next[z]
@@ -99,7 +132,8 @@ def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
         covered_by[n] = -1
         z = key_head[key_id]
         while z >= 0:
-            if covered_by[z] < 0 and _included16(zone_heap, zone_offsets[z], cand, 0, size):
+            if covered_by[z] < 0 and _alu_included16(zone_heap, zone_offsets[z], cand, 0,
+                                                     K + 1, lu, 0):
                 covered_by[z] = n
             z = zone_next[z]
         zone_next[n] = key_head[key_id]
@@ -227,16 +261,19 @@ class ZoneStore:
         return words.tobytes()
 
     def within(self, found: bytes, recorded: bytes) -> bool:
-        """The row `found` is the same discrete state as the stored row `recorded`, with
-        a zone included in its zone (both as bytes of whole rows)."""
+        """The row `found` (a successor, with its clocks' bounds) is the same discrete
+        state as the stored row `recorded`, with a zone included in the aLU abstraction
+        of its zone (both as bytes of whole rows)."""
         a = np.frombuffer(found, dtype=np.uint8)
         b = np.frombuffer(recorded, dtype=np.uint8)
         if not np.array_equal(a[:8 * self.key_words], b[:8 * self.key_words]):
             return False
-        size = (int(a[self.k_at]) + 1) ** 2
+        K = int(a[self.k_at])
+        size = (K + 1) ** 2
         za = a[self.zone_at:self.zone_at + 2 * size].view(np.int16)
         zb = b[self.zone_at:self.zone_at + 2 * size].view(np.int16)
-        return bool(np.all(za <= zb))
+        lu = a[self.zone_at + 2 * size:self.zone_at + 2 * size + 4 * K].view(np.int16)
+        return bool(_alu_included16(za, 0, zb, 0, K + 1, lu, 0))
 
     def keys_rows(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
         """The stored keys lo..hi-1 (default: all), unpacked (one row per discrete state

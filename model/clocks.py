@@ -48,6 +48,9 @@ STARTUP = (TIGHT, LATE_BOOT)   # the current audible period began with j's boot 
 # the obligation on pair(i, j) (HEAR's or DEAD's upper bound), by the pair's flag
 PAIR_OBLIGATION = {TIGHT: DMAX, LOOSE: K_PLUS_DMAX, LATE_BOOT: K_PLUS_DMAX, EXACT: D_EXACT,
                    NORMAL: D_PLUS_DMAX}
+AUDIBLE = (TIGHT, LOOSE, LATE_BOOT)   # j is audible to i (HEAR's flags; DEAD's: the others)
+# the pair whose clock is also compared with 0 when i boots: at j's very instant, or later?
+TIED = (TIGHT,)
 
 
 # --- kinds of clock --------------------------------------------------------------------------
@@ -109,9 +112,12 @@ class Window(NamedTuple):
     """What an action asks of one clock: `lo <= clock`; `clock <= hi` is the clock's
     obligation (CLOCK_KINDS), which forces the action or disables the step before it.
     `lo_exact`, when given, replaces `lo` while the clock's pair is EXACT (DEAD after
-    the node's own boot)."""
+    the node's own boot). `flags`: for a pair's clock, the flags under which the action
+    can read it (a flag changes only with a new period, which starts the clock afresh,
+    so these are all the lower bounds a pair's clock meets while it has that flag)."""
     clock: int
     lo: tuple
     why: str = ""
     lo_exact: tuple | None = None
     why_exact: str = ""
+    flags: tuple = ()

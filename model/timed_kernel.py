@@ -17,18 +17,22 @@ obligations from their one declaration (`model.clocks`, `model.actions.ACTIONS`)
   and lower bound, `window`), how clocks carry over (`carry`: the new flags, and for
   each new clock the old one it continues or "fresh"), the split at a boot that ties
   with the peer's start-up period, the obligations of the new state (upper bounds),
-  time passing unless an own message waits, the obligations again, and the LU
-  extrapolation (Behrmann, Bouyer, Larsen, Pelanek 2006: lower-bound constants L and
-  upper-bound constants U per clock, `checker.zones.extrapolate_lu`).
+  time passing unless an own message waits, the obligations again, and each clock's
+  LU bounds in the new state (`clock_bounds`: the largest constant it is compared with
+  from below, L, and from above, U, before it starts again; a pair's by its flag).
+  The zone is not extrapolated: the passed list's aLU inclusion is coarser than any
+  extrapolation with those bounds (docs/timing.md), and an exact zone needs no closure.
 - Symmetry: the least image over the configuration's automorphisms, ordered by the
   row, then the flags, then the zone (exhaustive over the group: a handful of nodes).
 
 The row of a symbolic state (what the engine stores):
 
     [layer-D row: W bytes][flags: N*N bytes, padded to whole words][k: 1 byte][pad]
-    [zone: (k+1)^2 int16]
+    [zone: (k+1)^2 int16][L: k int16][U: k int16]
 
 the first two parts are the key the passed list groups zones by (`checker.zonestore`);
+L and U are the LU bounds of the clocks, in the zone's order, which the passed list
+reads for its aLU inclusion (NO_BOUND16 for none);
 
 zone entries are the DBM bounds of `checker.zones` (2c+1 for <= c, 2c for < c), with
 INF16 for none; entries past (k+1)^2 are 0.
@@ -41,7 +45,7 @@ from numba import njit, prange
 
 from hacheck.checker.compiled import leaf
 from hacheck.checker.zones import (
-    INF, bound_above, constrain, copy_zone, extrapolate_lu, le, lt, transfer_into, up,
+    INF, NO_BOUND, bound_above, constrain, copy_zone, extrapolate_lu, le, lt, transfer_into, up,
 )
 from hacheck.model import clocks as C
 from hacheck.model.actions import (
@@ -73,6 +77,8 @@ WINDOW_LO_EXACT = np.array([-1 if a.window is None or a.window.lo_exact is None
                             else C.bound_id(a.window.lo_exact) for a in ACTIONS],
                            dtype=np.int64)
 MAX_CHILDREN = 3
+FLAGS = max(C.FLAG_NAMES) + 1
+NO_BOUND16 = np.int16(-32768)    # NO_BOUND in a row's int16 L and U
 INF16 = np.int16(32767)
 BOUND_CLOCKS = 3          # a model bound (STATUS): more active clocks than the row holds
 NO_CLOCK = -1
@@ -82,7 +88,9 @@ NO_CLOCK = -1
  T_K, T_D, T_Q, T_R, T_DMIN, T_DMAX, T_SMAX, T_T, T_EMAIL, T_STONITH, T_HEAL) = range(21)
 T_BASE = 21               # kt[T_BASE + kind]: the first universe index of a kind
 T_BOUND = T_BASE + len(C.CLOCK_KINDS)   # kt[T_BOUND + b]: bound b of model.clocks, in units
-T_SIZE = T_BOUND + len(C.BOUNDS)
+T_PAIR_L = T_BOUND + len(C.BOUNDS)      # kt[T_PAIR_L + flag]: L of a pair's clock with that flag
+T_PAIR_U = T_PAIR_L + FLAGS              # kt[T_PAIR_U + flag]: its U
+T_SIZE = T_PAIR_U + FLAGS
 
 # the parameters of section 7 in kt, by model.timing's attribute names
 PARAMS = {"K": T_K, "D": T_D, "Q": T_Q, "R": T_R, "dmin": T_DMIN, "dmax": T_DMAX,
@@ -105,13 +113,27 @@ def timed_geometry(k: np.ndarray, units: dict, kmax: int) -> np.ndarray:
     kt[T_FLAGS] = W
     kt[T_ZK] = W + -(-(N * N) // 8) * 8      # the key (row and flags) is whole words
     kt[T_ZONE] = kt[T_ZK] + 2                 # int16 entries, aligned
-    kt[T_WT] = -(-(kt[T_ZONE] + 2 * (kmax + 1) ** 2) // 8) * 8
+    kt[T_WT] = -(-(kt[T_ZONE] + 2 * (kmax + 1) ** 2 + 4 * kmax) // 8) * 8
     for name, x in PARAMS.items():
         kt[x] = units[name]
     for b, bound in enumerate(C.BOUNDS):
         kt[T_BOUND + b] = C.value(bound, units)
     kt[T_EMAIL], kt[T_STONITH], kt[T_HEAL] = k[K_EMAIL_TIMER], k[K_STONITH], k[K_HEAL]
+    P = {name: int(kt[x]) for name, x in PARAMS.items()}
+    for flag in range(FLAGS):
+        lows = [b for a in ACTIONS if a.window is not None and flag in a.window.flags
+                for b in [a.window.lo_exact if flag == C.EXACT and a.window.lo_exact
+                          else a.window.lo]]
+        kt[T_PAIR_L + flag] = lower_bound([C.value(b, P) for b in lows], flag in C.TIED)
+        kt[T_PAIR_U + flag] = (C.value(C.PAIR_OBLIGATION[flag], P)
+                               if flag in C.PAIR_OBLIGATION else NO_BOUND)
     return kt
+
+
+def lower_bound(values, tied: bool = False) -> int:
+    """The L of a clock whose windows' lower bounds are `values`: the largest that says
+    anything (`clock >= 0` always holds), else NO_BOUND; a tie compares it with 0."""
+    return max([v for v in values if v > 0] + [0 if tied else NO_BOUND])
 
 
 def universe(kt: np.ndarray):
@@ -130,8 +152,9 @@ def universe(kt: np.ndarray):
               + [(HLC, i, 0, 0) for i in range(N)])
     assert len(clocks) == kt[T_U]
     # L: the largest constant a clock is compared with from below (a window's lower
-    # bound, a tie's 0); U: from above (an obligation)
-    lows = {x: [0] for x in range(len(C.CLOCK_KINDS))}
+    # bound); U: from above (an obligation). A pair's clock takes both from its flag
+    # (kt[T_PAIR_L], kt[T_PAIR_U]); these are the largest over the flags.
+    lows = {x: [] for x in range(len(C.CLOCK_KINDS))}
     for a in ACTIONS:
         if a.window is not None:
             lows[a.window.clock] += [C.value(b, P) for b in (a.window.lo, a.window.lo_exact)
@@ -139,7 +162,7 @@ def universe(kt: np.ndarray):
     highs = {x: [C.value(b, P) for b in ([k.obligation] if k.obligation is not None
                                          else C.PAIR_OBLIGATION.values())]
              for x, k in enumerate(C.CLOCK_KINDS)}
-    lu = {x: (max(lows[x]), max(highs[x])) for x in lows}
+    lu = {x: (lower_bound(lows[x], x == PAIR), max(highs[x])) for x in lows}
     table = np.array(clocks, dtype=np.int64).reshape(len(clocks), 4)
     L = np.array([lu[c[0]][0] for c in clocks], dtype=np.int64)
     U = np.array([lu[c[0]][1] for c in clocks], dtype=np.int64)
@@ -547,12 +570,52 @@ def write_zone(kt, rows, rows16, r, z, K):
             at += 1
 
 
+ZONE_LIMIT = 8 * 1024     # units: a bound beyond +-this is extrapolated (int16 holds 2c+1)
+
+
+@leaf
+def beyond(z, n, limit):
+    """Some finite bound of the zone's top-left n x n is beyond +-limit."""
+    for a in range(n):
+        for b in range(n):
+            v = z[a, b]
+            if v < INF and (v > 2 * limit or v < -2 * limit):
+                return True
+    return False
+
+
 @leaf
 def clear_tail(kt, rows, r, K):
-    """Zero the bytes of rows[r] past its zone of K clocks: the successors' buffer may
-    be one the engine is done with, and equal states must be equal rows."""
-    for x in range(kt[T_ZONE] + 2 * (K + 1) * (K + 1), kt[T_WT]):
+    """Zero the bytes of rows[r] past its zone of K clocks and their L and U: the
+    successors' buffer may be one the engine is done with, and equal states must be
+    equal rows."""
+    for x in range(kt[T_ZONE] + 2 * (K + 1) * (K + 1) + 4 * K, kt[T_WT]):
         rows[r, x] = 0
+
+
+@leaf
+def clock_bounds(kt, table, L, U, flags, active, K, lower, upper):
+    """lower[c], upper[c] (c = 1..K): the LU bounds of the active clocks (universe
+    indices active[0..K-1]) in a state with these pair flags."""
+    N = kt[T_N]
+    for c in range(K):
+        u = active[c]
+        if table[u, 0] == PAIR:
+            f = flags[table[u, 1] * N + table[u, 2]]
+            lower[c + 1] = kt[T_PAIR_L + f]
+            upper[c + 1] = kt[T_PAIR_U + f]
+        else:
+            lower[c + 1] = L[u]
+            upper[c + 1] = U[u]
+
+
+@leaf
+def write_lu(kt, rows16, r, K, lower, upper):
+    """The LU bounds of rows[r]'s K clocks after its zone (int16, NO_BOUND16 for none)."""
+    at = kt[T_ZONE] // 2 + (K + 1) * (K + 1)
+    for c in range(1, K + 1):
+        rows16[r, at + c - 1] = NO_BOUND16 if lower[c] < 0 else lower[c]
+        rows16[r, at + K + c - 1] = NO_BOUND16 if upper[c] < 0 else upper[c]
 
 
 # --- symmetry ------------------------------------------------------------------------------------
@@ -659,7 +722,7 @@ BOUND_MISREAD = 4         # a model bound: a pair became due without a new perio
 
 @leaf
 def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, images,
-                 out, out16, first, action, base, active0, active1, pos, origin, nflags, fl,
+                 out, out16, first, action, base, active0, active1, active2, pos, origin, nflags, fl,
                  src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, changed, rows,
                  rows_w, flag_rows, ints, zs):
     """The successors of the symbolic state `src` into out[first:] (out16: the same
@@ -716,8 +779,6 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
         for c in range(K1):
             h = obligation(k, kt, table, base, nflags, active1[c])
             his[c + 1] = le(h) if h >= 0 else INF
-            lower[c + 1] = L[active1[c]]
-            upper[c + 1] = U[active1[c]]
         passes = time_may_pass(k, base)
         for combo in range(1 << nt):
             copy_zone(z1, z2, K0 + 1)
@@ -737,13 +798,18 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
                     fl[i * N + j] = LATE_BOOT
             if not ok:
                 continue
+            clock_bounds(kt, table, L, U, fl, active1, K1, lower, upper)
             transfer_into(z2, src_of, K1, z3)
             if not bound_above(z3, his, scratch, K1 + 1):
                 continue
             if passes:
                 up(z3, K1 + 1)
                 bound_above(z3, his, scratch, K1 + 1)
-            extrapolate_lu(z3, lower, upper, scratch, changed, K1 + 1)
+            # no extrapolation: the passed list's aLU inclusion is as coarse as it gets
+            # (and coarser than Extra+_LU), and exact zones cost no closure; only a zone
+            # whose constants outgrow a row's int16 bounds is extrapolated
+            if beyond(z3, K1 + 1, ZONE_LIMIT):
+                extrapolate_lu(z3, lower, upper, scratch, changed, K1 + 1)
             r = first + n
             for x in range(W):
                 out[r, x] = base[x]
@@ -754,7 +820,11 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
             if symmetry:
                 canonical_timed(k, kt, out[r], group, images, active1, K1, z3, rows, rows_w,
                                 flag_rows, ints, zs)
+                # the clocks renamed: their bounds, in the image's order
+                active_clocks(k, kt, out[r, :W], out[r, W:W + NN], active2)
+                clock_bounds(kt, table, L, U, out[r, W:W + NN], active2, K1, lower, upper)
             write_zone(kt, out, out16, r, z3, K1)
+            write_lu(kt, out16, r, K1, lower, upper)
             clear_tail(kt, out, r, K1)
             action[first + n] = a
             n += 1
@@ -769,6 +839,7 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
     base = np.empty(W, dtype=np.uint8)
     active0 = np.empty(UU, dtype=np.int64)
     active1 = np.empty(KM + 1, dtype=np.int64)
+    active2 = np.empty(KM + 1, dtype=np.int64)
     pos = np.empty(UU, dtype=np.int64)
     origin = np.empty(UU, dtype=np.int64)
     nflags = np.empty(NN, dtype=np.uint8)
@@ -794,7 +865,7 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
     for r in range(lo, hi):
         counts[r], status[r] = expand_timed(
             k, kt, table, L, U, kinds, arg_a, arg_b, rows_in[r], symmetry, group, images,
-            out, out16, r * slots, action, base, active0, active1, pos, origin, nflags, fl,
+            out, out16, r * slots, action, base, active0, active1, active2, pos, origin, nflags, fl,
             src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, changed, rows,
             rows_w, flag_rows, ints, zs)
 
@@ -819,7 +890,7 @@ def timed_successors_serial(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, sy
 
 
 @njit(cache=True)
-def canonical_timed_rows(k, kt, rows_in, group, images):
+def canonical_timed_rows(k, kt, table, L, U, rows_in, group, images):
     """Every timed row replaced by its canonical form (in place)."""
     W, N, KM, UU = kt[T_W], kt[T_N], kt[T_KMAX], kt[T_U]
     NN = N * N
@@ -831,6 +902,8 @@ def canonical_timed_rows(k, kt, rows_in, group, images):
     flag_rows = np.empty((2, NN), dtype=np.uint8)
     ints = np.empty((4, max(KM, N) + 1), dtype=np.int64)
     zs = np.empty((2, big, big), dtype=np.int64)
+    lower = np.empty(big, dtype=np.int64)
+    upper = np.empty(big, dtype=np.int64)
     rows16 = rows_in.view(np.int16)
     for r in range(rows_in.shape[0]):
         row = rows_in[r]
@@ -839,6 +912,9 @@ def canonical_timed_rows(k, kt, rows_in, group, images):
         canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_rows,
                         ints, zs)
         write_zone(kt, rows_in, rows16, r, z, K)
+        active_clocks(k, kt, row[:W], row[W:W + NN], active)
+        clock_bounds(kt, table, L, U, row[W:W + NN], active, K, lower, upper)
+        write_lu(kt, rows16, r, K, lower, upper)
 
 
 @njit(cache=True)

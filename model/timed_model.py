@@ -1,8 +1,8 @@
 """heartbeat with layer T as a checker Model: symbolic timed states as rows, compiled.
 
 The engine explores these rows as it explores layer D's (`checker.explore`), with the
-passed list of `checker.zonestore` (zones grouped by discrete state, inclusion both
-ways) instead of the exact visited set. `model.timed_kernel` computes the successors;
+passed list of `checker.zonestore` (zones grouped by discrete state, aLU inclusion
+both ways) instead of the exact visited set. `model.timed_kernel` computes the successors;
 `decode` gives a `TimedView` (the layer-D state, the pair flags, the zone and its clocks
 in `model.timed`'s notation), which the Z3 witness and the independent replay read.
 """
@@ -151,7 +151,8 @@ class TimedHeartbeatModel(Model):
     def canonical(self, rows):
         rows = np.array(rows, dtype=np.uint8)
         if self.symmetry_group_size > 1:
-            tk.canonical_timed_rows(self.k, self.kt, rows, self.group, self.images)
+            tk.canonical_timed_rows(self.k, self.kt, self.table, self.L, self.U, rows,
+                                    self.group, self.images)
         return rows
 
     def decode(self, row) -> TimedView:

@@ -71,3 +71,59 @@ def test_the_compiled_bounds_and_obligations_are_the_declared_ones(model):
         kind = int(model.table[u, 0])
         declared = clocks.CLOCK_KINDS[kind]
         assert model.U[u] == clocks.value(declared.ceiling, model.units), declared.name
+
+
+def test_a_pair_clock_is_compared_under_each_flag_only_by_the_window_that_reads_it(model):
+    hear, dead = (next(a.window for a in ACTIONS if a.name == name) for name in ("HEAR", "DEAD"))
+    assert set(hear.flags) == set(clocks.AUDIBLE)            # j audible: only HEAR
+    assert set(dead.flags) == set(clocks.FLAG_NAMES) - set(clocks.AUDIBLE)
+    value = {flag: clocks.value(bound, model.units) for flag, bound in (
+        (clocks.TIGHT, clocks.DMIN), (clocks.LOOSE, clocks.DMIN), (clocks.LATE_BOOT, clocks.DMIN),
+        (clocks.EXACT, clocks.D_EXACT), (clocks.NORMAL, clocks.D_MINUS_K))}
+    for flag in clocks.FLAG_NAMES:
+        assert model.kt[tk.T_PAIR_L + flag] == value[flag], clocks.FLAG_NAMES[flag]
+        assert model.kt[tk.T_PAIR_U + flag] == clocks.value(clocks.PAIR_OBLIGATION[flag],
+                                                            model.units)
+
+
+def test_a_lower_bound_of_zero_compares_nothing_but_the_tie_at_a_boot():
+    # dmin = 0: HEAR's "x >= 0" always holds, so only a pair that may tie with i's boot
+    # (j's start-up period) is compared from below, with 0; a child's window is [0, smax]
+    params = TimingParameters(K=Fraction(2), D=Fraction(7), Q=Fraction(11), R=Fraction(13),
+                              dmin=Fraction(0), dmax=Fraction(3, 4), smax=Fraction(1, 2),
+                              T=Fraction(5))
+    m = TimedHeartbeatModel(Config(N=2, home=(0, 1)), params)
+    assert m.kt[tk.T_PAIR_L + clocks.TIGHT] == 0
+    assert m.kt[tk.T_PAIR_L + clocks.LOOSE] == m.kt[tk.T_PAIR_L + clocks.LATE_BOOT] == tk.NO_BOUND
+    kinds = m.table[:, 0]
+    assert (m.L[kinds == clocks.CHILD] == tk.NO_BOUND).all()
+    assert (m.L[kinds == clocks.MSG] == tk.NO_BOUND).all()
+    assert (m.L[kinds == clocks.RQ] == clocks.value(clocks.R_LO, m.units)).all()
+
+
+@pytest.mark.parametrize("symmetry", [True, False])
+def test_every_successor_row_carries_the_bounds_of_its_clocks_in_its_zones_order(symmetry):
+    cfg = Config(N=3, home=(0, 1, 2), crashes=1, restarts=1)
+    m = TimedHeartbeatModel(cfg, PARAMS)
+    rows, checked = m.initial_rows(), 0
+    for _ in range(6):                      # a few levels of the search, every successor
+        succ = m.successors(rows, symmetry, False)
+        rows = succ.rows
+        for row in rows[:: max(1, len(rows) // 300)]:
+            view = m.decode(row)
+            K = len(view.clocks)
+            at = m.zone_at + 2 * (K + 1) ** 2
+            written = row[at:at + 4 * K].view(np.int16).astype(np.int64)
+            expected = []
+            for side in ("L", "U"):
+                for clock in view.clocks:
+                    u = next(x for x in range(len(m.table)) if m.clock(x) == clock)
+                    if clock[0] == clocks.PAIR:
+                        flag = view.flags[clock[1] * cfg.N + clock[2]]
+                        value = m.kt[(tk.T_PAIR_L if side == "L" else tk.T_PAIR_U) + flag]
+                    else:
+                        value = (m.L if side == "L" else m.U)[u]
+                    expected.append(tk.NO_BOUND16 if value < 0 else value)
+            assert list(written) == expected
+            checked += K > 2
+    assert checked > 100

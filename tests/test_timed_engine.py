@@ -85,7 +85,8 @@ def test_bytes_per_symbolic_state_are_reported():
 class TwoLocations(Model):
     """A symbolic model with locations 0 and 1 and one clock x, reset by each step: p goes
     0 -> 1, q goes 1 -> 0 when `cyclic`. Rows: the location (the key, 8 bytes), the
-    clock count at byte 8, the zone (2 x 2 int16 bounds) at byte 10."""
+    clock count at byte 8, the zone (2 x 2 int16 bounds) at byte 10, then x's L and U
+    bounds (int16: 0, compared with 0 only)."""
 
     width = 24
     zone_layout = (8, 8, 10)
@@ -99,6 +100,7 @@ class TwoLocations(Model):
         row[0], row[8] = location, 1
         # x >= 0 and time may pass: z[0,0] = z[0,1] = z[1,1] = "<= 0", z[1,0] = none
         row[10:18].view(np.int16)[:] = [1, 1, INF16, 1]
+        row[18:22].view(np.int16)[:] = [0, 0]
         return row
 
     def initial_rows(self):

@@ -377,8 +377,8 @@ def extra_lu_by_definition(z, lower, upper):
             if i > 0 and (v >> 1 > lower[i] or -(z[0, i] >> 1) > lower[i]
                           or (j > 0 and -(z[0, j] >> 1) > upper[j])):
                 out[i, j] = INF
-            elif i == 0 and -(v >> 1) > upper[j]:
-                out[0, j] = lt(-upper[j])
+            elif i == 0 and -(v >> 1) > upper[j]:     # x_j >= 0 says nothing
+                out[0, j] = lt(-upper[j]) if upper[j] >= 0 else zones.LE_ZERO
     zones.close(out)
     return out
 
@@ -389,8 +389,10 @@ def test_lu_extrapolation_closed_incrementally_is_the_full_closure_of_its_defini
     for _ in range(400):
         n = int(rng.integers(1, 8))
         z = random_zone(rng, n)
-        lower = np.concatenate(([0], rng.integers(0, 6, n))).astype(np.int64)
-        upper = np.concatenate(([0], rng.integers(0, 6, n))).astype(np.int64)
+        lower = np.concatenate(([0], rng.integers(-1, 6, n))).astype(np.int64)
+        upper = np.concatenate(([0], rng.integers(-1, 6, n))).astype(np.int64)
+        lower[lower < 0] = zones.NO_BOUND          # never compared from that side
+        upper[upper < 0] = zones.NO_BOUND
         expected = extra_lu_by_definition(z, lower, upper)
         changed_zones += not (expected == z).all()
         # in a larger scratch matrix, as the timed kernel calls it
@@ -401,3 +403,187 @@ def test_lu_extrapolation_closed_incrementally_is_the_full_closure_of_its_defini
         assert (got[:n + 1, :n + 1] == expected).all()
         assert (got[n + 1:] == 99).all() and (got[:, n + 1:] == 99).all()
     assert changed_zones > 50        # the extrapolation had work to do
+
+
+def test_lu_extrapolation_forgets_what_a_clock_never_compared_from_a_side_tells():
+    # x1 in [2, 3], x2 = x1 - 1: x1 is never compared from below (its upper bounds and
+    # differences go), x2 never from above (its lower bound goes)
+    z = zones.zero(1)
+    zones.up(z)
+    assert constrain(z, 1, 0, le(1)) and constrain(z, 0, 1, le(-1))
+    z = zones.transfer(z, np.array([1, 0], dtype=np.int64))
+    zones.up(z)
+    assert constrain(z, 1, 0, le(3)) and constrain(z, 0, 1, le(-2))
+    lower = np.array([0, zones.NO_BOUND, 5], dtype=np.int64)
+    upper = np.array([0, 5, zones.NO_BOUND], dtype=np.int64)
+    zones.extrapolate_lu(z, lower, upper, np.empty(3, dtype=np.int64),
+                         np.empty(9, dtype=np.int64))
+    assert z[1, 0] == INF and z[1, 2] == INF     # x1's upper bound and x1 - x2
+    assert z[0, 2] == zones.LE_ZERO              # x2 >= 0 only
+    assert z[0, 1] == le(-2) and z[2, 0] == le(2) and z[2, 1] == le(-1)
+
+
+# --- aLU inclusion (the passed list's) --------------------------------------------------------
+
+QUARTERS = 4      # valuations on a grid of quarters: every region of up to 3 clocks
+
+
+def scaled(z: np.ndarray, factor: int) -> np.ndarray:
+    """The zone with every constant multiplied by `factor`."""
+    out = z.copy()
+    finite = z < INF
+    out[finite] = (z[finite] >> 1) * factor * 2 + (z[finite] & 1)
+    return out
+
+
+def members(z: np.ndarray, top: int) -> np.ndarray:
+    """The valuations of z (already scaled) with coordinates 0..top, as rows."""
+    n = z.shape[0] - 1
+    grid = np.stack(np.meshgrid(*[np.arange(top + 1)] * n, indexing="ij"), -1).reshape(-1, n)
+    v = np.concatenate((np.zeros((len(grid), 1), dtype=np.int64), grid), axis=1)
+    ok = np.ones(len(v), dtype=bool)
+    for i in range(n + 1):
+        for j in range(n + 1):
+            b = z[i, j]
+            if i != j and b < INF:
+                d = v[:, i] - v[:, j]
+                ok &= (d <= b >> 1) if b & 1 else (d < b >> 1)
+    return grid[ok]
+
+
+def simulated_by(v, b: np.ndarray, lower, upper) -> bool:
+    """Some valuation of b LU-simulates v (all scaled): a clock of it may be smaller than
+    v's only above L, larger only where v's is above U. One interval per clock, so a
+    zone question."""
+    z = b.copy()
+    for x in range(1, len(v) + 1):
+        value, low, high = int(v[x - 1]), lower[x], upper[x]
+        if low >= 0 and value <= low:
+            ok = constrain(z, 0, x, le(-value))
+        elif low >= 0:
+            ok = constrain(z, 0, x, lt(-low))
+        else:
+            ok = True
+        if ok and high >= 0 and value <= high:
+            ok = constrain(z, x, 0, le(value))
+        if not ok:
+            return False
+    return True
+
+
+def alu_included_by_definition(a, b, lower, upper) -> bool:
+    """Every valuation of a (on the grid of quarters) is LU-simulated by one of b."""
+    factor = QUARTERS
+    sa, sb = scaled(a, factor), scaled(b, factor)
+    lo = np.array([x * factor if x >= 0 else x for x in lower], dtype=np.int64)
+    hi = np.array([x * factor if x >= 0 else x for x in upper], dtype=np.int64)
+    return all(simulated_by(v, sb, lo, hi) for v in members(sa, 7 * factor))
+
+
+def small_zone(rng, n: int) -> np.ndarray:
+    """A closed zone with small constants (all of them below 7)."""
+    while True:
+        z = random_zone(rng, n)
+        if all(constrain(z, c, 0, le(6)) for c in range(1, n + 1)):
+            return z
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_alu_inclusion_is_its_definition_valuation_by_valuation(n):
+    rng = np.random.default_rng(100 + n)
+    seen = {True: 0, False: 0}
+    coarser = 0
+    for _ in range({1: 300, 2: 300, 3: 150}[n]):
+        a, b = small_zone(rng, n), small_zone(rng, n)
+        if rng.random() < 0.3:                # b a little larger than a: the usual case
+            b = a.copy()
+            i, j = (int(x) for x in rng.choice(n + 1, 2, replace=False))
+            b[i, j] = INF if rng.random() < 0.5 else b[i, j] + 2
+            zones.close(b)
+        choices = [zones.NO_BOUND, 0, 1, 2, 3]
+        lower = np.array([0] + [choices[x] for x in rng.integers(0, 5, n)], dtype=np.int64)
+        upper = np.array([0] + [choices[x] for x in rng.integers(0, 5, n)], dtype=np.int64)
+        got = zones.alu_included(a, b, lower, upper, n + 1)
+        assert got == alu_included_by_definition(a, b, lower, upper), (a, b, lower, upper)
+        seen[got] += 1
+        coarser += got and not zones.included(a, b)
+    assert min(seen.values()) > 5 and coarser > 2     # both answers, and coarser than inclusion
+
+
+def test_a_zone_is_alu_included_in_any_zone_it_is_included_in():
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n = int(rng.integers(1, 6))
+        a = random_zone(rng, n)
+        b = a.copy()
+        b[int(rng.integers(1, n + 1)), 0] = INF
+        zones.close(b)
+        lower = np.concatenate(([0], rng.integers(-1, 6, n))).astype(np.int64)
+        upper = np.concatenate(([0], rng.integers(-1, 6, n))).astype(np.int64)
+        assert zones.alu_included(a, b, lower, upper, n + 1)
+        assert zones.alu_included(a, a, lower, upper, n + 1)
+
+
+def test_two_clocks_far_apart_are_one_zone_to_a_clock_compared_with_nothing():
+    # x1 >= 3 and x1 - x2 = 0, or x1 - x2 = 3: they differ only in x2, which nothing
+    # compares: one zone for aLU, two for inclusion
+    def zone(gap):
+        z = zones.zero(1)
+        zones.up(z)
+        assert constrain(z, 1, 0, le(gap)) and constrain(z, 0, 1, le(-gap))
+        z = zones.transfer(z, np.array([1, 0], dtype=np.int64))    # x2 starts at x1 = gap
+        zones.up(z)
+        assert constrain(z, 0, 1, le(-3))
+        return z
+    near, far = zone(0), zone(3)
+    lower = np.array([0, 2, zones.NO_BOUND], dtype=np.int64)
+    upper = np.array([0, 2, zones.NO_BOUND], dtype=np.int64)
+    assert not zones.included(far, near)
+    assert zones.alu_included(far, near, lower, upper, 3)
+    assert zones.alu_included(near, far, lower, upper, 3)
+    lower[2] = upper[2] = 1                    # compared with 1: now they differ
+    assert not zones.alu_included(far, near, lower, upper, 3)
+
+
+def test_the_passed_list_tells_alu_inclusion_on_its_int16_encoding_as_the_zones_do():
+    from hacheck.checker.zonestore import INF16, NO_BOUND16, _alu_included16
+    rng = np.random.default_rng(11)
+
+    def int16(z):
+        return np.where(z >= INF, INF16, z).astype(np.int16).ravel()
+
+    agree = {True: 0, False: 0}
+    for _ in range(300):
+        n = int(rng.integers(1, 6))
+        a, b = random_zone(rng, n), random_zone(rng, n)
+        lower = np.concatenate(([0], rng.integers(-1, 8, n))).astype(np.int64)
+        upper = np.concatenate(([0], rng.integers(-1, 8, n))).astype(np.int64)
+        lower[lower < 0] = zones.NO_BOUND
+        upper[upper < 0] = zones.NO_BOUND
+        lu = np.where(np.concatenate((lower[1:], upper[1:])) < 0, NO_BOUND16,
+                      np.concatenate((lower[1:], upper[1:]))).astype(np.int16)
+        expected = zones.alu_included(a, b, lower, upper, n + 1)
+        # at an offset in larger heaps, as the passed list keeps them
+        heap_a = np.concatenate((np.full(3, 7, np.int16), int16(a)))
+        heap_b = np.concatenate((np.full(5, 7, np.int16), int16(b)))
+        assert _alu_included16(heap_a, 3, heap_b, 5, n + 1, lu, 0) == expected
+        agree[expected] += 1
+    assert min(agree.values()) > 20
+
+
+def test_a_clock_strictly_beyond_its_upper_constant_may_be_simulated_by_a_larger_value():
+    # x1 in (2, 5] is simulated by x1 = 3 when U(x1) = 2: past U a larger value does
+    # as well, and 3 > L(x1) = 2 may stand for anything above it
+    def interval(lower_bound, upper_bound):
+        z = zones.zero(1)
+        zones.up(z)
+        assert constrain(z, 0, 1, lower_bound) and constrain(z, 1, 0, upper_bound)
+        return z
+    a, b = interval(lt(-2), le(5)), interval(le(-3), le(5))
+    bounds = np.array([0, 2], dtype=np.int64)
+    assert not zones.included(a, b)
+    assert zones.alu_included(a, b, bounds, bounds, 2)
+    assert alu_included_by_definition(a, b, bounds, bounds)
+    closed = interval(le(-2), le(5))                 # x1 = 2 is not past U
+    assert not zones.alu_included(closed, b, bounds, bounds, 2)
+    assert not alu_included_by_definition(closed, b, bounds, bounds)

@@ -750,15 +750,20 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
             base[STATUS] = 0
         if kind == A_CRASH and not crash_allowed(k, s, flags_s, arg_a[a]):
             continue
-        copy_zone(z0, z1, K0 + 1)
+        # the zone the action is taken from: z0, or the part of it the window allows
+        # (copied only if the window cuts it)
+        zw = z0
         u_w, lo = window(k, kt, s, flags_s, kind, arg_a[a], arg_b[a])
         if u_w != NO_CLOCK:
             p = pos[u_w]
             if p == 0:
                 status = BOUND_MISREAD      # an enabled action without its clock
                 continue
-            if not constrain(z1, 0, p, le(-lo), K0 + 1):
-                continue
+            if le(-lo) < z0[0, p]:
+                copy_zone(z0, z1, K0 + 1)
+                if not constrain(z1, 0, p, le(-lo), K0 + 1):
+                    continue
+                zw = z1
         if not carry(k, kt, s, flags_s, kind, arg_a[a], arg_b[a], base, nflags, origin):
             status = BOUND_MISREAD
             continue
@@ -781,7 +786,10 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
             his[c + 1] = le(h) if h >= 0 else INF
         passes = time_may_pass(k, base)
         for combo in range(1 << nt):
-            copy_zone(z1, z2, K0 + 1)
+            zt = zw
+            if nt > 0:                     # the split at a boot: on a copy
+                copy_zone(zw, z2, K0 + 1)
+                zt = z2
             for x in range(NN):
                 fl[x] = nflags[x]
             ok = True
@@ -799,7 +807,7 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
             if not ok:
                 continue
             clock_bounds(kt, table, L, U, fl, active1, K1, lower, upper)
-            transfer_into(z2, src_of, K1, z3)
+            transfer_into(zt, src_of, K1, z3)
             if not bound_above(z3, his, scratch, K1 + 1):
                 continue
             if passes:

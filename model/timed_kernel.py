@@ -640,27 +640,54 @@ def _compare_zones(zs, a, b, K):
 
 
 @leaf
+def _compare_with(words, m, b, n):
+    """-1, 0 or 1 as the 64-bit words `words` are less than, equal to or greater than row
+    b of the matrix m, over the first n entries."""
+    for x in range(n):
+        if words[x] != m[b, x]:
+            return -1 if words[x] < m[b, x] else 1
+    return 0
+
+
+@leaf
+def _compare_flags(row, at, m, b, n):
+    """As `_compare_with`, for row[at:at+n] (bytes) against row b of m."""
+    for x in range(n):
+        if row[at + x] != m[b, x]:
+            return -1 if row[at + x] < m[b, x] else 1
+    return 0
+
+
+@leaf
+def _compare_zone_with(z, zs, b, K):
+    """As `_compare_zones`, for z against zs[b]."""
+    for x in range(K + 1):
+        for y in range(K + 1):
+            if z[x, y] != zs[b, x, y]:
+                return -1 if z[x, y] < zs[b, x, y] else 1
+    return 0
+
+
+@leaf
 def canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_rows, ints,
                     zs):
     """row := the least image of the symbolic state over the automorphisms (rows of
     `group`), ordered by the layer-D row (as 64-bit words), then the flags, then the
-    zone; z := that image's zone. `active`/K/z: the state's clocks and zone. Scratch:
-    rows (2, W) uint8 and rows_w, the same as 64-bit words (row 0 the best image so far,
-    row 1 the candidate), flag_rows (2, N*N) uint8, ints (4, >= max(K, N)) int64, zs (2,
-    KMAX+1, KMAX+1) int64 (0 best, 1 candidate). Scratch is indexed, not sliced: in
-    compiled code every array view costs an atomic reference count."""
+    zone; z := that image's zone. True if an image other than the state itself was
+    chosen; its clock c is then the state's clock ints[4, c] (0-based). `active`/K/z:
+    the state's clocks and zone. Scratch: rows (2, W) uint8 and rows_w, the same as
+    64-bit words (row 0 the best image so far, row 1 the candidate), flag_rows (2, N*N)
+    uint8, ints (5, >= max(K, N)) int64, zs (2, KMAX+1, KMAX+1) int64 (0 best, 1
+    candidate). Until an image wins, the best is the state itself, read in place (most
+    states are their own canonical form). Scratch is indexed, not sliced: in compiled
+    code every array view costs an atomic reference count."""
     W, N = kt[T_W], kt[T_N]
     NN = N * N
     cand = rows[1]
-    order, pi, act, pos = ints[0], ints[1], ints[2], ints[3]
+    order, pi, act, pos, best_pos = ints[0], ints[1], ints[2], ints[3], ints[4]
     words, head_words = W // 8, k[K_QUEUES] // 8
-    for x in range(W):
-        rows[0, x] = row[x]
-    for x in range(NN):
-        flag_rows[0, x] = row[W + x]
-    for a in range(K + 1):
-        for b in range(K + 1):
-            zs[0, a, b] = z[a, b]
+    row_w = row[:W].view(np.uint64)
+    won = False
     for g in range(1, group.shape[0]):
         for i in range(N):
             pi[i] = group[g, i]
@@ -668,16 +695,23 @@ def canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_
         # the head (globals, links, nodes) decides most comparisons: the queues' image
         # only when it ties or wins
         image_head(k, row, cand, order, pi)
-        if _compare(rows_w, 0, 1, head_words) < 0:
+        head = (_compare(rows_w, 0, 1, head_words) if won
+                else _compare_with(row_w, rows_w, 1, head_words))
+        if head < 0:
             continue
         image_queues(k, row, cand, order, pi)
-        by_row = _compare(rows_w, 0, 1, words)
+        by_row = (_compare(rows_w, 0, 1, words) if won
+                  else _compare_with(row_w, rows_w, 1, words))
         if by_row < 0:
             continue
         for i in range(N):
             for j in range(N):
                 flag_rows[1, pi[i] * N + pi[j]] = row[W + i * N + j]
-        by_flags = _compare(flag_rows, 0, 1, NN) if by_row == 0 else 1
+        if by_row == 0:
+            by_flags = (_compare(flag_rows, 0, 1, NN) if won
+                        else _compare_flags(row, W, flag_rows, 1, NN))
+        else:
+            by_flags = 1
         if by_flags < 0:
             continue
         # the clocks renamed, then put in universe order, with their old positions
@@ -697,8 +731,12 @@ def canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_
             for b in range(K + 1):
                 ob = 0 if b == 0 else pos[b - 1] + 1
                 zs[1, a, b] = z[oa, ob]
-        if by_flags == 0 and _compare_zones(zs, 1, 0, K) >= 0:
-            continue
+        if by_flags == 0:
+            by_zone = (-_compare_zones(zs, 0, 1, K) if won
+                       else -_compare_zone_with(z, zs, 1, K))
+            if by_zone >= 0:
+                continue
+        won = True
         for x in range(W):
             rows[0, x] = rows[1, x]
         for x in range(NN):
@@ -706,6 +744,10 @@ def canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_
         for a in range(K + 1):
             for b in range(K + 1):
                 zs[0, a, b] = zs[1, a, b]
+        for c in range(K):
+            best_pos[c] = pos[c]
+    if not won:
+        return False
     for x in range(W):
         row[x] = rows[0, x]
     for x in range(NN):
@@ -713,6 +755,7 @@ def canonical_timed(k, kt, row, group, images, active, K, z, rows, rows_w, flag_
     for a in range(K + 1):
         for b in range(K + 1):
             z[a, b] = zs[0, a, b]
+    return True
 
 
 # --- the successors of a batch -----------------------------------------------------------------
@@ -722,7 +765,7 @@ BOUND_MISREAD = 4         # a model bound: a pair became due without a new perio
 
 @leaf
 def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, images,
-                 out, out16, first, action, base, active0, active1, active2, pos, origin, nflags, fl,
+                 out, out16, first, action, base, active0, active1, pos, origin, nflags, fl,
                  src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, changed, rows,
                  rows_w, flag_rows, ints, zs):
     """The successors of the symbolic state `src` into out[first:] (out16: the same
@@ -825,14 +868,16 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
                 out[r, W + x] = fl[x]
             for x in range(W + NN, kt[T_ZK]):
                 out[r, x] = 0
-            if symmetry:
-                canonical_timed(k, kt, out[r], group, images, active1, K1, z3, rows, rows_w,
-                                flag_rows, ints, zs)
+            if symmetry and canonical_timed(k, kt, out[r], group, images, active1, K1, z3,
+                                            rows, rows_w, flag_rows, ints, zs):
                 # the clocks renamed: their bounds, in the image's order
-                active_clocks(k, kt, out[r, :W], out[r, W:W + NN], active2)
-                clock_bounds(kt, table, L, U, out[r, W:W + NN], active2, K1, lower, upper)
+                for c in range(K1):
+                    ints[5, c + 1] = lower[ints[4, c] + 1]
+                    ints[6, c + 1] = upper[ints[4, c] + 1]
+                write_lu(kt, out16, r, K1, ints[5], ints[6])
+            else:
+                write_lu(kt, out16, r, K1, lower, upper)
             write_zone(kt, out, out16, r, z3, K1)
-            write_lu(kt, out16, r, K1, lower, upper)
             clear_tail(kt, out, r, K1)
             action[first + n] = a
             n += 1
@@ -847,7 +892,6 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
     base = np.empty(W, dtype=np.uint8)
     active0 = np.empty(UU, dtype=np.int64)
     active1 = np.empty(KM + 1, dtype=np.int64)
-    active2 = np.empty(KM + 1, dtype=np.int64)
     pos = np.empty(UU, dtype=np.int64)
     origin = np.empty(UU, dtype=np.int64)
     nflags = np.empty(NN, dtype=np.uint8)
@@ -867,13 +911,13 @@ def _scratch_run(k, kt, table, L, U, kinds, arg_a, arg_b, rows_in, lo, hi, symme
     rows = np.empty((2, W), dtype=np.uint8)
     rows_w = rows.view(np.uint64)
     flag_rows = np.empty((2, NN), dtype=np.uint8)
-    ints = np.empty((4, max(KM, N) + 1), dtype=np.int64)
+    ints = np.empty((7, max(KM, N) + 1), dtype=np.int64)
     zs = np.empty((2, KM + 1, KM + 1), dtype=np.int64)
     out16 = out.view(np.int16)
     for r in range(lo, hi):
         counts[r], status[r] = expand_timed(
             k, kt, table, L, U, kinds, arg_a, arg_b, rows_in[r], symmetry, group, images,
-            out, out16, r * slots, action, base, active0, active1, active2, pos, origin, nflags, fl,
+            out, out16, r * slots, action, base, active0, active1, pos, origin, nflags, fl,
             src_of, ties, his, z0, z1, z2, z3, lower, upper, scratch, changed, rows,
             rows_w, flag_rows, ints, zs)
 
@@ -908,7 +952,7 @@ def canonical_timed_rows(k, kt, table, L, U, rows_in, group, images):
     rows = np.empty((2, W), dtype=np.uint8)
     rows_w = rows.view(np.uint64)
     flag_rows = np.empty((2, NN), dtype=np.uint8)
-    ints = np.empty((4, max(KM, N) + 1), dtype=np.int64)
+    ints = np.empty((7, max(KM, N) + 1), dtype=np.int64)
     zs = np.empty((2, big, big), dtype=np.int64)
     lower = np.empty(big, dtype=np.int64)
     upper = np.empty(big, dtype=np.int64)

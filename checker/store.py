@@ -216,11 +216,23 @@ def _fingerprint_rehash(table, table_ids, by_id, count):
         table_ids[slot] = n
 
 
+LARGE = 1 << 28     # bytes: an array this large grows by half, not twice
+
+
+def capacity(array: np.ndarray, needed: int) -> int:
+    """The length `array` grows to when it must hold `needed` items: twice its length,
+    but only half again once it is LARGE (the old and the new array are both held while
+    it is copied, and a search that has filled most of the memory should still be able
+    to grow its largest array once more), and at least `needed`."""
+    length = array.shape[0]
+    factor = 3 / 2 if array.nbytes >= LARGE else 2
+    return max(needed, int(length * factor))
+
+
 def _grown(array: np.ndarray, needed: int) -> np.ndarray:
     if needed <= array.shape[0]:
         return array
-    capacity = max(needed, array.shape[0] * 2)
-    bigger = np.empty((capacity,) + array.shape[1:], dtype=array.dtype)
+    bigger = np.empty((capacity(array, needed),) + array.shape[1:], dtype=array.dtype)
     bigger[:array.shape[0]] = array
     return bigger
 
@@ -272,7 +284,7 @@ class ExactStore:
             if len(self) >= limit:
                 break
             if done < index.shape[0]:
-                self.heap = _grown(self.heap, self.heap.shape[0] * 2)
+                self.heap = _grown(self.heap, self.heap.shape[0] + 1)   # by the policy
         return ids, new, done
 
     def growth_bytes(self, more: int) -> int:
@@ -281,11 +293,12 @@ class ExactStore:
         n = len(self) + more
         extra = 0
         if n > self.offsets.shape[0]:
-            extra += 8 * max(n, 2 * self.offsets.shape[0])
+            extra += 8 * capacity(self.offsets, n)
         if _table_size(n) > self.table.shape[0]:
             extra += 8 * _table_size(n)
-        if int(self.used[0]) + more * (self.width + self.width // 8) > self.heap.shape[0]:
-            extra += 2 * self.heap.shape[0]
+        needed = int(self.used[0]) + more * (self.width + self.width // 8)
+        if needed > self.heap.shape[0]:
+            extra += capacity(self.heap, needed)
         return extra
 
     def identity(self, state_id: int) -> bytes:
@@ -345,7 +358,7 @@ class FingerprintStore:
     def growth_bytes(self, more: int) -> int:
         """At most what inserting `more` fingerprints now would allocate."""
         n = len(self) + more
-        extra = 8 * max(n, 2 * self.by_id.shape[0]) if n > self.by_id.shape[0] else 0
+        extra = 8 * capacity(self.by_id, n) if n > self.by_id.shape[0] else 0
         if _table_size(n) > self.table.shape[0]:
             extra += 12 * _table_size(n)
         return extra

@@ -29,7 +29,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hacheck.checker.store import _exact_rehash, _grown, _table_size, pack_row, packed_equal, unpack_row
+from hacheck.checker.store import (
+    _exact_rehash, _grown, _table_size, capacity, pack_row, packed_equal, unpack_row,
+)
 from hacheck.checker.zones import INF, _add, le, lt
 
 INF16 = 32767
@@ -218,15 +220,20 @@ class ZoneStore:
             _exact_rehash(old, self.table)
 
     def growth_bytes(self, more: int) -> int:
-        """At most what inserting `more` states now would allocate."""
+        """At most what inserting `more` states now would allocate: each may have as many
+        zone entries as a row has room for."""
         n = len(self) + more
         extra = 0
         if n > self.zone_offsets.shape[0]:
-            extra += 23 * max(n, 2 * self.zone_offsets.shape[0])
-        if int(self.zone_used[0]) + more * 64 > self.zone_heap.shape[0]:
-            extra += 2 * 2 * self.zone_heap.shape[0]
-        if int(self.key_used[0]) + more * 9 * self.key_words > self.key_heap.shape[0]:
-            extra += 2 * self.key_heap.shape[0]
+            extra += 21 * capacity(self.zone_offsets, n)     # the five per-zone arrays
+        if self.keys + more > self.key_offsets.shape[0]:
+            extra += 16 * capacity(self.key_offsets, self.keys + more)
+        entries = int(self.zone_used[0]) + more * ((self.width - self.zone_at) // 2)
+        if entries > self.zone_heap.shape[0]:
+            extra += 2 * capacity(self.zone_heap, entries)
+        key_bytes = int(self.key_used[0]) + more * 9 * self.key_words
+        if key_bytes > self.key_heap.shape[0]:
+            extra += capacity(self.key_heap, key_bytes)
         if _table_size(self.keys + more) > self.table.shape[0]:
             extra += 8 * _table_size(self.keys + more)
         return extra

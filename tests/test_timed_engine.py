@@ -299,3 +299,50 @@ def test_memory_running_short_while_counting_discrete_states_leaves_the_verdicts
     line = _statistics_line(cut, cut.statistics)
     assert "real runs reach at least" in line and "memory ran short" in line
     assert "at least" not in _statistics_line(first, first.statistics)
+
+
+# --- the passed list's memory ------------------------------------------------------------------
+
+def zone_rows(count: int, clocks: int, first_key: int) -> np.ndarray:
+    """`count` symbolic states with distinct keys and `clocks` clocks each, every zone
+    "all clocks equal, time passed", in the layout (key 8 bytes, k at 8, zone at 10)."""
+    width = -(-(10 + 2 * (clocks + 1) ** 2 + 4 * clocks) // 8) * 8
+    rows = np.zeros((count, width), dtype=np.uint8)
+    rows[:, :8].view(np.uint64)[:, 0] = np.arange(first_key, first_key + count)
+    rows[:, 8] = clocks
+    zone = np.full((clocks + 1, clocks + 1), 1, dtype=np.int16)      # x_i - x_j <= 0
+    zone[1:, 0] = INF16
+    rows[:, 10:10 + 2 * (clocks + 1) ** 2] = zone.ravel().view(np.uint8)
+    return rows
+
+
+def test_the_passed_list_foresees_what_inserting_states_with_many_clocks_allocates():
+    from hacheck.checker.store import hash_rows
+    from hacheck.checker.zonestore import ZoneStore
+    clocks = 20
+    store = ZoneStore(zone_rows(1, clocks, 0).shape[1], 8, 8, 10)
+    grew = 0
+    for start in range(0, 6000, 1500):
+        rows = zone_rows(1500, clocks, start)
+        before = {name: getattr(store, name).nbytes for name in vars(store)
+                  if isinstance(getattr(store, name), np.ndarray)}
+        foreseen = store.growth_bytes(len(rows))
+        words = rows.view(np.uint64)
+        hashes = np.empty(len(rows), dtype=np.uint64)
+        hash_rows(words[:, :1], np.arange(len(rows)), hashes)
+        ids, new, looked = store.insert(words, np.arange(len(rows)), hashes, 1 << 30)
+        assert new.all() and looked == len(rows)
+        allocated = sum(getattr(store, name).nbytes for name, size in before.items()
+                        if getattr(store, name).nbytes != size)
+        assert allocated <= foreseen
+        grew += allocated > 0
+    assert grew >= 2        # the zone heap (441 entries a state) grew, and was foreseen
+
+
+def test_an_array_grows_twice_while_small_and_by_half_once_large():
+    from hacheck.checker.store import LARGE, capacity
+    small = np.empty(1000, dtype=np.int64)
+    large = np.empty(LARGE // 8, dtype=np.int64)
+    assert capacity(small, 1001) == 2000
+    assert capacity(large, len(large) + 1) == len(large) * 3 // 2
+    assert capacity(small, 5000) == 5000          # at least what is needed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 MAX_NODES = 8        # node sets are one byte of a state's row
@@ -59,13 +59,14 @@ class Config:
             raise ValueError(f"stonith must be one of {', '.join(STONITH_MODES)}")
 
     @property
+    def options(self) -> dict:
+        """The configuration's options by name (what model.schema's owners refer to)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
     def variants(self) -> bool:
         """Any of the later variants (email_timer, stonith, heal), or the broken demo, is on."""
         return self.email_timer != "off" or self.stonith != "off" or self.heal or self.broken
-
-    @classmethod
-    def one_group_per_node(cls, N: int, **kw) -> "Config":
-        return cls(N=N, home=tuple(range(N)), **kw)
 
     @property
     def G(self) -> int:

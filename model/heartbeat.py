@@ -12,8 +12,8 @@ import numpy as np
 from hacheck.checker import Model, ModelBoundError, Successors
 from hacheck.checker.model import spare_buffer
 from hacheck.model import kernel
-from hacheck.model.actions import ACTION_NAMES, ENVIRONMENT, action_table
-from hacheck.model.actions import take as take_action
+from hacheck.model.rules import take as take_action
+from hacheck.model.schema import ACTION_NAMES, ACTIONS, action_table
 from hacheck.model.state import (
     BOUND_QUEUE, BOUND_TEXT, DEFAULT_CAPACITY, K_WIDTH, geometry,
 )
@@ -25,7 +25,7 @@ SERIAL_BELOW = 64          # rows: smaller batches are expanded on one thread
 
 
 # the environment: faults, boots and the network's losses; the rest is the protocol
-ENVIRONMENT_ACTIONS = tuple(ACTION_NAMES[kind] for kind in ENVIRONMENT)
+ENVIRONMENT_ACTIONS = tuple(a.name for a in ACTIONS if a.environment)
 
 
 class QueueCapacityExceeded(ModelBoundError):
@@ -60,6 +60,7 @@ class HeartbeatModel(Model):
         self.k = geometry(cfg, capacity)
         self.width = int(self.k[K_WIDTH])
         self.table = action_table(cfg)
+        self._index = {(a.name, a.args): x for x, a in enumerate(self.table)}
         columns = [(ACTION_NAMES.index(a.name), *(a.args + (0, 0))[:2],
                     -1 if a.node is None else a.node) for a in self.table]
         self._kinds, self._arg_a, self._arg_b, self._actor = (
@@ -144,10 +145,8 @@ class HeartbeatModel(Model):
 
     def take(self, state, name: str, *args):
         """The state after action `name(*args)`, or None if its guard does not hold."""
-        for index, action in enumerate(self.table):
-            if action.name == name and action.args == tuple(args):
-                break
-        else:
+        index = self._index.get((name, tuple(args)))
+        if index is None:
             return None
         s = pack(self.k, state)
         t = np.empty_like(s)

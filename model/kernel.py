@@ -34,13 +34,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hacheck.model.actions import (
-    A_CHILD, A_DELIVER, A_SELF, ENVIRONMENT, take,
+from hacheck.model.row import (
+    CRASHES_LEFT, HEARD, OWN, PH, STARTING, TOGGLES_LEFT, UP, ipresp_fields, is_ipreq,
+    is_ipresp,
 )
-from hacheck.model.state import (
-    CRASHES_LEFT, HEARD, K_N, K_WIDTH, M_IPRESP, OWN, PH, STARTING, STATUS, TOGGLES_LEFT, UP, ch,
-    ipresp_fields, is_ipreq, linked, local_groups, node, selfq,
-)
+from hacheck.model.rules import A_CHILD, A_DELIVER, A_SELF, ENVIRONMENT, take
+from hacheck.model.state import K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq
 from hacheck.model.symmetry import canonicalize, canonicalize_exhaustive
 
 
@@ -57,10 +56,10 @@ def idle_pop(k, s, kind, a, b):
         return False
     if kind == A_SELF:
         m = s[selfq(k, a) + 1]
-        return m == STARTING or is_ipreq(m) or m >= M_IPRESP
+        return m == STARTING or is_ipreq(m) or is_ipresp(m)
     if kind == A_DELIVER and s[TOGGLES_LEFT] == 0:
         m = s[ch(k, a, b) + 1]
-        if m >= M_IPRESP:
+        if is_ipresp(m):
             dest, _ = ipresp_fields(m)
             return dest != b and s[node(k, b) + HEARD] >> a & 1 == 1
     return False

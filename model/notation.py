@@ -10,11 +10,18 @@ the viewer, which gives the same types): nothing here loads the compiled model.
 from __future__ import annotations
 
 from hacheck.checker.trace import Variant
+from hacheck.model import schema
 
 UNIT = "U_OF_UNIT"                      # the value of a case without one (Apalache's unit)
-STABILITY = {1: Variant("Stable", UNIT), 0: Variant("Unstable", UNIT)}
-ABSENT = Variant("Absent", UNIT)        # the isstable flag of mach_down's message
-GROUP_SETS = ("own",)                   # variables whose sets hold groups (shown g0, g1)
+_ST = next(f for kind in schema.MESSAGE_KINDS for f in kind.fields if f.name == "st")
+STABILITY = {x: Variant(case, UNIT) for x, case in enumerate(_ST.cases)
+             if x != schema.ST_ABSENT}
+ABSENT = Variant(_ST.cases[schema.ST_ABSENT], UNIT)   # mach_down's message has no flag
+# variables whose sets hold groups (shown g0, g1), and those with a value per group
+GROUP_SETS = tuple(v.name for v in schema.VARIABLES if v.domain.kind == schema.GROUPS)
+PER_GROUP = tuple(v.name for v in schema.VARIABLES if v.scope == schema.GROUP)
+# the maps keyed by ordered pairs of nodes (`ch[0->1]`; the others: `conn[0-1]`)
+ORDERED = tuple(v.name for v in schema.VARIABLES if v.scope == schema.CHANNEL)
 
 
 def _flag(fields: dict) -> str:
@@ -57,7 +64,7 @@ def short_label(value) -> str:
 def pair_key(name: str, key) -> str:
     """A map key as it is written after the variable's name: `ch[0->1]`, `conn[0-1]`."""
     if isinstance(key, tuple) and len(key) == 2:
-        return f"{key[0]}->{key[1]}" if name == "ch" else f"{key[0]}-{key[1]}"
+        return f"{key[0]}->{key[1]}" if name in ORDERED else f"{key[0]}-{key[1]}"
     return notation(key)
 
 
@@ -96,7 +103,7 @@ def flat_text(values: dict) -> dict[str, str]:
                 flat[f"{name}[{pair_key(name, k)}]"] = notation(v, groups)
         elif isinstance(value, list):
             for i, v in enumerate(value):
-                flat[f"{name}[g{i}]" if name == "rq" else f"{name}[{i}]"] = notation(v, groups)
+                flat[f"{name}[g{i}]" if name in PER_GROUP else f"{name}[{i}]"] = notation(v, groups)
         else:
             flat[name] = notation(value)
     return flat

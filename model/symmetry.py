@@ -39,12 +39,35 @@ from numba import njit
 
 from hacheck.checker.compiled import leaf
 
-from hacheck.model.state import (
-    CHLD, COMM, CONN, DEAD, HEARD, IH, K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK,
-    K_WIDTH, M_IPREQ, M_IPRESP, MD, NODE_FIELDS, OH, OS, OWN, PH, RQ, RRY, RS, TIP, ch,
-    FW, GS, VAR,
-    ipresp_fields, local_groups, node, selfq,
+from hacheck.model import schema
+from hacheck.model.row import (
+    CONN, GROUP_SETS, NODE_FIELDS, NODE_SETS, OWN, PLAIN, RQ, VARIANT_NODE_SETS, VARIANT_VALUES,
 )
+from hacheck.model.state import (
+    K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK, K_WIDTH, ch, local_groups, node, selfq,
+)
+
+# each message kind's first byte, and per field its stride, its size and what it names
+# (model.schema.MESSAGE_KINDS): the fields that name a node or a group are renamed
+_FIELDS = max(len(kind.fields) for kind in schema.MESSAGE_KINDS)
+KIND_BASE = np.array([schema.BASES[kind.tag] for kind in schema.MESSAGE_KINDS], dtype=np.int64)
+FIELD_STRIDE = np.array([list(schema.message_strides(kind)) + [0] * (_FIELDS - len(kind.fields))
+                         for kind in schema.MESSAGE_KINDS], dtype=np.int64)
+FIELD_SIZE = np.array([[f.size for f in kind.fields] + [1] * (_FIELDS - len(kind.fields))
+                       for kind in schema.MESSAGE_KINDS], dtype=np.int64)
+NAMES_NODE, NAMES_GROUP = 1, 2
+# a node signature's hash of a message that names nodes or groups: a base per kind and a
+# weight per such field, for its relation to the queue's ends (hashing constants: the
+# message itself for a kind that names neither)
+_SIGNATURES = {"IPREQ": (150, (1,)), "IPRESP": (100, (3, 9))}
+SIGNATURE_BASE = np.array([_SIGNATURES.get(kind.tag, (0, ()))[0]
+                           for kind in schema.MESSAGE_KINDS], dtype=np.int64)
+SIGNATURE_WEIGHT = np.array([list(_SIGNATURES.get(kind.tag, (0, ()))[1])
+                             + [0] * (_FIELDS - len(_SIGNATURES.get(kind.tag, (0, ()))[1]))
+                             for kind in schema.MESSAGE_KINDS], dtype=np.int64)
+FIELD_NAMES = np.array([[{schema.SENDER: NAMES_NODE, schema.GROUP_FIELD: NAMES_GROUP}.get(f.role, 0)
+                         for f in kind.fields] + [0] * (_FIELDS - len(kind.fields))
+                        for kind in schema.MESSAGE_KINDS], dtype=np.int64)
 
 
 def automorphisms(cfg) -> np.ndarray:
@@ -95,13 +118,31 @@ def group_set_image(k, mask, pi):
 
 
 @leaf
+def message_kind(m):
+    """The index of a message byte's kind (model.schema.MESSAGE_KINDS)."""
+    kind = 0
+    while kind + 1 < KIND_BASE.shape[0] and m >= KIND_BASE[kind + 1]:
+        kind += 1
+    return kind
+
+
+@leaf
 def message_image(k, m, pi):
-    if m >= M_IPRESP:
-        d, g = ipresp_fields(m)
-        return M_IPRESP + 8 * pi[d] + group_image(k, g, pi)
-    if m >= M_IPREQ:
-        return M_IPREQ + group_image(k, m - M_IPREQ, pi)
-    return m
+    """The message renamed: each field that names a node or a group gets its image."""
+    kind = message_kind(m)
+    x = m - KIND_BASE[kind]
+    out = KIND_BASE[kind]
+    for f in range(FIELD_STRIDE.shape[1]):
+        stride = FIELD_STRIDE[kind, f]
+        if stride == 0:
+            break
+        v = x // stride % FIELD_SIZE[kind, f]
+        if FIELD_NAMES[kind, f] == NAMES_NODE:
+            v = pi[v]
+        elif FIELD_NAMES[kind, f] == NAMES_GROUP:
+            v = group_image(k, v, pi)
+        out += v * stride
+    return out
 
 
 @leaf
@@ -136,12 +177,12 @@ def image_head(k, s, t, order, pi):
         a, b = node(k, i), node(k, p)
         for f in range(NODE_FIELDS):
             t[b + f] = s[a + f]
-        t[b + HEARD] = node_set_image(s[a + HEARD], pi)
-        t[b + DEAD] = node_set_image(s[a + DEAD], pi)
-        t[b + MD] = node_set_image(s[a + MD], pi)
-        t[b + FW] = node_set_image(s[a + FW], pi)
-        t[b + GS] = node_set_image(s[a + GS], pi)
-        t[b + OWN] = group_set_image(k, s[a + OWN], pi)
+        for f in NODE_SETS:
+            t[b + f] = node_set_image(s[a + f], pi)
+        for f in VARIANT_NODE_SETS:
+            t[b + f] = node_set_image(s[a + f], pi)
+        for f in GROUP_SETS:
+            t[b + f] = group_set_image(k, s[a + f], pi)
 
 
 @leaf
@@ -214,13 +255,18 @@ def queue_signature(k, s, q, a, b):
     h = mix(np.uint64(17), s[q])
     for x in range(1, s[q] + 1):
         m = s[q + x]
-        if m >= M_IPRESP:
-            d, g = ipresp_fields(m)
-            v = 100 + 3 * relation(k, d, a, b) + 9 * relation(k, k[K_HOME + g], a, b)
-        elif m >= M_IPREQ:
-            v = 150 + relation(k, k[K_HOME + m - M_IPREQ], a, b)
-        else:
-            v = m
+        kind = message_kind(m)
+        v = m if SIGNATURE_BASE[kind] == 0 else SIGNATURE_BASE[kind]
+        rest = m - KIND_BASE[kind]
+        for f in range(FIELD_STRIDE.shape[1]):
+            stride = FIELD_STRIDE[kind, f]
+            if stride == 0:
+                break
+            value = rest // stride % FIELD_SIZE[kind, f]
+            if FIELD_NAMES[kind, f] == NAMES_NODE:
+                v += SIGNATURE_WEIGHT[kind, f] * relation(k, value, a, b)
+            elif FIELD_NAMES[kind, f] == NAMES_GROUP:   # the group's home node
+                v += SIGNATURE_WEIGHT[kind, f] * relation(k, k[K_HOME + value], a, b)
         h = mix(h, v)
     return h
 
@@ -232,6 +278,17 @@ def own_split(k, s, i, j):
 
 
 @njit(cache=True)
+def variants_set(s, n):
+    """Some variant's byte of the node at n is not 0."""
+    any_set = 0
+    for f in VARIANT_VALUES:
+        any_set |= s[n + f]
+    for f in VARIANT_NODE_SETS:
+        any_set |= s[n + f]
+    return any_set != 0
+
+
+@njit(cache=True)
 def signatures(k, s, sig, scratch):
     """sig[i] := node i's signature, refined until the partition it induces is stable."""
     N = k[K_N]
@@ -239,15 +296,15 @@ def signatures(k, s, sig, scratch):
         n = node(k, i)
         h = np.uint64(1)
         h = mix(h, popcount(local_groups(k, i)))
-        for f in (PH, COMM, RS, IH, OH, OS, TIP, RRY, CHLD):
+        for f in PLAIN:
             h = mix(h, s[n + f])
-        if s[n + VAR] | s[n + FW] | s[n + GS]:   # the variants' (none: the base's hashes)
-            h = mix(h, s[n + VAR])
-            h = mix(h, popcount(s[n + FW]))
-            h = mix(h, popcount(s[n + GS]))
-        h = mix(h, popcount(s[n + HEARD]))
-        h = mix(h, popcount(s[n + DEAD]))
-        h = mix(h, popcount(s[n + MD]))
+        if variants_set(s, n):          # the variants' (none: the base's hashes)
+            for f in VARIANT_VALUES:
+                h = mix(h, s[n + f])
+            for f in VARIANT_NODE_SETS:
+                h = mix(h, popcount(s[n + f]))
+        for f in NODE_SETS:
+            h = mix(h, popcount(s[n + f]))
         h = mix(h, popcount(s[CONN + i]))
         h = mix(h, own_split(k, s, i, i))
         h = mix(h, popcount(s[n + OWN]))
@@ -262,12 +319,15 @@ def signatures(k, s, sig, scratch):
             for j in range(N):
                 if j == i:
                     continue
-                r = mix(sig[j], s[n + HEARD] >> j & 1)
-                r = mix(r, s[n + DEAD] >> j & 1)
-                r = mix(r, s[n + MD] >> j & 1)
-                if s[n + FW] | s[n + GS]:
-                    r = mix(r, s[n + FW] >> j & 1)
-                    r = mix(r, s[n + GS] >> j & 1)
+                r = sig[j]
+                for f in NODE_SETS:
+                    r = mix(r, s[n + f] >> j & 1)
+                variant_peers = 0
+                for f in VARIANT_NODE_SETS:
+                    variant_peers |= s[n + f]
+                if variant_peers:
+                    for f in VARIANT_NODE_SETS:
+                        r = mix(r, s[n + f] >> j & 1)
                 r = mix(r, s[CONN + i] >> j & 1)
                 r = mix(r, own_split(k, s, i, j))
                 r = mix(r, own_split(k, s, j, i))

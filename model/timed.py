@@ -49,17 +49,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hacheck.model.actions import ACTIONS
+from hacheck.model.schema import ACTIONS
 from hacheck.model.clocks import (  # noqa: F401  (layer T's vocabulary, read from here too)
     CHILD, CLOCK_KINDS, D_EXACT, D_MINUS_K, DMAX, DMIN, EXACT, FLAG_NAMES, HL,
     KIND_NAMES, LATE_BOOT, LOOSE, MD, MSG, NORMAL, PAIR, PAIR_OBLIGATION, RQ, RS, RT, SMAX,
     STARTUP, STN, TIGHT, TK, WIN, ZERO, clock_of, value,
 )
-from hacheck.model.state import R_RSCRCVD, UP
+from hacheck.model.row import R_RSCRCVD, UP
 from hacheck.model.view import ClusterState, pair_bit
 
-RESTARTING = ("HEALRUN",)   # actions after which their node is a fresh incarnation, still up
 WINDOWS = {a.name: a.window for a in ACTIONS}
+DECLARED = {a.name: a for a in ACTIONS}
 # every kind's obligation but PAIR's (which depends on the pair's flag)
 UPPER = {x: k.obligation for x, k in enumerate(CLOCK_KINDS) if k.obligation is not None}
 CEILING = {x: k.ceiling for x, k in enumerate(CLOCK_KINDS)}
@@ -176,7 +176,7 @@ def window(cfg, s: ClusterState, flags: tuple, action) -> ClockGuard | None:
 def crash_allowed(cfg, s: ClusterState, flags: tuple, action) -> bool:
     """CRASH(j) waits while an up, connected peer owes HEAR(i, j) for an audible period that
     began with j's boot or restart (even if i booted later and its window starts there)."""
-    if action.name != "CRASH":
+    if not DECLARED[action.name].waits_for_hear:
         return True
     j, N = action.args[0], cfg.N
     return not any(i != j and flags[i * N + j] in STARTUP and hear_enabled(s, N, i, j, cfg.heal)
@@ -195,7 +195,7 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
     a start-up period of j may have begun (the caller splits: equal to 0, the clock is kept
     with TIGHT; later, FRESH with LATE_BOOT)."""
     N = cfg.N
-    name, args = action.name, action.args
+    declared, args = DECLARED[action.name], action.args
     new_flags = list(flags)
     origin = {}
     for i in range(N):
@@ -204,7 +204,7 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
                 continue
             x = i * N + j
             before, after = audible(s, N, i, j), audible(t, N, i, j)
-            restarted = name in RESTARTING and args[0] in (i, j)
+            restarted = declared.restarts and args[0] in (i, j)
             if restarted and args[0] == j:
                 before = False   # j's new incarnation: a new audible period
             booted = (s.nodes[i].ph != UP or restarted) and t.nodes[i].ph == UP
@@ -237,7 +237,7 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
     new_flags = tuple(new_flags)
     # the variants' clocks: kept while their condition holds, fresh when it starts to
     # (a restart ends every one of its node's: the condition is false right after it)
-    restarted_node = args[0] if name in RESTARTING else None
+    restarted_node = args[0] if declared.restarts else None
     old_clocks = {c for c in variant_clocks(cfg, s)
                   if c[1] != restarted_node or c[0] == STN}
     for clock in clocks(cfg, t, new_flags):
@@ -248,18 +248,18 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
             _, i, j, p = clock
             healed = not s.conn & pair_bit(i, j, N)
             old_len = len(s.ch[i * N + j])
-            if name == "DUPLICATE" and args == (i, j) and not healed:
+            if declared.repeats == "ch" and args == (i, j) and not healed:
                 # the copy was sent when the original was: it shares its clock
                 origin[clock] = (MSG, i, j, max(p - 1, 0))
                 continue
-            popped = 1 if name in ("DELIVER", "LOSE") and args == (i, j) else 0
+            popped = 1 if declared.pops == "ch" and args == (i, j) else 0
             origin[clock] = FRESH if healed or p + popped >= old_len else (MSG, i, j, p + popped)
         elif kind == RS:
             i = clock[1]
             origin[clock] = clock if s.nodes[i].ph == UP and s.nodes[i].rs == R_RSCRCVD else FRESH
         elif kind == CHILD:
             _, i, c = clock
-            if name == "CHILD" and args[0] == i:
+            if declared.pops == "chld" and args[0] == i:
                 origin[clock] = (CHILD, i, c + 1)
             else:
                 origin[clock] = clock if c < s.nodes[i].chld else FRESH

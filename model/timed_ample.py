@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from hacheck.model.actions import A_SELF
+from hacheck.model.rules import A_SELF
 from hacheck.model.kernel import idle_pop
 
 

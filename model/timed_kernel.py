@@ -48,13 +48,15 @@ from hacheck.checker.zones import (
     INF, NO_BOUND, bound_above, constrain, copy_zone, extrapolate_lu, le, lt, transfer_into, up,
 )
 from hacheck.model import clocks as C
-from hacheck.model.actions import (
-    ACTIONS, A_CHILD, A_CRASH, A_DELIVER, A_DUPLICATE, A_HEALRUN, A_LOSE, take,
+from hacheck.model.row import (
+    CHLD, CONN, DEAD, FW, GS, HEAL_PENDING, HEARD, MD, PH, R_RSCRCVD, RQ, RS, SHOT_PENDING,
+    TIMER_ARMED, UP, VAR, WINDOW_CLOSED,
 )
+from hacheck.model.rules import take
+from hacheck.model.schema import ACTIONS
 from hacheck.model.state import (
-    CHLD, CONN, DEAD, FW, GS, HEAL_PENDING, HEARD, K_CAPACITY, K_EMAIL_TIMER, K_G, K_HEAL,
-    K_N, K_QUEUES, K_STONITH, K_WIDTH, MD, PH, R_RSCRCVD, RQ, RS, SHOT_PENDING, STATUS,
-    TIMER_ARMED, UP, VAR, WINDOW_CLOSED, ch, node, selfq,
+    K_CAPACITY, K_EMAIL_TIMER, K_G, K_HEAL, K_N, K_QUEUES, K_STONITH, K_WIDTH, STATUS, ch,
+    node, selfq,
 )
 from hacheck.model.symmetry import image_head, image_queues
 
@@ -77,6 +79,14 @@ WINDOW_LO_EXACT = np.array([-1 if a.window is None or a.window.lo_exact is None
                             else C.bound_id(a.window.lo_exact) for a in ACTIONS],
                            dtype=np.int64)
 MAX_CHILDREN = 3
+# what each action does to the clocks' anchors (model.schema.ACTIONS): pops the head of
+# a channel or the oldest child, repeats a channel's head, restarts its node, waits for
+# a peer's HEAR of its node's start-up heartbeat
+POPS_CHANNEL = np.array([a.pops == "ch" for a in ACTIONS], dtype=np.bool_)
+POPS_CHILD = np.array([a.pops == "chld" for a in ACTIONS], dtype=np.bool_)
+REPEATS_CHANNEL = np.array([a.repeats == "ch" for a in ACTIONS], dtype=np.bool_)
+RESTARTS = np.array([a.restarts for a in ACTIONS], dtype=np.bool_)
+WAITS_FOR_HEAR = np.array([a.waits_for_hear for a in ACTIONS], dtype=np.bool_)
 FLAGS = max(C.FLAG_NAMES) + 1
 NO_BOUND16 = np.int16(-32768)    # NO_BOUND in a row's int16 L and U
 INF16 = np.int16(32767)
@@ -434,7 +444,7 @@ def carry(k, kt, s, flags, kind, a, b, t, new_flags, origin):
     clocks active in t. Mirrors model.timed.carry; returns False if a pair became due
     without a new period (a misreading of section 7)."""
     N = k[K_N]
-    restarted_node = a if kind == A_HEALRUN else -1
+    restarted_node = a if RESTARTS[kind] else -1
     for x in range(N * N):
         new_flags[x] = 0
     for i in range(N):
@@ -478,8 +488,8 @@ def carry(k, kt, s, flags, kind, a, b, t, new_flags, origin):
                 continue
             healed = (s[CONN + i] >> j) & 1 == 0
             old_len = s[ch(k, i, j)]
-            popped = 1 if ((kind == A_DELIVER or kind == A_LOSE) and a == i and b == j) else 0
-            duplicated = kind == A_DUPLICATE and a == i and b == j and not healed
+            popped = 1 if (POPS_CHANNEL[kind] and a == i and b == j) else 0
+            duplicated = REPEATS_CHANNEL[kind] and a == i and b == j and not healed
             for p in range(t[ch(k, i, j)]):
                 u = u_msg(kt, i, j, p)
                 if duplicated:
@@ -494,7 +504,7 @@ def carry(k, kt, s, flags, kind, a, b, t, new_flags, origin):
         origin[u] = u if (s[nb + PH] == UP and s[nb + RS] == R_RSCRCVD) else FRESH
         for c in range(t[nb + CHLD]):
             u = u_child(kt, i, c)
-            if kind == A_CHILD and a == i:
+            if POPS_CHILD[kind] and a == i:
                 origin[u] = u_child(kt, i, c + 1)
             else:
                 origin[u] = u if c < s[nb + CHLD] else FRESH
@@ -791,7 +801,7 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
         if base[STATUS] != 0:
             status = base[STATUS]
             base[STATUS] = 0
-        if kind == A_CRASH and not crash_allowed(k, s, flags_s, arg_a[a]):
+        if WAITS_FOR_HEAR[kind] and not crash_allowed(k, s, flags_s, arg_a[a]):
             continue
         # the zone the action is taken from: z0, or the part of it the window allows
         # (copied only if the window cuts it)

@@ -2,33 +2,29 @@
 
 `ClusterState` holds every variable by its model.md name; messages are tuples that name
 their sender, as in model.md (`RES(s, n, st, md)`). `pack` and `unpack` convert exactly
-between a `ClusterState` and the row the compiled model works on (`state.py`).
+between a `ClusterState` and the row the compiled model works on. Both, the message codec
+and `NodeState` itself are derived from `model.schema`'s declarations.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import NamedTuple
 
 import numpy as np
 
 from hacheck.checker import ModelBoundError
+from hacheck.model import schema
+from hacheck.model.row import COMM_LINKSUP, COMM_STARTING, PRE
 from hacheck.model.state import (
-    BOUND_QUEUE, BOUND_TEXT, COMM_LINKSUP, COMM_STARTING, CONN, CRASHES_LEFT, K_CAPACITY,
-    K_N, K_NODES, K_QSTRIDE, K_QUEUES, K_WIDTH, M_IPREQ, M_IPRESP, M_RES, M_STARTING,
-    LOSSES_LEFT, NONE, OWN, PRE, R_INIT, RESTARTS_LEFT, RQ, TOGGLES_LEFT,
-    FW, GS, HEAL_PENDING, NODE_FIELDS, REPEATS_MASK, REPEATS_SHIFT, SHOT_PENDING, TIMER_ARMED,
-    VAR, WINDOW_CLOSED,
+    BOUND_QUEUE, BOUND_TEXT, CONN, K_CAPACITY, K_N, K_NODES, K_QSTRIDE, K_QUEUES, K_WIDTH,
+    NODE_FIELDS,
 )
 
-T_STARTING = "starting"
-T_RESOURCES = "resource"
-T_IPREQ = "ip-request"
-T_IPRESP = "ip-request-resp"
-
-
-def UPD(cur: int, n: int) -> int:
-    """heartbeat's UPD_RSC: a `none` announcement wipes every bit, others accumulate."""
-    return 0 if n == NONE else cur | n
+# a readable message: (its heartbeat type, the sender, its fields in declaration order)
+T_STARTING, T_RESOURCES, T_IPREQ, T_IPRESP = (kind.heartbeat for kind in schema.MESSAGE_KINDS)
+_KINDS = {kind.heartbeat: kind for kind in schema.MESSAGE_KINDS}
+_STRIDES = {kind.tag: schema.message_strides(kind) for kind in schema.MESSAGE_KINDS}
 
 
 def STARTING(s: int) -> tuple:
@@ -49,54 +45,27 @@ def IPRESP(s: int, d: int, g: int) -> tuple:
 
 def message_code(m: tuple) -> int:
     """The byte of a readable message (its sender is left out)."""
-    kind = m[0]
-    if kind == T_STARTING:
-        return M_STARTING
-    if kind == T_RESOURCES:
-        _, _, n, st, md = m
-        return M_RES + n * 6 + st * 2 + md
-    if kind == T_IPREQ:
-        return M_IPREQ + m[2]
-    if kind == T_IPRESP:
-        return M_IPRESP + 8 * m[2] + m[3]
-    raise ValueError(f"unknown message {m!r}")
+    kind = _KINDS.get(m[0])
+    if kind is None or len(m) != 2 + len(kind.fields):
+        raise ValueError(f"unknown message {m!r}")
+    return schema.BASES[kind.tag] + sum(v * s for v, s in zip(m[2:], _STRIDES[kind.tag]))
 
 
 def message_of(sender: int, code: int) -> tuple:
     """The readable message of a byte sent by `sender`."""
-    if code == M_STARTING:
-        return STARTING(sender)
-    if M_RES <= code < M_IPREQ:
-        x = code - M_RES
-        return RES(sender, x // 6, x % 6 // 2, x % 2)
-    if M_IPREQ <= code < M_IPRESP:
-        return IPREQ(sender, code - M_IPREQ)
-    x = code - M_IPRESP
-    return IPRESP(sender, x // 8, x % 8)
+    for kind in reversed(schema.MESSAGE_KINDS):
+        base = schema.BASES[kind.tag]
+        if code >= base:
+            x = code - base
+            return (kind.heartbeat, sender) + tuple(
+                x // s % f.size for f, s in zip(kind.fields, _STRIDES[kind.tag]))
+    raise ValueError(f"no message has the byte {code}")
 
 
-class NodeState(NamedTuple):
-    ph: int = PRE          # pre (never booted), up, down (crashed)
-    comm: int = COMM_STARTING   # heartbeat_comm_state
-    heard: int = 0         # anypacketsyet, per peer (mask)
-    dead: int = 0          # i has declared the peer dead (mask)
-    rs: int = R_INIT       # rstate
-    ih: int = NONE         # i_hold_resources
-    oh: int = NONE         # other_holds_resources
-    os: int = 0            # other_is_stable
-    tip: int = 0           # takeover_in_progress
-    rry: int = 0           # resources_requested_yet (nice_failback off)
-    chld: int = 0          # req_our_resources children not yet run
-    md: int = 0            # a `mach_down j` script is pending (mask)
-    # the variants' variables (model/README.md, "Variants"); 0 when they are off
-    wc: int = 0            # email_timer: the start window (RQSTDELAY after start) is over
-    rt: int = 0            # email_timer: resources_timer > 0
-    ss: int = 0            # email_timer: how many times `starting` has been repeated
-    hl: int = 0            # heal: healed_cluster_partition under way
-    stn: int = 0           # stonith: a reset of this node has been asked of the device
-    fw: int = 0            # stonith (gated): waiting for the reset of the peer (mask)
-    gs: int = 0            # heal: heard a heartbeat of the peer's current generation (mask)
-    selfq: tuple = ()      # own messages not yet processed by this node
+# a node's variables (model.schema.NODE_STATE), every one 0 at boot but the queue, ()
+NodeState = namedtuple("NodeState", schema.NODE_STATE,
+                       defaults=(0,) * (len(schema.NODE_STATE) - 1) + ((),))
+NodeState.__doc__ = "The variables of a node (model.schema.VARIABLES), by name."
 
 
 class ClusterState(NamedTuple):
@@ -146,13 +115,24 @@ def _queue_offsets(k, N):
     return selfqs, chans
 
 
+# the node variables kept in a byte of their own, and in bits of a shared one
+_BYTES = [(v.name, schema.node_byte(v.byte)) for v in schema.VARIABLES
+          if v.scope == schema.NODE and v.byte and not v.bits and v.name != "own"]
+_BITS = [(v.name, schema.node_byte(v.byte), v.bits[0], v.bits[1]) for v in schema.VARIABLES
+         if v.bits]
+_OWN = schema.node_byte("own")
+_GLOBALS = [(v.name, schema.global_byte(v.byte)) for v in schema.VARIABLES
+            if v.scope == schema.GLOBAL]
+_RQ = schema.global_byte("rq")
+
+
 def pack(k: np.ndarray, s: ClusterState) -> np.ndarray:
     """The row of a readable state."""
     N = int(k[K_N])
     row = np.zeros(int(k[K_WIDTH]), dtype=np.uint8)
-    row[CRASHES_LEFT], row[RESTARTS_LEFT], row[TOGGLES_LEFT], row[LOSSES_LEFT] = \
-        s.crashes_left, s.restarts_left, s.toggles_left, s.losses_left
-    row[RQ] = s.rq
+    for name, at in _GLOBALS:
+        row[at] = getattr(s, name)
+    row[_RQ] = s.rq
     for i in range(N):
         row[CONN + i] = sum(1 << j for j in range(N) if j != i and s.conn & pair_bit(i, j, N))
     selfqs, chans = _queue_offsets(k, N)
@@ -169,11 +149,11 @@ def pack(k: np.ndarray, s: ClusterState) -> np.ndarray:
 
     for i, n in enumerate(s.nodes):
         b = int(k[K_NODES]) + i * NODE_FIELDS
-        row[b:b + OWN] = n[:OWN]
-        row[b + OWN] = s.own[i]
-        row[b + VAR] = (WINDOW_CLOSED * n.wc | TIMER_ARMED * n.rt | n.ss << REPEATS_SHIFT
-                        | HEAL_PENDING * n.hl | SHOT_PENDING * n.stn)
-        row[b + FW], row[b + GS] = n.fw, n.gs
+        for name, at in _BYTES:
+            row[b + at] = getattr(n, name)
+        for name, at, mask, shift in _BITS:
+            row[b + at] |= getattr(n, name) << shift & mask
+        row[b + _OWN] = s.own[i]
         put(selfqs[i], n.selfq, i)
     for (i, j), q in chans.items():
         put(q, s.ch[i * N + j], i)
@@ -192,18 +172,14 @@ def unpack(k: np.ndarray, row: np.ndarray) -> ClusterState:
     nodes, own = [], []
     for i in range(N):
         b = int(k[K_NODES]) + i * NODE_FIELDS
-        var = row[b + VAR]
-        nodes.append(NodeState(
-            *row[b:b + OWN], wc=int(bool(var & WINDOW_CLOSED)), rt=int(bool(var & TIMER_ARMED)),
-            ss=(var & REPEATS_MASK) >> REPEATS_SHIFT, hl=int(bool(var & HEAL_PENDING)),
-            stn=int(bool(var & SHOT_PENDING)), fw=row[b + FW], gs=row[b + GS],
-            selfq=get(selfqs[i], i)))
-        own.append(row[b + OWN])
+        values = {name: row[b + at] for name, at in _BYTES}
+        values.update({name: (row[b + at] & mask) >> shift for name, at, mask, shift in _BITS})
+        nodes.append(NodeState(**values, selfq=get(selfqs[i], i)))
+        own.append(row[b + _OWN])
     ch = [()] * (N * N)
     for (i, j), q in chans.items():
         ch[i * N + j] = get(q, i)
     conn = sum(pair_bit(i, j, N) for i in range(N) for j in range(i + 1, N)
                if row[CONN + i] >> j & 1)
-    return ClusterState(tuple(nodes), tuple(own), row[RQ], tuple(ch), conn,
-                        row[CRASHES_LEFT], row[RESTARTS_LEFT], row[TOGGLES_LEFT],
-                        row[LOSSES_LEFT])
+    return ClusterState(tuple(nodes), tuple(own), row[_RQ], tuple(ch), conn,
+                        **{name: row[at] for name, at in _GLOBALS})

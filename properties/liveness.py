@@ -13,7 +13,7 @@ happens after the last one in the run (`checker.properties.FAIRNESS`).
 from __future__ import annotations
 
 from hacheck.checker.properties import at_quiescence, terminates
-from hacheck.model.state import UP
+from hacheck.model.row import UP
 from hacheck.model.view import pair_bit
 
 

@@ -7,7 +7,8 @@ import numpy as np
 from numba import njit, prange
 
 from hacheck.checker import always
-from hacheck.model.state import K_N, OWN, geometry, node
+from hacheck.model.row import OWN
+from hacheck.model.state import K_N, geometry, node
 
 
 def doubly_held(state) -> int:

@@ -115,7 +115,8 @@ from typing import NamedTuple
 
 from hacheck.checker import ModelBoundError
 from hacheck.model.heartbeat import HeartbeatModel
-from hacheck.model.state import DEFAULT_CAPACITY, R_RSCRCVD, UP
+from hacheck.model.row import R_RSCRCVD, UP
+from hacheck.model.state import DEFAULT_CAPACITY
 from hacheck.model.view import ClusterState, initial_state, pair_bit
 
 

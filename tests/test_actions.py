@@ -11,13 +11,13 @@ import pytest
 from hacheck.checker import ModelBoundError
 from hacheck.model.config import Config
 from hacheck.model.heartbeat import HeartbeatModel
-from hacheck.model.helpers import (
-    commup_check, mark_node_dead, process_resources, req_our_resources, send,
+from hacheck.model.heartbeat_c import check_comm_isup as commup_check, send
+from hacheck.model.row import (
+    ALL, COMM_LINKSUP, COMM_STARTING, DOWN, F, L, NONE, PRE, R_BOTHSTARTING, R_INIT,
+    R_RSCRCVD, R_STABLE, R_STARTING, ST_ABSENT, UP,
 )
-from hacheck.model.state import (
-    ALL, BOUND_TEXT, COMM_LINKSUP, COMM_STARTING, DOWN, F, L, NONE, PRE, R_BOTHSTARTING,
-    R_INIT, R_RSCRCVD, R_STABLE, R_STARTING, ST_ABSENT, STATUS, UP, geometry,
-)
+from hacheck.model.rules import mark_node_dead, process_resources, req_our_resources
+from hacheck.model.state import BOUND_TEXT, STATUS, geometry
 from hacheck.model.view import (
     IPREQ, IPRESP, RES, STARTING, ClusterState, NodeState, initial_state, message_code, pack,
     pair_bit, unpack,

@@ -11,7 +11,7 @@ import pytest
 
 from hacheck.model import Config, clocks, timed
 from hacheck.model import timed_kernel as tk
-from hacheck.model.actions import ACTION_NAMES, ACTIONS, action_table
+from hacheck.model.schema import ACTION_NAMES, ACTIONS, action_table
 from hacheck.model.timed_model import TimedHeartbeatModel
 from hacheck.model.timing import TimingParameters
 
@@ -29,8 +29,8 @@ def model():
 
 
 def test_every_action_of_the_compiled_code_is_declared_with_its_number():
-    from hacheck.model import actions
-    assert [getattr(actions, "A_" + name) for name in ACTION_NAMES] == list(range(len(ACTIONS)))
+    from hacheck.model import rules
+    assert [getattr(rules, "A_" + name) for name in ACTION_NAMES] == list(range(len(ACTIONS)))
 
 
 @pytest.mark.parametrize("flag", [clocks.EXACT, clocks.NORMAL, clocks.TIGHT])

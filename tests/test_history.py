@@ -18,7 +18,7 @@ from hacheck.checker import Verdict, always, explore
 from hacheck.checker.properties import at_quiescence
 from hacheck.model import Config, HeartbeatModel
 from hacheck.model.spec import load, parse
-from hacheck.model.state import R_BOTHSTARTING, R_RSCRCVD, R_STABLE, UP
+from hacheck.model.row import R_BOTHSTARTING, R_RSCRCVD, R_STABLE, UP
 from hacheck.model.timing import TimingParameters
 from hacheck.model.view import STARTING, all_links_up, initial_state, pack
 from hacheck.properties.safety import S1

@@ -14,7 +14,7 @@ from hacheck.checker.properties import (
 from hacheck.checker.trace import Step, Trace, replay
 from hacheck.model import Config
 from hacheck.model.heartbeat import HeartbeatModel
-from hacheck.model.state import DOWN, UP
+from hacheck.model.row import DOWN, UP
 from hacheck.model.view import initial_state, pair_bit
 from hacheck.properties.liveness import L0, L1, liveness_properties, orphaned
 

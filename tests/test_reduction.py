@@ -11,10 +11,11 @@ import pytest
 
 from hacheck.checker import always, explore
 from hacheck.model import Config, HeartbeatModel
-from hacheck.model.actions import take
+from hacheck.model.rules import take
 from hacheck.model.heartbeat import QueueCapacityExceeded
 from hacheck.model.spec import load, shipped_specs
-from hacheck.model.state import K_N, OWN, node
+from hacheck.model.row import OWN
+from hacheck.model.state import K_N, node
 from hacheck.properties import safety_properties
 from hacheck.tools.run import check
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from hacheck.model import Config, HeartbeatModel
-from hacheck.model.state import ALL, L, NONE, R_BOTHSTARTING, R_RSCRCVD, R_STABLE
+from hacheck.model.row import ALL, L, NONE, R_BOTHSTARTING, R_RSCRCVD, R_STABLE
 from hacheck.model.view import T_IPREQ
 
 G0, G1 = 1, 2

@@ -11,9 +11,10 @@ import pytest
 
 from hacheck.checker import explore
 from hacheck.model import Config
-from hacheck.model.actions import A_SELF
+from hacheck.model.rules import A_SELF
 from hacheck.model.kernel import idle_pop
-from hacheck.model.state import CRASHES_LEFT, selfq
+from hacheck.model.row import CRASHES_LEFT
+from hacheck.model.state import selfq
 from hacheck.model.timed_model import TimedHeartbeatModel
 from hacheck.model.timing import TimingParameters
 from hacheck.properties import all_properties, timing

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import pytest
 
 from hacheck.model import Config, HeartbeatModel
-from hacheck.model.actions import action_table
+from hacheck.model.schema import action_table
 from hacheck.model.timing import TimingParameters
 from hacheck.model.view import initial_state
 from hacheck.properties.timing_check import check_timed_run

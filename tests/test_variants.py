@@ -8,7 +8,7 @@ import pytest
 from hacheck.checker import Verdict, always
 from hacheck.model import Config
 from hacheck.model.spec import load, parse
-from hacheck.model.state import NONE, R_STABLE, UP
+from hacheck.model.row import NONE, R_STABLE, UP
 from hacheck.properties import all_properties
 from hacheck.tools.run import search
 
@@ -111,7 +111,7 @@ def test_the_unsequenced_network_loses_or_repeats_only_starting_and_resource_mes
 def test_lost_start_messages_leave_both_nodes_waiting_for_ever(transport, losses, verdict):
     # heartbeat-2000.md P7: there is no timer out of R_STARTING; only sequence numbers
     # (1.51) make sure a `starting` arrives.
-    from hacheck.model.state import R_STARTING
+    from hacheck.model.row import R_STARTING
     from hacheck.properties import liveness_properties
     cfg = Config(N=2, home=(0, 1), transport=transport, losses=losses)
     result = search(cfg, liveness_properties(cfg), max_states=150_000).result

@@ -1,7 +1,7 @@
 """Layer T's vocabulary (model.md section 7), declared once: the bounds, the flags of a
 pair, the kinds of clock with their obligations, and the shape of an action's window.
 
-`model/actions.py` gives each action its window beside its name; `model/timed.py` (the
+`model/schema.py` gives each action its window beside its name (`ACTIONS`); `model/timed.py` (the
 Python statement of layer T, for Z3 and the reference search) and `model/timed_kernel.py`
 (the compiled one) both read these tables and hold no bound, kind or window of their own.
 Pure Python: nothing here is compiled.

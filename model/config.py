@@ -1,67 +1,150 @@
-"""The configuration of a checked cluster (model.md section 1)."""
+"""The configuration of a checked cluster (model.md section 1, and the variants' options):
+every option declared once, as a field of `Config` with the spec key it is read from,
+its kind (what values it takes), its default and its meaning. A spec file's keys
+(`model.spec`), the rules between options, the run's metadata and the trace files'
+(`tools.run`) are derived from these declarations.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
+
+from hacheck.checker.schema import Choice, Flag, Kind, Whole
 
 MAX_NODES = 8        # node sets are one byte of a state's row
 MAX_GROUPS = 8       # group sets are one byte
 MAX_REPEATS = 3      # email_timer: repeats of `starting` the model allows
+MAX_BUDGET = 10      # a fault budget
+ONE_PER_NODE = "one-per-node"
+NODES = Whole(1, MAX_NODES)     # the node count, wherever it is given
 TRANSPORTS = ("sequenced", "unsequenced")
-VERSIONS = {"1.51": 151, "1.65": 165}           # heartbeat.c's revision, as the row stores it
+VERSIONS = ("1.51", "1.65")     # heartbeat.c's revisions
 EMAIL_TIMERS = {"off": 0, "combined": 1, "split": 2}
 STONITH_MODES = {"off": 0, "race": 1, "gated": 2}
+
+
+class Home(Kind):
+    """`home`: "one-per-node", or a list of at most MAX_GROUPS node indices."""
+
+    expected = (f'"{ONE_PER_NODE}" or a list of at most {MAX_GROUPS} node indices '
+                f'0..{MAX_NODES - 1}')
+
+    def check(self, value):
+        if value == ONE_PER_NODE:
+            return value
+        if (isinstance(value, (list, tuple)) and len(value) <= MAX_GROUPS
+                and all(type(h) is int and 0 <= h < MAX_NODES for h in value)):
+            return tuple(value)
+        raise ValueError(self.expected)
+
+
+def option(key: str, kind: Kind, default, meaning: str, spec_default=None):
+    """A configuration option: read from the spec's `key` (default `spec_default` there
+    when it differs from the configuration's own)."""
+    return field(default=default, metadata={
+        "key": key, "kind": kind, "meaning": meaning,
+        "spec_default": default if spec_default is None else spec_default})
+
+
+class OptionError(ValueError):
+    """An option, or two options together, that a configuration cannot have."""
+
+    def __init__(self, key: str, value, expected: str):
+        super().__init__(f"{key}: expected {expected}")
+        self.key, self.value, self.expected = key, value, expected
 
 
 @dataclass(frozen=True)
 class Config:
     """`N` nodes `0..N-1`; `home[g]` is the node that owns group g in haresources."""
 
-    N: int = 2
-    home: tuple[int, ...] = (0, 1)
-    nice_failback: bool = True
-    crashes: int = 0
-    restarts: int = 0
-    link_toggles: int = 0
-    version: str = "1.51"      # heartbeat.c revision: "1.51", or "1.65" (the 1.56-1.65 fixes)
-    transport: str = "sequenced"   # or "unsequenced": 1.40-style, messages lost or duplicated
-    losses: int = 0            # how many LOSE or DUPLICATE actions may happen in one run
-    email_timer: str = "off"   # the May 2000 patch's resources_timer: "combined" or "split"
-    starting_repeats: int = 0  # email_timer: how often `starting` may be repeated in the window
-    stonith: str = "off"       # "race" (1.70: shoot while taking over) or "gated" (1.170)
-    heal: bool = False         # 1.89: a node that hears a peer it declared dead restarts
-    broken: bool = False       # a deliberately broken model, to show the gate failing:
-                               # req_our_resources ignores that the other claims FOREIGN
+    N: int = option("cluster.nodes", NODES, 2, "nodes 0..N-1 (the --nodes option overrides it)")
+    home: tuple[int, ...] = option("cluster.home", Home(), (0, 1),
+                                   "home[g] is the node that owns group g in haresources",
+                                   spec_default=ONE_PER_NODE)
+    nice_failback: bool = option("protocol.nice_failback", Flag(), True,
+                                 "nice_failback on (1.51's rules) or off")
+    version: str = option("protocol.version", Choice(VERSIONS, note="heartbeat.c's revision"),
+                          "1.51", "heartbeat.c's revision: 1.51, or 1.65 with the 1.56-1.65 "
+                          "race fixes")
+    transport: str = option("protocol.transport", Choice(TRANSPORTS), "sequenced",
+                            "unsequenced: `starting` and `resource` messages may be lost or "
+                            "repeated")
+    email_timer: str = option("protocol.email_timer",
+                              Choice(tuple(EMAIL_TIMERS), note="the May 2000 patch's "
+                                     "resources_timer"), "off",
+                              "the May 2000 patch's resources_timer, buggy (combined) or "
+                              "fixed (split)")
+    starting_repeats: int = option("protocol.starting_repeats", Whole(0, MAX_REPEATS), 0,
+                                   "email_timer: how often `starting` may be repeated in the "
+                                   "start window")
+    stonith: str = option("protocol.stonith",
+                          Choice((False, True, "off", "race", "gated"),
+                                 ("off", "gated", "off", "race", "gated"),
+                                 text='true (reset before takeover, 1.170), "race" (1.70) '
+                                      'or false'),
+                          "off", 'STONITH before takeover (true, 1.170) or racing it '
+                                 '("race", 1.70)')
+    heal: bool = option("protocol.heal", Flag(), False, "1.89's healed-partition restart")
+    broken: bool = option("protocol.demo_broken", Flag(), False,
+                          "a deliberately broken model, to show the gate failing")
+    crashes: int = option("faults.crashes", Whole(0, MAX_BUDGET), 0,
+                          "CRASH actions allowed in one run")
+    restarts: int = option("faults.restarts", Whole(0, MAX_BUDGET), 0,
+                           "RESTART actions allowed in one run")
+    link_toggles: int = option("faults.link_toggles", Whole(0, MAX_BUDGET), 0,
+                               "LINK actions (cut or heal)")
+    losses: int = option("faults.losses", Whole(0, MAX_BUDGET), 0,
+                         "LOSE or DUPLICATE actions (unsequenced transport)")
 
     def __post_init__(self):
-        if not 1 <= self.N <= MAX_NODES:
-            raise ValueError(f"N must be between 1 and {MAX_NODES}")
-        if len(self.home) > MAX_GROUPS:
-            raise ValueError(f"at most {MAX_GROUPS} resource groups")
-        if any(not 0 <= h < self.N for h in self.home):
-            raise ValueError("every home must be a node 0..N-1")
-        if min(self.crashes, self.restarts, self.link_toggles) < 0:
-            raise ValueError("fault budgets must be >= 0")
-        if self.transport not in TRANSPORTS:
-            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
-        if self.losses < 0 or (self.losses and self.transport == "sequenced"):
-            raise ValueError("losses need the unsequenced transport")
-        if self.version not in VERSIONS:
-            raise ValueError(f"version must be one of {', '.join(VERSIONS)}")
-        if self.email_timer not in EMAIL_TIMERS:
-            raise ValueError(f"email_timer must be one of {', '.join(EMAIL_TIMERS)}")
+        for key, value, expected in self.problems():
+            raise OptionError(key, value, expected)
+
+    def problems(self) -> list[tuple[str, object, str]]:
+        """(spec key, value, what was expected) for each declared kind and each rule
+        between options that these values break."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            try:
+                f.metadata["kind"].check(value)
+            except ValueError as e:
+                out.append((f.metadata["key"], value, str(e)))
+        if out:
+            return out
+        if any(h >= self.N for h in self.home):
+            out.append(("cluster.home", list(self.home),
+                        f'"{ONE_PER_NODE}" or a list of at most {MAX_GROUPS} node indices '
+                        f"0..{self.N - 1} (below the node count {self.N})"))
+        sequenced = self.transport == "sequenced"
+        if self.losses and sequenced:
+            out.append(("faults.losses", self.losses,
+                        '0 with the sequenced transport (1.51 retransmits lost messages); '
+                        'set protocol.transport = "unsequenced"'))
+        if not sequenced and not self.losses:
+            out.append(("faults.losses", self.losses,
+                        "at least 1 with the unsequenced transport (with no losses it is "
+                        "the sequenced one)"))
         if self.email_timer != "off" and not self.nice_failback:
-            raise ValueError("email_timer needs nice_failback")
-        if not 0 <= self.starting_repeats <= MAX_REPEATS:
-            raise ValueError(f"starting_repeats must be between 0 and {MAX_REPEATS}")
-        if self.stonith not in STONITH_MODES:
-            raise ValueError(f"stonith must be one of {', '.join(STONITH_MODES)}")
+            out.append(("protocol.email_timer", self.email_timer,
+                        '"off" with nice_failback = false (the timer is nice_failback\'s)'))
+        if self.starting_repeats and self.email_timer == "off":
+            out.append(("protocol.starting_repeats", self.starting_repeats,
+                        "0 without an email_timer (the repeats are the May 2000 patch's)"))
+        return out
 
     @property
     def options(self) -> dict:
-        """The configuration's options by name (what model.schema's owners refer to)."""
+        """Every option by its name here (what model.schema's owners refer to)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def described(self) -> dict:
+        """Every option by its short spec name (`nodes`, `crashes`, `demo_broken`), as the
+        reports and trace files write the configuration."""
+        return {short_name(f): list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+                for f in fields(self)}
 
     @property
     def variants(self) -> bool:
@@ -84,3 +167,17 @@ class Config:
     def local_mask(self) -> tuple[int, ...]:
         """H(i) as a bit mask over groups."""
         return tuple(sum(1 << g for g in hs) for hs in self.local_groups)
+
+
+def short_name(option) -> str:
+    """An option's name in reports: its spec key without the table (`faults.crashes`:
+    `crashes`)."""
+    return option.metadata["key"].rpartition(".")[2]
+
+
+def home_for(value, N: int) -> tuple[int, ...]:
+    """The home of a spec's `cluster.home` with N nodes."""
+    return tuple(range(N)) if value == ONE_PER_NODE else tuple(value)
+
+
+OPTIONS = tuple(fields(Config))     # every option, with its declaration (`metadata`)

@@ -1,5 +1,6 @@
-"""Write `model/row.py` from the declarations of `model/schema.py` (and the action table
-of `model/actions.py` into `model/dispatch.py`).
+"""Write `model/row.py` and `model/rules.py` from the declarations of `model/schema.py`:
+the row's offsets, accessors and message codec, and the dispatch of every action and
+hook to the rule a configuration chose.
 
     python -m hacheck.model.generate          # rewrites both files
 

@@ -118,7 +118,8 @@ class HeartbeatModel(Model):
         return self.table[index]
 
     def is_environment(self, actions: np.ndarray) -> np.ndarray:
-        """BOOT, CRASH, RESTART and LINK are the environment (model.md section 6)."""
+        """Which actions the environment takes (faults and boots, model.md section 6): those
+        `model.schema.ACTIONS` declares `environment`."""
         return self._environment[actions]
 
     def _raise_bound(self, status: int):

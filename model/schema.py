@@ -5,9 +5,10 @@ Everything else is derived from these declarations: the row's layout and the off
 compiled rules use (`model.state`), the accessors (`model.row`, generated from here),
 the readable state and its exact codec (`model.view`), the values a trace file and a
 report show (`model.render`), and the symmetry images (`model.symmetry`: which fields
-hold sets of nodes or of groups). The actions are declared in `model.actions` (`ACTIONS`,
-with their arguments, actor and layer-T window), the spec options in `model.config`
-(`OPTIONS`) and `model.timing`.
+hold sets of nodes or of groups). The actions are declared here too (`ACTIONS`: their
+arguments, actor, layer-T window and the modules of their rules), as are the functions
+of the 1.51 rules a variant replaces (`HOOKS`); the spec options are `model.config`'s
+`Config` fields (`OPTIONS`) and `model.timing`'s parameters.
 
 Pure Python: nothing here is compiled, so readers of trace files load it cheaply.
 """
@@ -250,7 +251,7 @@ class ActionKind(NamedTuple):
     (`args`), whether the environment takes it (a fault or a boot, not a node's
     heartbeat process), its layer-T window (model.md section 7; None: any instant), and
     where its rule is: `rule`, the module of its 1.51 (or only) rule, and `variants`,
-    the module that replaces it for an option's value (`"version=1.65"`, model.dispatch
+    the module that replaces it for an option's value (`"version=1.65"`; model.rules
     routes to it). `owner`: the option that brings the action into a configuration's
     table ("" for model.md's own). `spends`: the fault budget (spec key) it uses up;
     `pops`: the queue whose head it takes ("ch" or "selfq"; "chld": the oldest pending
@@ -335,7 +336,7 @@ ACTION_BY_NAME = {a.name: a for a in ACTIONS}
 class Hook(NamedTuple):
     """A function of the 1.51 rules that a variant replaces: its name and arguments, the
     module of 1.51's (`rule`), and the module that replaces it for an option's value
-    (`variants`, the first that applies; model.dispatch routes the call)."""
+    (`variants`, the first that applies; model.rules routes the call)."""
     name: str
     args: tuple
     rule: str

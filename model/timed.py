@@ -1,7 +1,7 @@
 """Layer T (model.md section 7) as clocks on top of layer D: which clocks a state has,
 what each action's window asks of them, and what each obligation forbids. The bounds,
 flags, clock kinds and obligations are declared in `model.clocks`, each action's window
-beside the action (`model.actions.ACTIONS`); this module and the compiled one
+beside the action (`model.schema.ACTIONS`); this module and the compiled one
 (`model.timed_kernel`) read them from there.
 
 A clock measures the time since the *anchor* of one rule of section 7. Which clocks exist
@@ -161,7 +161,7 @@ def time_may_pass(s: ClusterState) -> bool:
 # --- what an action asks ---------------------------------------------------------------------
 
 def window(cfg, s: ClusterState, flags: tuple, action) -> ClockGuard | None:
-    """The lower bound the action's window (declared in model.actions) puts on its
+    """The lower bound the action's window (declared in model.schema.ACTIONS) puts on its
     clock in s (None: any time)."""
     declared = WINDOWS[action.name]
     if declared is None:

@@ -6,7 +6,7 @@ TIGHT ... LATE_BOOT) and a zone over the clocks the state has. The rules are tho
 `model/timed.py` (its docstring has the table of clocks, windows and obligations), which
 stays the Python statement of them that the Z3 witness uses; this module computes the
 same successors over batches, compiled, on every core. Both read the windows, bounds and
-obligations from their one declaration (`model.clocks`, `model.actions.ACTIONS`):
+obligations from their one declaration (`model.clocks`, `model.schema.ACTIONS`):
 
 - Clocks live in a fixed *universe* per configuration (a clock per pair, per message
   slot of each channel, per node's RSCRCVD timer, child, mach_down, per group's
@@ -70,7 +70,7 @@ OBLIGATION = np.array([-1 if k.obligation is None else C.bound_id(k.obligation)
                        for k in C.CLOCK_KINDS], dtype=np.int64)
 PAIR_OBLIGATION = np.array([C.bound_id(C.PAIR_OBLIGATION[f]) if f in C.PAIR_OBLIGATION else -1
                             for f in range(max(C.PAIR_OBLIGATION) + 1)], dtype=np.int64)
-# each action's window (model.actions): its clock kind (-1: none) and lower bounds
+# each action's window (model.schema.ACTIONS): its clock kind (-1: none) and lower bounds
 WINDOW_CLOCK = np.array([-1 if a.window is None else a.window.clock for a in ACTIONS],
                         dtype=np.int64)
 WINDOW_LO = np.array([0 if a.window is None else C.bound_id(a.window.lo) for a in ACTIONS],
@@ -406,7 +406,7 @@ def clock_index(kt, kind, a, b):
 @leaf
 def window(k, kt, s, flags, kind, a, b):
     """(universe index of the clock the action's window bounds, its lower bound in
-    units), or (NO_CLOCK, 0) for an action that may happen at any time: model.actions'
+    units), or (NO_CLOCK, 0) for an action that may happen at any time: model.schema.ACTIONS'
     declaration of the window."""
     clock = WINDOW_CLOCK[kind]
     if clock < 0:

@@ -24,6 +24,18 @@ TIMING_KEYS = {
 }
 
 
+def section7_rules(p: dict) -> list[tuple]:
+    """Section 7's assumptions on the parameters, declared once: for parameters `p` by
+    attribute, (spec key, whether the rule holds, what the key must be, the limit it is
+    compared with or None). Written with arithmetic and comparisons only, so that it
+    reads numbers (a spec's check) and Z3 terms (what `--explain` may assume) alike."""
+    return [*((name, p[attr] >= 0, "a number of seconds >= 0", None)
+              for name, (attr, _) in TIMING_KEYS.items()),
+            ("dmin", p["dmin"] <= p["dmax"], "at most dmax", p["dmax"]),
+            ("deadtime", p["K"] + p["dmax"] < p["D"], "more than keepalive + dmax",
+             p["K"] + p["dmax"])]
+
+
 @dataclass(frozen=True)
 class TimingParameters:
     K: Fraction = Fraction(2)
@@ -37,15 +49,9 @@ class TimingParameters:
 
     def problems(self) -> list[tuple[str, str]]:
         """(spec key, what was expected) for each rule of section 7 these values break."""
-        out = []
-        for name, (attr, _) in TIMING_KEYS.items():
-            if getattr(self, attr) < 0:
-                out.append((name, "a number of seconds >= 0"))
-        if self.dmin > self.dmax:
-            out.append(("dmin", f"at most dmax ({float(self.dmax):g})"))
-        if not self.K + self.dmax < self.D:
-            out.append(("deadtime", f"more than keepalive + dmax ({float(self.K + self.dmax):g})"))
-        return out
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return [(key, expected + ("" if limit is None else f" ({float(limit):g})"))
+                for key, holds, expected, limit in section7_rules(values) if not holds]
 
     @property
     def unit(self) -> Fraction:

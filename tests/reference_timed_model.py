@@ -175,7 +175,3 @@ class TimedHeartbeat:
                 best = (candidate, TimedState(state, flags, z, img, names))
         return best[1]
 
-    # --- traces ------------------------------------------------------------------------------
-
-    def clock_names(self, ts: TimedState) -> list[tuple]:
-        return ts.clocks

@@ -22,7 +22,7 @@ import pytest
 import hacheck
 from hacheck import _cache
 
-PACKAGES = ("checker", "model", "properties", "tools", "specs")
+PACKAGES = ("checker", "model", "properties", "witness", "tools", "specs")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc")
 
 # Imports the copy under `argv[1]` (never the editable install) and asks S1's compiled

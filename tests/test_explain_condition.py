@@ -1,4 +1,4 @@
-"""`--explain`'s condition on the timing parameters (`properties.timing.condition`), on
+"""`--explain`'s condition on the timing parameters (`witness.timestamps.condition`), on
 small constraint sets whose answer can be worked out by hand: the end-to-end `--explain`
 tests take minutes, these take milliseconds (and were written against the mutants those
 let live, docs/mutation.md)."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hacheck.properties.timing import (
+from hacheck.witness.timestamps import (
     Constraint, Inequality, condition, condition_text, section7_assumptions,
     parameter_symbols, _difference_graph, _implied,
 )
@@ -170,7 +170,7 @@ def test_a_fractional_coefficient_is_written_on_its_side():
 
 def test_timestamps_scale_a_parameter_by_its_coefficient():
     from hacheck.model.timing import TimingParameters
-    from hacheck.properties.timing import timestamps
+    from hacheck.witness.timestamps import timestamps
     values = TimingParameters(smax=Fraction(3, 2))
     assert timestamps([START, later(">=", (("smax", 2),))], 2, values) == [0, 3]
     assert timestamps([START, later(">", (("smax", 1),)), later("<=", (("smax", 1),))],
@@ -192,7 +192,7 @@ def small_counterexample():
 
 
 def test_the_witness_explains_only_when_asked():
-    from hacheck.properties import timing
+    from hacheck.witness import timestamps as timing
     cfg, params, trace = small_counterexample()
     plain = timing.witness(cfg, params)(trace, None, lambda: None)
     assert plain.times is not None and not plain.problems and not plain.condition
@@ -202,9 +202,9 @@ def test_the_witness_explains_only_when_asked():
 
 
 def test_the_witness_passes_on_what_the_independent_replay_found(monkeypatch):
-    import hacheck.properties.timing_check as timing_check
-    from hacheck.properties import timing
+    import hacheck.witness.replay as replay
+    from hacheck.witness import timestamps as timing
     cfg, params, trace = small_counterexample()
-    monkeypatch.setattr(timing_check, "check_timed_run", lambda *a: ["a made-up problem"])
+    monkeypatch.setattr(replay, "check_timed_run", lambda *a: ["a made-up problem"])
     found = timing.witness(cfg, params, explain=True)(trace, None, lambda: None)
     assert found.problems == ["a made-up problem"] and found.times is not None

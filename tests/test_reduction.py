@@ -35,8 +35,8 @@ def test_verdict_and_shortest_trace_are_the_same_with_and_without_por_and_symmet
         results[symmetry, reduce] = (prop.verdict, None if prop.trace is None else len(prop.trace))
         # partial-order reduction is argued for 1.51's rules; other revisions and the
         # variants run without
-        assert run.result.reduction == (reduce and spec.version == "1.51"
-                                        and spec.transport == "sequenced"
+        assert run.result.reduction == (reduce and spec.options["version"] == "1.51"
+                                        and spec.options["transport"] == "sequenced"
                                         and not spec.config().variants)
     assert len(set(results.values())) == 1, results
 

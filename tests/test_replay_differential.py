@@ -1,7 +1,7 @@
 """The two statements of section 7 against each other, on arbitrary timestamps.
 
-`properties/timing_check.py` replays a run of discrete states and timestamps by section
-7's rules, written independently of the model; `properties/timing.py` turns a path of
+`witness/replay.py` replays a run of discrete states and timestamps by section
+7's rules, written independently of the model; `witness/timestamps.py` turns a path of
 symbolic states (model/timed.py's clocks, flags and obligations) into linear constraints
 on the timestamps. A discrete run may be several symbolic paths (a boot that ties with
 the peer's start-up period splits in two), so the run is real iff the constraints of one
@@ -21,8 +21,8 @@ import pytest
 from hacheck.model import Config
 from hacheck.model.clocks import value
 from hacheck.model.timing import TimingParameters
-from hacheck.properties.timing import run_constraints, timestamps
-from hacheck.properties.timing_check import check_timed_run
+from hacheck.witness.timestamps import run_constraints, timestamps
+from hacheck.witness.replay import check_timed_run
 from reference_timed_model import TimedHeartbeat
 
 P = TimingParameters()

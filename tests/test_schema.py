@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import replace
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -121,3 +122,65 @@ def test_the_action_table_follows_the_declarations():
     assert [a.node for a in table if a.name == "DELIVER"] == [1, 0]        # the receiver
     assert [a.args for a in table if a.name == "LINK"] == [(0, 1)]
     assert np.all(np.diff([schema.ACTION_NAMES.index(a.name) for a in table]) >= 0)
+
+
+# --- spec options: one declaration each (model.config's Config fields) ----------------------
+
+def test_every_spec_key_but_the_names_and_timing_is_a_config_option():
+    from hacheck.model.config import OPTIONS
+    from hacheck.model.spec import KEYS
+    declared = {o.metadata["key"] for o in OPTIONS}
+    keys = {k.name for k in KEYS}
+    assert keys - declared == {"name", "description"} | {k for k in keys
+                                                        if k.startswith("timing.")}
+    assert declared <= keys
+    assert {o.name for o in OPTIONS} == set(Config().options)
+
+
+@pytest.mark.parametrize("changes, key", [
+    ({"N": 9}, "cluster.nodes"), ({"N": 2, "home": (0, 2)}, "cluster.home"),
+    ({"losses": 1}, "faults.losses"), ({"transport": "unsequenced"}, "faults.losses"),
+    ({"email_timer": "split", "nice_failback": False}, "protocol.email_timer"),
+    ({"starting_repeats": 1}, "protocol.starting_repeats"),
+    ({"crashes": -1}, "faults.crashes"), ({"version": "1.52"}, "protocol.version"),
+])
+def test_a_configuration_refuses_what_its_declarations_forbid_naming_the_spec_key(changes, key):
+    from hacheck.model.config import OptionError
+    with pytest.raises(OptionError) as refused:
+        Config(**changes)
+    assert refused.value.key == key
+
+
+def test_the_reports_configuration_is_every_option_by_its_spec_name():
+    from hacheck.model.config import OPTIONS
+    cfg = Config(N=3, home=(0, 1, 2), crashes=2, stonith="race")
+    described = cfg.described()
+    assert list(described) == [o.metadata["key"].rpartition(".")[2] for o in OPTIONS]
+    assert described["nodes"] == 3 and described["home"] == [0, 1, 2]
+    assert described["crashes"] == 2 and described["stonith"] == "race"
+
+
+def test_a_spec_with_changed_options_runs_the_changed_configuration(tmp_path):
+    from hacheck.model.spec import load
+    spec = load("heartbeat-1.51")
+    changed = spec.with_options(crashes=0, restarts=0)
+    assert (changed.config().crashes, changed.config().restarts) == (0, 0)
+    assert changed.config(3).home == (0, 1, 2)       # one-per-node follows the node count
+    with pytest.raises(TypeError, match="no such option: crashs"):
+        spec.with_options(crashs=0)
+
+
+@pytest.mark.parametrize("values", [
+    {}, {"dmin": 1}, {"D": 2}, {"D": Fraction(5, 2)}, {"K": Fraction(19, 2)}, {"smax": -1},
+])
+def test_section_7_s_rules_are_one_declaration_for_specs_and_for_explain(values):
+    import z3
+
+    from hacheck.model.timing import TimingParameters
+    from hacheck.witness.timestamps import parameter_symbols, section7_assumptions
+    params = TimingParameters(**values)
+    symbols = parameter_symbols()
+    solver = z3.Solver()
+    solver.add(*section7_assumptions(symbols))
+    solver.add(*(symbols[a] == z3.RealVal(str(getattr(params, a))) for a in symbols))
+    assert (solver.check() == z3.sat) == (params.problems() == [])

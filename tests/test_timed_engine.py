@@ -18,7 +18,8 @@ from hacheck.checker.verdict import Timing
 from hacheck.model import Config
 from hacheck.model.timed_model import TimedHeartbeatModel
 from hacheck.model.timing import TimingParameters
-from hacheck.properties import all_properties, timing
+from hacheck.properties import all_properties
+from hacheck.witness import timestamps as timing
 from reference_timed_model import TimedHeartbeat
 from reference_timed_search import explore_timed
 
@@ -203,7 +204,7 @@ def test_a_witness_cut_short_keeps_a_reachability_verdict_without_timestamps():
 
 
 def test_the_real_witness_times_every_counterexample_and_the_replay_accepts_it():
-    from hacheck.properties.timing_check import check_timed_run
+    from hacheck.witness.replay import check_timed_run
     cfg, params = Config(N=2, home=(0, 1)), TimingParameters()
     result = explore(TimedHeartbeatModel(cfg, params), all_properties(cfg),
                      witness=timing.witness(cfg, params))

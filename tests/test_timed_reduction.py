@@ -17,7 +17,8 @@ from hacheck.model.row import CRASHES_LEFT
 from hacheck.model.state import selfq
 from hacheck.model.timed_model import TimedHeartbeatModel
 from hacheck.model.timing import TimingParameters
-from hacheck.properties import all_properties, timing
+from hacheck.properties import all_properties
+from hacheck.witness import timestamps as timing
 from test_cli import hacheck
 
 SMALL = TimingParameters(K=Fraction(1), D=Fraction(3), Q=Fraction(3), R=Fraction(3),

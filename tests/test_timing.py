@@ -16,9 +16,10 @@ from hacheck.model import Config
 from hacheck.model.spec import parse
 from hacheck.model.timed_model import TimedHeartbeatModel
 from hacheck.model.timing import TimingParameters
-from hacheck.properties import safety_properties, timing
+from hacheck.properties import safety_properties
+from hacheck.witness import timestamps as timing
 from hacheck.properties.safety import doubly_held
-from hacheck.properties.timing_check import check_timed_run
+from hacheck.witness.replay import check_timed_run
 from hacheck.tools.run import check, timed_search
 
 TWO = Config(N=2, home=(0, 1))

@@ -1,4 +1,4 @@
-"""The independent layer-T checker (properties/timing_check.py) against model.md section 7.
+"""The independent layer-T checker (witness/replay.py) against model.md section 7.
 
 Every run here is a run of the real layer-D model (its states come from
 `HeartbeatModel.take`), for two nodes with one group each, and the default parameters of
@@ -19,7 +19,7 @@ from hacheck.model import Config, HeartbeatModel
 from hacheck.model.schema import action_table
 from hacheck.model.timing import TimingParameters
 from hacheck.model.view import initial_state
-from hacheck.properties.timing_check import check_timed_run
+from hacheck.witness.replay import check_timed_run
 
 P = TimingParameters()                       # K=2, D=10, Q=10, R=10, [0, 1/2], smax=1
 CFG = Config(N=2, home=(0, 1))

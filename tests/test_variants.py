@@ -138,8 +138,8 @@ def test_a_repeated_message_keeps_its_send_time_in_timed_runs():
     from fractions import Fraction
     from reference_timed_model import TimedHeartbeat   # steps by name, in plain Python
     from hacheck.model.timing import TimingParameters
-    from hacheck.properties import timing
-    from hacheck.properties.timing_check import check_timed_run
+    from hacheck.witness import timestamps as timing
+    from hacheck.witness.replay import check_timed_run
     cfg = Config(N=2, home=(0, 1), transport="unsequenced", losses=1)
     params = TimingParameters(dmin=Fraction(1, 10))
     model = TimedHeartbeat(cfg, params)

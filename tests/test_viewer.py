@@ -33,8 +33,7 @@ def timed_trace(tmp_path_factory) -> Path:
     """A real timed counterexample: 1.51, two nodes, no faults (a late boot's forced take)."""
     path = tmp_path_factory.mktemp("trace") / "s1.itf.json"
     spec = load("heartbeat-1.51")
-    from dataclasses import replace
-    run = check(replace(spec, crashes=0, restarts=0), timed=True, trace_out=str(path))
+    run = check(spec.with_options(crashes=0, restarts=0), timed=True, trace_out=str(path))
     assert run.trace_files, "the run found no counterexample to show"
     return path
 

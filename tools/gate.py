@@ -43,7 +43,8 @@ from xml.sax.saxutils import escape, quoteattr
 from hacheck.checker.schema import (
     Choice, ConfigError, Key, Number, Text, read_file, read_table, read_toml,
 )
-from hacheck.model.spec import NODES, SpecError, load, shipped
+from hacheck.model.config import NODES
+from hacheck.model.spec import SpecError, load, shipped
 
 TIERS = ("quick", "full")
 MODES = ("untimed", "timed")

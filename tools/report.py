@@ -33,37 +33,37 @@ def trace_lines(cfg, trace, times=None) -> list[dict]:
     return lines
 
 
-def _mode_lines(result, meta) -> list[str]:
+def _mode_lines(result, meta, cfg) -> list[str]:
     if result.mode != "timed":
         return ["mode: untimed (layer D of model.md: every timer may fire at any moment; "
                 "a counterexample may not be possible with real timers)"]
     t = {k: v for k, v in meta.get("timing", {}).items()
-         if k != "stonith" or meta.get("stonith", "off") != "off"}
+         if k != "stonith" or cfg.stonith != "off"}
     return ["mode: timed (layer T of model.md: real runs only)",
             "timing: " + ", ".join(f"{k} {v:g} s" for k, v in t.items())]
 
 
-def _configuration_line(meta: dict) -> str:
-    return (f"cluster: {meta['nodes']} node{'s' if meta['nodes'] != 1 else ''}, "
-            f"home {meta['home']}, heartbeat.c {meta.get('version', '1.51')}, "
-            f"nice_failback {'on' if meta['nice_failback'] else 'off'}; "
-            f"faults: crashes {meta['crashes']}, restarts {meta['restarts']}, "
-            f"link_toggles {meta['link_toggles']}"
-            + (f"; unsequenced transport, losses {meta['losses']}"
-               if meta.get("transport") == "unsequenced" else "")
-            + _variants_text(meta))
+def _configuration_line(cfg) -> str:
+    return (f"cluster: {cfg.N} node{'s' if cfg.N != 1 else ''}, "
+            f"home {list(cfg.home)}, heartbeat.c {cfg.version}, "
+            f"nice_failback {'on' if cfg.nice_failback else 'off'}; "
+            f"faults: crashes {cfg.crashes}, restarts {cfg.restarts}, "
+            f"link_toggles {cfg.link_toggles}"
+            + (f"; unsequenced transport, losses {cfg.losses}"
+               if cfg.transport == "unsequenced" else "")
+            + _variants_text(cfg))
 
 
-def _variants_text(meta: dict) -> str:
+def _variants_text(cfg) -> str:
     parts = []
-    if meta.get("email_timer", "off") != "off":
-        parts.append(f"email_timer {meta['email_timer']} "
-                     f"(starting repeats {meta.get('starting_repeats', 0)})")
-    if meta.get("stonith", "off") != "off":
-        parts.append(f"stonith {meta['stonith']}")
-    if meta.get("heal"):
+    if cfg.email_timer != "off":
+        parts.append(f"email_timer {cfg.email_timer} "
+                     f"(starting repeats {cfg.starting_repeats})")
+    if cfg.stonith != "off":
+        parts.append(f"stonith {cfg.stonith}")
+    if cfg.heal:
         parts.append("heal")
-    if meta.get("broken"):
+    if cfg.broken:
         parts.append("DELIBERATELY BROKEN model (demo_broken: the oh & F guard is dropped)")
     return "; variants: " + ", ".join(parts) if parts else ""
 
@@ -72,14 +72,14 @@ def render_text(run: Run) -> str:
     result, meta = run.result, run.result.meta
     stats = result.statistics
     out = [f"hacheck {__version__}: {meta['name'] or meta['spec']} ({meta['spec']})",
-           _configuration_line(meta),
-           *_mode_lines(result, meta),
+           _configuration_line(run.cfg),
+           *_mode_lines(result, meta, run.cfg),
            "symmetry reduction: " + (("on" + (f" (group of {meta['symmetry_group_size']})"
                                                if meta.get("symmetry_group_size") else ""))
                                      if result.symmetry else "off"),
            "partial-order reduction: " + (
                f"on ({stats.reduced_states:,} states expanded with an ample set)"
-               if result.reduction else "off" + _why_no_reduction(result, meta)),
+               if result.reduction else "off" + _why_no_reduction(run)),
            ""]
     for prop in result.properties:
         out.append(f"{prop.name}  {prop.description}: {prop.verdict.value}")
@@ -129,12 +129,11 @@ def render_text(run: Run) -> str:
     return "\n".join(out)
 
 
-def _why_no_reduction(result, meta) -> str:
-    if (meta.get("version", "1.51") != "1.51" or meta.get("transport") == "unsequenced"
-            or _variants_text(meta)):
+def _why_no_reduction(run) -> str:
+    if run.model is not None and not run.model.supports_reduction:
         return (" (argued for heartbeat.c 1.51 on the sequenced transport without variants "
                 "only, docs/reduction.md)")
-    if result.mode == "timed":
+    if run.result.mode == "timed":
         return " (the timed default; --por reduces the orders of instantaneous steps)"
     return ""
 

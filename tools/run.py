@@ -139,13 +139,7 @@ def undecided(properties, reason: str, timed: bool) -> CheckResult:
 
 def run_meta(spec, cfg, model, symmetry: bool, timed: bool) -> dict:
     """What the reports say about the configuration checked."""
-    return {"spec": spec.path, "name": spec.name, "nodes": cfg.N, "home": list(cfg.home),
-            "nice_failback": cfg.nice_failback, "version": cfg.version,
-            "transport": cfg.transport, "losses": cfg.losses,
-            "email_timer": cfg.email_timer, "starting_repeats": cfg.starting_repeats,
-            "stonith": cfg.stonith, "heal": cfg.heal, "broken": cfg.broken,
-            "crashes": cfg.crashes,
-            "restarts": cfg.restarts, "link_toggles": cfg.link_toggles,
+    return {"spec": spec.path, "name": spec.name, **cfg.described(),
             "symmetry_group_size": (model.symmetry_group_size
                                     if symmetry and model is not None else None
                                     if symmetry else 1),
@@ -232,12 +226,7 @@ def itf_document(cfg, prop, result) -> dict:
     meta = {"source": result.meta.get("spec", ""), "property": prop.name,
             "description": f"hacheck counterexample to {prop.name}: {prop.description}",
             "verdict": prop.verdict.value, "mode": result.mode, "explanation": prop.explanation,
-            "config": {k: result.meta[k] for k in ("nodes", "home", "nice_failback", "version",
-                                                    "transport", "crashes", "restarts",
-                                                    "link_toggles", "losses",
-                                                    "email_timer", "starting_repeats",
-                                                    "stonith", "heal")
-                       if k in result.meta}}
+            "config": cfg.described()}
     if prop.times is not None:
         meta["timing"] = result.meta.get("timing")
         meta["condition"] = prop.condition
@@ -287,12 +276,13 @@ def timed_search(cfg, params, *, symmetry=True, reduce=False, keep_going=False,
                  room: Room = Room(), budget: Budget | None = None, workers=1):
     """The timed search (layer T) by the engine, over the compiled symbolic model
     (`model.timed_model`). Each counterexample is timed by Z3 and checked by the
-    independent replay within the search (`properties.timing.witness`), so the verdicts
+    independent replay within the search (`witness.timestamps.witness`), so the verdicts
     are final when it returns."""
     from hacheck.checker import explore
     from hacheck.checker.explorer import VIOLATION_FOUND, budget_of
     from hacheck.model.timed_model import TimedHeartbeatModel
-    from hacheck.properties import all_properties, timing
+    from hacheck.properties import all_properties
+    from hacheck.witness import timestamps
     budget = budget_of(budget, max_states, time_limit)
 
     def attempt(room):
@@ -302,7 +292,7 @@ def timed_search(cfg, params, *, symmetry=True, reduce=False, keep_going=False,
         return model, explore(model, all_properties(cfg), symmetry=symmetry, reduce=reduce,
                               keep_going=keep_going, max_states=max_states,
                               progress=progress, budget=budget, workers=workers,
-                              witness=timing.witness(cfg, params, explain))
+                              witness=timestamps.witness(cfg, params, explain))
     model, result = with_room(attempt, notice, room)
     if result.statistics.stop_reason == VIOLATION_FOUND:
         for prop in result.properties:

@@ -11,7 +11,7 @@ constraints give
   (quantifier elimination), the condition on keepalive, deadtime, ... under which this
   run exists (`--explain`).
 The anchors are tracked with the same clock bookkeeping as the timed search
-(`model.timed`); the independent replay in `timing_check` re-derives them from section 7.
+(`model.timed`); the independent replay in `witness.replay` re-derives them from section 7.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fractions import Fraction
 import z3
 
 from hacheck.model import timed
-from hacheck.model.timing import TIMING_KEYS, TimingParameters
+from hacheck.model.timing import TIMING_KEYS, TimingParameters, section7_rules
 
 PARAMETER_NAMES = {attr: name for name, (attr, _) in TIMING_KEYS.items()}
 
@@ -156,9 +156,7 @@ def parameter_symbols() -> dict:
 
 
 def section7_assumptions(params: dict) -> list:
-    p = params
-    return [p[a] >= 0 for a in PARAMETER_NAMES] + [p["dmin"] <= p["dmax"],
-                                                   p["K"] + p["dmax"] < p["D"]]
+    return [holds for _, holds, _, _ in section7_rules(params)]
 
 
 def condition(constraints: list[Constraint], steps: int, max_cycles: int = 50_000,
@@ -295,10 +293,10 @@ def witness(cfg, params: TimingParameters, explain: bool = False):
     """The timed search's witness (`checker.explore(witness=...)`): for a counterexample
     of symbolic states, Z3's timestamps of a real run along it (for a lasso, a periodic
     run whose time diverges), checked by the independent replay of section 7
-    (`timing_check`); with `explain`, the condition on the parameters under which the
+    (`witness.replay`); with `explain`, the condition on the parameters under which the
     run exists. `poll()` is called between the steps (it raises to stop)."""
     from hacheck.checker.verdict import Timing
-    from hacheck.properties.timing_check import check_timed_run
+    from hacheck.witness.replay import check_timed_run
 
     def timed(trace, loop, poll) -> Timing:
         steps = [(step.action, step.state) for step in trace.steps]

@@ -20,10 +20,11 @@ D_MINUS_K, D_EXACT, D_PLUS_DMAX = (("D", 1), ("K", -1)), (("D", 1),), (("D", 1),
 Q_LO, Q_HI = (("Q", 1),), (("Q", 1), ("K", 1))
 R_LO, R_HI = (("R", 1),), (("R", 1), ("smax", 1))
 Q_EXACT, Q_MINUS_K, T_HI = Q_LO, (("Q", 1), ("K", -1)), (("T", 1),)
+QUIET_LO, SKEW_HI = (("quiet", 1),), (("skew", 1),)   # the environment's (section 6.3)
 
 # every distinct bound, numbered: the compiled search keeps each one's value in units
 BOUNDS = (ZERO, DMIN, DMAX, SMAX, K_PLUS_DMAX, D_MINUS_K, D_EXACT, D_PLUS_DMAX, Q_LO, Q_HI,
-          R_LO, R_HI, Q_MINUS_K, T_HI)
+          R_LO, R_HI, Q_MINUS_K, T_HI, QUIET_LO, SKEW_HI)
 
 
 def bound_id(bound: tuple) -> int:
@@ -61,17 +62,27 @@ BY_SLOT = 1     # (kind, a, b, p): p-th message of ch[a][b]; an action reads the
 BY_NODE = 2     # (kind, a)
 BY_CHILD = 3    # (kind, a, c): a's c-th pending child; an action runs the oldest, c = 0
 BY_GROUP = 4    # (kind, g): the action's last argument is the group
+BY_CLUSTER = 5  # (kind,): one clock for the whole cluster
+
+NEVER = "never"   # an obligation no clock of the kind ever has
 
 
 class ClockKind(NamedTuple):
+    """A kind of clock. `obligation`: the upper bound on the clock (None: by the pair's
+    flag; NEVER: none); `ceiling`: the largest constant it is compared with from above,
+    or, for a clock without obligation, from below (a bound on every constant that
+    matters to it, as extrapolation needs); `optional`: a window on it asks nothing while the clock is absent (the
+    environment's rules, which bind only once their clock has an anchor)."""
     name: str
     address: int
-    obligation: tuple | None    # the upper bound on the clock; None: by the pair's flag
-    ceiling: tuple              # the largest constant the clock is compared with from above
+    obligation: tuple | str | None
+    ceiling: tuple
+    optional: bool = False
 
 
-def kind(name, address, obligation, ceiling=None) -> ClockKind:
-    return ClockKind(name, address, obligation, obligation if ceiling is None else ceiling)
+def kind(name, address, obligation, ceiling=None, optional=False) -> ClockKind:
+    return ClockKind(name, address, obligation, obligation if ceiling is None else ceiling,
+                     optional)
 
 
 # in the order clocks are listed (model.timed.clocks, the compiled universe)
@@ -87,8 +98,14 @@ CLOCK_KINDS = (
     kind("stn", BY_NODE, T_HI),
     kind("tk", BY_PAIR, SMAX),
     kind("hl", BY_NODE, SMAX),
+    # the environment's timing (heartbeat-2000.md section 6.3; spec options faults.quiet
+    # and cluster.boot_skew): the time since the last fault or boot, which a fault must
+    # let reach `quiet`; the time since the first boot, which may not pass `boot_skew`
+    # while a node has not booted
+    kind("quiet", BY_CLUSTER, NEVER, ceiling=QUIET_LO, optional=True),
+    kind("skew", BY_CLUSTER, SKEW_HI),
 )
-PAIR, MSG, RS, CHILD, MD, RQ, WIN, RT, STN, TK, HL = range(len(CLOCK_KINDS))
+PAIR, MSG, RS, CHILD, MD, RQ, WIN, RT, STN, TK, HL, QUIET, SKEW = range(len(CLOCK_KINDS))
 KIND_NAMES = tuple(k.name for k in CLOCK_KINDS)
 
 
@@ -103,6 +120,8 @@ def clock_of(clock_kind: int, args: tuple) -> tuple:
         return (clock_kind, args[0], 0)
     if address == BY_GROUP:
         return (clock_kind, args[-1])
+    if address == BY_CLUSTER:
+        return (clock_kind,)
     return (clock_kind, args[0])
 
 

@@ -8,9 +8,10 @@ its kind (what values it takes), its default and its meaning. A spec file's keys
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from functools import cached_property
 
-from hacheck.checker.schema import Choice, Flag, Kind, Whole
+from hacheck.checker.schema import Choice, Flag, Kind, Number, Whole
 
 MAX_NODES = 8        # node sets are one byte of a state's row
 MAX_GROUPS = 8       # group sets are one byte
@@ -22,6 +23,8 @@ TRANSPORTS = ("sequenced", "unsequenced")
 VERSIONS = ("1.51", "1.65")     # heartbeat.c's revisions
 EMAIL_TIMERS = {"off": 0, "combined": 1, "split": 2}
 STONITH_MODES = {"off": 0, "race": 1, "gated": 2}
+MAX_SECONDS = 3600
+SECONDS = Number(0, MAX_SECONDS, "seconds", exact=True, denominator=1000)
 
 
 class Home(Kind):
@@ -37,6 +40,22 @@ class Home(Kind):
                 and all(type(h) is int and 0 <= h < MAX_NODES for h in value)):
             return tuple(value)
         raise ValueError(self.expected)
+
+
+class SecondsOrOff(Kind):
+    """A duration of the environment's timing in seconds (exact), or "off" (None)."""
+
+    expected = f'"off" or {SECONDS.expected}'
+
+    def check(self, value):
+        if value is None or value == "off":
+            return None
+        if isinstance(value, Fraction) and 0 <= value <= MAX_SECONDS:
+            return value
+        try:
+            return SECONDS.check(value)
+        except ValueError as e:
+            raise ValueError(f'"off" or {e}') from None
 
 
 def option(key: str, kind: Kind, default, meaning: str, spec_default=None):
@@ -97,6 +116,14 @@ class Config:
                                "LINK actions (cut or heal)")
     losses: int = option("faults.losses", Whole(0, MAX_BUDGET), 0,
                          "LOSE or DUPLICATE actions (unsequenced transport)")
+    # the environment's timing (layer T only; heartbeat-2000.md section 6.3, A5 and A1)
+    quiet: Fraction | None = option("faults.quiet", SecondsOrOff(), None,
+                                    "A5: a crash, restart or link change comes at least "
+                                    "this long after the previous one and after the last "
+                                    "boot (seconds)", spec_default="off")
+    boot_skew: Fraction | None = option("cluster.boot_skew", SecondsOrOff(), None,
+                                        "A1: every node boots within this long of the first "
+                                        "boot (seconds)", spec_default="off")
 
     def __post_init__(self):
         for key, value, expected in self.problems():
@@ -143,8 +170,10 @@ class Config:
     def described(self) -> dict:
         """Every option by its short spec name (`nodes`, `crashes`, `demo_broken`), as the
         reports and trace files write the configuration."""
-        return {short_name(f): list(v) if isinstance(v := getattr(self, f.name), tuple) else v
-                for f in fields(self)}
+        def shown(v):
+            return list(v) if isinstance(v, tuple) else float(v) if isinstance(v, Fraction) \
+                else v
+        return {short_name(f): shown(getattr(self, f.name)) for f in fields(self)}
 
     @property
     def variants(self) -> bool:

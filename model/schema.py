@@ -259,7 +259,8 @@ class ActionKind(NamedTuple):
     `repeats`: the queue whose head it repeats; `restarts`: its node is a fresh
     incarnation afterwards (layer T starts its clocks again); `waits_for_hear`: layer T
     holds it back while an up, connected peer still owes the HEAR of its node's start-up
-    heartbeat (model.md section 7, CRASH)."""
+    heartbeat (model.md section 7, CRASH); `starts_quiet`: the environment's quiet period
+    (`faults.quiet`, heartbeat-2000.md A5) starts again after it."""
     name: str
     args: str
     rule: str = "actions"
@@ -273,6 +274,7 @@ class ActionKind(NamedTuple):
     repeats: str = ""
     restarts: bool = False
     waits_for_hear: bool = False
+    starts_quiet: bool = False
 
     @property
     def arity(self) -> int:
@@ -283,11 +285,16 @@ def _actions():
     from hacheck.model import clocks as C
     from hacheck.model.clocks import Window
     A = ActionKind
+    # a fault waits for the quiet period (when faults.quiet is set: the clock is optional)
+    quiet = Window(C.QUIET, C.QUIET_LO, "at least `quiet` after the last fault or boot")
     return (
-        A("BOOT", EACH_NODE, environment=True),
-        A("CRASH", EACH_NODE, environment=True, spends="faults.crashes", waits_for_hear=True),
-        A("RESTART", EACH_NODE, environment=True, spends="faults.restarts"),
-        A("LINK", EACH_LINK, environment=True, spends="faults.link_toggles"),
+        A("BOOT", EACH_NODE, environment=True, starts_quiet=True),
+        A("CRASH", EACH_NODE, environment=True, spends="faults.crashes", waits_for_hear=True,
+          window=quiet, starts_quiet=True),
+        A("RESTART", EACH_NODE, environment=True, spends="faults.restarts", window=quiet,
+          starts_quiet=True),
+        A("LINK", EACH_LINK, environment=True, spends="faults.link_toggles", window=quiet,
+          starts_quiet=True),
         A("DELIVER", TO_RECEIVER, pops="ch", handles=True,
           window=Window(C.MSG, C.DMIN, "at least dmin after the send")),
         A("SELF", EACH_NODE, pops="selfq", handles=True),   # at its send's instant

@@ -86,8 +86,8 @@ class Spec:
     path: str
     name: str = ""
     description: str = ""
-    options: dict = field(default_factory=lambda: {o.name: o.metadata["spec_default"]
-                                                   for o in OPTIONS})
+    options: dict = field(default_factory=lambda: _options(
+        {o.metadata["key"]: o.metadata["spec_default"] for o in OPTIONS}))
     timing: TimingParameters = TimingParameters()
 
     @property
@@ -112,6 +112,12 @@ class Spec:
             return Config(**{**self.options, "N": N, "home": home_for(self.options["home"], N)})
         except OptionError as e:
             raise SpecError(self.path, e.key, e.value, e.expected) from None
+
+
+def _options(by_key: dict) -> dict:
+    """Config's options by field name, from values by spec key (each as its kind reads it:
+    a default written as the spec writes it, "off", becomes the value it stands for)."""
+    return {o.name: o.metadata["kind"].check(by_key[o.metadata["key"]]) for o in OPTIONS}
 
 
 def shipped(name: str) -> Path | None:
@@ -160,7 +166,7 @@ def parse(data: dict, where: str) -> Spec:
         table, _, key = dotted.rpartition(".")
         return data.get(table, {}).get(key, otherwise)
 
-    options = {o.name: values[o.metadata["key"]] for o in OPTIONS}
+    options = _options(values)
     try:
         Config(**{**options, "home": home_for(options["home"], options["N"])})
     except OptionError as e:

@@ -22,6 +22,8 @@ a zone over its clocks (`checker.zones`):
 | `stn(j)` | stonith, a reset of j asked | the DEAD that asked it | FENCE: 0 | T |
 | `tk(i, j)` | stonith gated, i waits for j's reset and it is done | the FENCE of j | TAKEOVER: 0 | smax |
 | `hl(i)` | heal, i up and its heal under way | the HEAR that found the heal | HEALRUN: 0 | smax |
+| `quiet` | faults.quiet set, a node has booted or a fault happened, a fault budget left | the last BOOT, CRASH, RESTART or LINK | CRASH, RESTART, LINK: quiet | none |
+| `skew` | cluster.boot_skew set, a node has booted and another has not | the first BOOT | none | boot_skew |
 
 RESEND_STARTING has no window: a repeat may come at any instant of the start window
 (the real one comes at a keepalive tick; an over-approximation, model/README.md).
@@ -52,16 +54,17 @@ from dataclasses import dataclass
 from hacheck.model.schema import ACTIONS
 from hacheck.model.clocks import (  # noqa: F401  (layer T's vocabulary, read from here too)
     CHILD, CLOCK_KINDS, D_EXACT, D_MINUS_K, DMAX, DMIN, EXACT, FLAG_NAMES, HL,
-    KIND_NAMES, LATE_BOOT, LOOSE, MD, MSG, NORMAL, PAIR, PAIR_OBLIGATION, RQ, RS, RT, SMAX,
-    STARTUP, STN, TIGHT, TK, WIN, ZERO, clock_of, value,
+    KIND_NAMES, LATE_BOOT, LOOSE, MD, MSG, NEVER, NORMAL, PAIR, PAIR_OBLIGATION, QUIET, RQ,
+    RS, RT, SKEW, SMAX, STARTUP, STN, TIGHT, TK, WIN, ZERO, clock_of, value,
 )
-from hacheck.model.row import R_RSCRCVD, UP
+from hacheck.model.row import PRE, R_RSCRCVD, UP
 from hacheck.model.view import ClusterState, pair_bit
 
 WINDOWS = {a.name: a.window for a in ACTIONS}
 DECLARED = {a.name: a for a in ACTIONS}
 # every kind's obligation but PAIR's (which depends on the pair's flag)
-UPPER = {x: k.obligation for x, k in enumerate(CLOCK_KINDS) if k.obligation is not None}
+UPPER = {x: k.obligation for x, k in enumerate(CLOCK_KINDS)
+         if k.obligation is not None and k.obligation is not NEVER}
 CEILING = {x: k.ceiling for x, k in enumerate(CLOCK_KINDS)}
 
 
@@ -139,6 +142,30 @@ def variant_clocks(cfg, s: ClusterState) -> list[tuple]:
                 if n.ph == UP and n.fw >> j & 1 and not s.nodes[j].stn]
     if cfg.heal:
         out += [(HL, i) for i, n in enumerate(s.nodes) if n.ph == UP and n.hl]
+    return out + environment_clocks(cfg, s)
+
+
+def quiet_running(cfg, s: ClusterState) -> bool:
+    """The quiet period has an anchor (a node has booted or a fault happened) and a fault
+    may still come (faults.quiet)."""
+    left = s.crashes_left + s.restarts_left + s.toggles_left
+    started = (any(n.ph != PRE for n in s.nodes)
+               or left < cfg.crashes + cfg.restarts + cfg.link_toggles)
+    return started and left > 0
+
+
+def skew_running(s: ClusterState) -> bool:
+    """A node has booted and another has not (cluster.boot_skew)."""
+    return any(n.ph == PRE for n in s.nodes) and any(n.ph != PRE for n in s.nodes)
+
+
+def environment_clocks(cfg, s: ClusterState) -> list[tuple]:
+    """The clocks of the environment's timing rules that are on (heartbeat-2000.md 6.3)."""
+    out = []
+    if cfg.quiet is not None and quiet_running(cfg, s):
+        out.append((QUIET,))
+    if cfg.boot_skew is not None and skew_running(s):
+        out.append((SKEW,))
     return out
 
 
@@ -150,7 +177,7 @@ def obligation(cfg, s: ClusterState, flags: tuple, clock: tuple):
         if s.nodes[i].ph != UP:
             return None   # kept only to tell a tie at i's boot
         return PAIR_OBLIGATION[flags[i * cfg.N + j]]
-    return UPPER[kind]
+    return UPPER.get(kind)
 
 
 def time_may_pass(s: ClusterState) -> bool:
@@ -167,6 +194,9 @@ def window(cfg, s: ClusterState, flags: tuple, action) -> ClockGuard | None:
     if declared is None:
         return None
     clock = clock_of(declared.clock, action.args)
+    if (CLOCK_KINDS[declared.clock].optional and s is not None
+            and clock not in clocks(cfg, s, flags)):
+        return None     # the environment's rule is off, or has no anchor yet
     lo, why = declared.lo, declared.why
     if declared.lo_exact is not None and flags[clock[1] * cfg.N + clock[2]] == EXACT:
         lo, why = declared.lo_exact, declared.why_exact
@@ -239,7 +269,7 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
     # (a restart ends every one of its node's: the condition is false right after it)
     restarted_node = args[0] if declared.restarts else None
     old_clocks = {c for c in variant_clocks(cfg, s)
-                  if c[1] != restarted_node or c[0] == STN}
+                  if len(c) == 1 or c[1] != restarted_node or c[0] == STN}
     for clock in clocks(cfg, t, new_flags):
         kind = clock[0]
         if kind == PAIR:
@@ -268,6 +298,8 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
             origin[clock] = clock if s.nodes[i].md >> j & 1 else FRESH
         elif kind == RQ:
             origin[clock] = clock if s.rq >> clock[1] & 1 else FRESH
+        elif kind == QUIET:     # a fault or a boot starts the quiet period again
+            origin[clock] = FRESH if declared.starts_quiet or clock not in old_clocks else clock
         else:
             origin[clock] = clock if clock in old_clocks else FRESH
     return new_flags, origin
@@ -277,6 +309,8 @@ def carry(cfg, s: ClusterState, flags: tuple, action, t: ClusterState):
 
 def clock_image(clock: tuple, pi, sigma) -> tuple:
     kind = clock[0]
+    if len(clock) == 1:
+        return clock        # the cluster's own
     if kind == RQ:
         return (RQ, sigma[clock[1]])
     if kind in (PAIR, MD, TK):

@@ -49,8 +49,8 @@ from hacheck.checker.zones import (
 )
 from hacheck.model import clocks as C
 from hacheck.model.row import (
-    CHLD, CONN, DEAD, FW, GS, HEAL_PENDING, HEARD, MD, PH, R_RSCRCVD, RQ, RS, SHOT_PENDING,
-    TIMER_ARMED, UP, VAR, WINDOW_CLOSED,
+    CHLD, CONN, CRASHES_LEFT, DEAD, FW, GS, HEAL_PENDING, HEARD, MD, PH, PRE, R_RSCRCVD,
+    RESTARTS_LEFT, RQ, RS, SHOT_PENDING, TIMER_ARMED, TOGGLES_LEFT, UP, VAR, WINDOW_CLOSED,
 )
 from hacheck.model.rules import take
 from hacheck.model.schema import ACTIONS
@@ -62,12 +62,15 @@ from hacheck.model.symmetry import image_head, image_queues
 
 TIGHT, LOOSE, EXACT, NORMAL, LATE_BOOT = C.TIGHT, C.LOOSE, C.EXACT, C.NORMAL, C.LATE_BOOT
 # model.clocks' kinds, in universe order (suffixed where a state field has the name)
-PAIR, MSG, RSC, CHILDC, MDC, RQC, WIN, RTC, STN, TKC, HLC = (
-    C.PAIR, C.MSG, C.RS, C.CHILD, C.MD, C.RQ, C.WIN, C.RT, C.STN, C.TK, C.HL)
+PAIR, MSG, RSC, CHILDC, MDC, RQC, WIN, RTC, STN, TKC, HLC, QUIETC, SKEWC = (
+    C.PAIR, C.MSG, C.RS, C.CHILD, C.MD, C.RQ, C.WIN, C.RT, C.STN, C.TK, C.HL, C.QUIET, C.SKEW)
 ADDRESS = np.array([k.address for k in C.CLOCK_KINDS], dtype=np.int64)
-# each kind's obligation as a bound number (-1 for PAIR: by the flag, PAIR_OBLIGATION)
-OBLIGATION = np.array([-1 if k.obligation is None else C.bound_id(k.obligation)
-                       for k in C.CLOCK_KINDS], dtype=np.int64)
+# each kind's obligation as a bound number (-1 for PAIR: by the flag, PAIR_OBLIGATION;
+# -2: none)
+OBLIGATION = np.array([-1 if k.obligation is None else -2 if k.obligation is C.NEVER
+                       else C.bound_id(k.obligation) for k in C.CLOCK_KINDS], dtype=np.int64)
+# a window on a clock of this kind asks nothing while the clock is absent
+OPTIONAL = np.array([k.optional for k in C.CLOCK_KINDS], dtype=np.bool_)
 PAIR_OBLIGATION = np.array([C.bound_id(C.PAIR_OBLIGATION[f]) if f in C.PAIR_OBLIGATION else -1
                             for f in range(max(C.PAIR_OBLIGATION) + 1)], dtype=np.int64)
 # each action's window (model.schema.ACTIONS): its clock kind (-1: none) and lower bounds
@@ -86,6 +89,7 @@ POPS_CHANNEL = np.array([a.pops == "ch" for a in ACTIONS], dtype=np.bool_)
 POPS_CHILD = np.array([a.pops == "chld" for a in ACTIONS], dtype=np.bool_)
 REPEATS_CHANNEL = np.array([a.repeats == "ch" for a in ACTIONS], dtype=np.bool_)
 RESTARTS = np.array([a.restarts for a in ACTIONS], dtype=np.bool_)
+STARTS_QUIET = np.array([a.starts_quiet for a in ACTIONS], dtype=np.bool_)
 WAITS_FOR_HEAR = np.array([a.waits_for_hear for a in ACTIONS], dtype=np.bool_)
 FLAGS = max(C.FLAG_NAMES) + 1
 NO_BOUND16 = np.int16(-32768)    # NO_BOUND in a row's int16 L and U
@@ -95,8 +99,9 @@ NO_CLOCK = -1
 
 # --- the timed geometry vector kt ------------------------------------------------------
 (T_N, T_G, T_CAP, T_U, T_KMAX, T_W, T_FLAGS, T_ZK, T_ZONE, T_WT,
- T_K, T_D, T_Q, T_R, T_DMIN, T_DMAX, T_SMAX, T_T, T_EMAIL, T_STONITH, T_HEAL) = range(21)
-T_BASE = 21               # kt[T_BASE + kind]: the first universe index of a kind
+ T_K, T_D, T_Q, T_R, T_DMIN, T_DMAX, T_SMAX, T_T, T_EMAIL, T_STONITH, T_HEAL,
+ T_QUIET, T_SKEW, T_QUIET_ON, T_SKEW_ON, T_FAULTS) = range(26)
+T_BASE = 26               # kt[T_BASE + kind]: the first universe index of a kind
 T_BOUND = T_BASE + len(C.CLOCK_KINDS)   # kt[T_BOUND + b]: bound b of model.clocks, in units
 T_PAIR_L = T_BOUND + len(C.BOUNDS)      # kt[T_PAIR_L + flag]: L of a pair's clock with that flag
 T_PAIR_U = T_PAIR_L + FLAGS              # kt[T_PAIR_U + flag]: its U
@@ -104,15 +109,18 @@ T_SIZE = T_PAIR_U + FLAGS
 
 # the parameters of section 7 in kt, by model.timing's attribute names
 PARAMS = {"K": T_K, "D": T_D, "Q": T_Q, "R": T_R, "dmin": T_DMIN, "dmax": T_DMAX,
-          "smax": T_SMAX, "T": T_T}
+          "smax": T_SMAX, "T": T_T, "quiet": T_QUIET, "skew": T_SKEW}
 
 
-def timed_geometry(k: np.ndarray, units: dict, kmax: int) -> np.ndarray:
+def timed_geometry(k: np.ndarray, units: dict, kmax: int, environment=(False, False, 0)
+                   ) -> np.ndarray:
     """The vector of the timed layout: the discrete geometry's sizes, the universe's
-    bases, the parameters in units, and the row layout for at most `kmax` clocks."""
+    bases, the parameters in units, and the row layout for at most `kmax` clocks.
+    `environment`: whether the quiet period and the boot skew are on, and the fault
+    budget a run starts with (faults.quiet's clock starts with the first fault)."""
     N, G, cap = int(k[K_N]), int(k[K_G]), int(k[K_CAPACITY])
     pairs = N * (N - 1)
-    sizes = [pairs, pairs * cap, N, N * MAX_CHILDREN, pairs, G, N, N, N, pairs, N]
+    sizes = [pairs, pairs * cap, N, N * MAX_CHILDREN, pairs, G, N, N, N, pairs, N, 1, 1]
     kt = np.zeros(T_SIZE, dtype=np.int64)
     base = 0
     for kind, size in enumerate(sizes):
@@ -129,6 +137,7 @@ def timed_geometry(k: np.ndarray, units: dict, kmax: int) -> np.ndarray:
     for b, bound in enumerate(C.BOUNDS):
         kt[T_BOUND + b] = C.value(bound, units)
     kt[T_EMAIL], kt[T_STONITH], kt[T_HEAL] = k[K_EMAIL_TIMER], k[K_STONITH], k[K_HEAL]
+    kt[T_QUIET_ON], kt[T_SKEW_ON], kt[T_FAULTS] = environment
     P = {name: int(kt[x]) for name, x in PARAMS.items()}
     for flag in range(FLAGS):
         lows = [b for a in ACTIONS if a.window is not None and flag in a.window.flags
@@ -159,7 +168,7 @@ def universe(kt: np.ndarray):
               + [(RQC, g, 0, 0) for g in range(int(kt[T_G]))]
               + [(WIN, i, 0, 0) for i in range(N)] + [(RTC, i, 0, 0) for i in range(N)]
               + [(STN, j, 0, 0) for j in range(N)] + [(TKC, i, j, 0) for i, j in pairs]
-              + [(HLC, i, 0, 0) for i in range(N)])
+              + [(HLC, i, 0, 0) for i in range(N)] + [(QUIETC, 0, 0, 0), (SKEWC, 0, 0, 0)])
     assert len(clocks) == kt[T_U]
     # L: the largest constant a clock is compared with from below (a window's lower
     # bound); U: from above (an obligation). A pair's clock takes both from its flag
@@ -169,8 +178,9 @@ def universe(kt: np.ndarray):
         if a.window is not None:
             lows[a.window.clock] += [C.value(b, P) for b in (a.window.lo, a.window.lo_exact)
                                      if b is not None]
-    highs = {x: [C.value(b, P) for b in ([k.obligation] if k.obligation is not None
-                                         else C.PAIR_OBLIGATION.values())]
+    highs = {x: ([C.value(b, P) for b in ([k.obligation] if k.obligation is not None
+                                          else C.PAIR_OBLIGATION.values())]
+                 if k.obligation is not C.NEVER else [C.value(k.ceiling, P)])
              for x, k in enumerate(C.CLOCK_KINDS)}
     lu = {x: (lower_bound(lows[x], x == PAIR), max(highs[x])) for x in lows}
     table = np.array(clocks, dtype=np.int64).reshape(len(clocks), 4)
@@ -188,7 +198,9 @@ def clock_images(kt: np.ndarray, table: np.ndarray, group: np.ndarray,
     out = np.zeros((len(group), len(table)), dtype=np.int64)
     for x, pi in enumerate(group):
         for u, (kind, a, b, c) in enumerate(table):
-            if kind in (PAIR, MDC, TKC):
+            if C.CLOCK_KINDS[kind].address == C.BY_CLUSTER:
+                img = (kind, 0, 0, 0)
+            elif kind in (PAIR, MDC, TKC):
                 img = (kind, pi[a], pi[b], 0)
             elif kind == MSG:
                 img = (kind, pi[a], pi[b], c)
@@ -372,7 +384,41 @@ def active_clocks(k, kt, s, flags, out):
                     return -1
                 out[n] = u_node(kt, HLC, i)
                 n += 1
+    if kt[T_QUIET_ON] != 0 and quiet_running(k, kt, s):
+        if n == cap:
+            return -1
+        out[n] = kt[T_BASE + QUIETC]
+        n += 1
+    if kt[T_SKEW_ON] != 0 and skew_running(k, s):
+        if n == cap:
+            return -1
+        out[n] = kt[T_BASE + SKEWC]
+        n += 1
     return n
+
+
+@njit(cache=True, inline="always")
+def quiet_running(k, kt, s):
+    """The quiet period has an anchor (a boot or a fault) and a fault may still come."""
+    left = s[CRASHES_LEFT] + s[RESTARTS_LEFT] + s[TOGGLES_LEFT]
+    started = left < kt[T_FAULTS]
+    for i in range(k[K_N]):
+        if s[node(k, i) + PH] != PRE:
+            started = True
+    return started and left > 0
+
+
+@njit(cache=True, inline="always")
+def skew_running(k, s):
+    """A node has booted and another has not."""
+    pre = False
+    booted = False
+    for i in range(k[K_N]):
+        if s[node(k, i) + PH] == PRE:
+            pre = True
+        else:
+            booted = True
+    return pre and booted
 
 
 @njit(cache=True, inline="always")
@@ -384,6 +430,8 @@ def obligation(k, kt, table, s, flags, u):
         if s[node(k, i) + PH] != UP:
             return -1     # kept only to tell a tie at i's boot
         return kt[T_BOUND + PAIR_OBLIGATION[flags[i * k[K_N] + j]]]
+    if OBLIGATION[kind] < 0:
+        return -1
     return kt[T_BOUND + OBLIGATION[kind]]
 
 
@@ -400,6 +448,8 @@ def clock_index(kt, kind, a, b):
         return u_child(kt, a, 0)
     if address == C.BY_GROUP:
         return kt[T_BASE + kind] + b
+    if address == C.BY_CLUSTER:
+        return kt[T_BASE + kind]
     return u_node(kt, kind, a)
 
 
@@ -545,6 +595,15 @@ def carry(k, kt, s, flags, kind, a, b, t, new_flags, origin):
             u = u_node(kt, HLC, i)
             had = s[nb + PH] == UP and (s[nb + VAR] & HEAL_PENDING) != 0
             origin[u] = u if had and i != restarted_node else FRESH
+    # the environment's: a fault or a boot starts the quiet period again; the skew runs
+    # from the first boot
+    if kt[T_QUIET_ON] != 0:
+        u = kt[T_BASE + QUIETC]
+        had = quiet_running(k, kt, s)
+        origin[u] = u if had and not STARTS_QUIET[kind] else FRESH
+    if kt[T_SKEW_ON] != 0:
+        u = kt[T_BASE + SKEWC]
+        origin[u] = u if skew_running(k, s) else FRESH
     return True
 
 
@@ -809,10 +868,10 @@ def expand_timed(k, kt, table, L, U, kinds, arg_a, arg_b, src, symmetry, group, 
         u_w, lo = window(k, kt, s, flags_s, kind, arg_a[a], arg_b[a])
         if u_w != NO_CLOCK:
             p = pos[u_w]
-            if p == 0:
+            if p == 0 and not OPTIONAL[WINDOW_CLOCK[kind]]:
                 status = BOUND_MISREAD      # an enabled action without its clock
                 continue
-            if le(-lo) < z0[0, p]:
+            if p != 0 and le(-lo) < z0[0, p]:
                 copy_zone(z0, z1, K0 + 1)
                 if not constrain(z1, 0, p, le(-lo), K0 + 1):
                     continue

@@ -63,6 +63,7 @@ class TimedHeartbeatModel(Model):
         with a state that has more is expanded again with half as much room again and
         the search goes on (`notice` is told): only the rows grow wider, since the
         passed list stores each zone over its own clocks."""
+        params = params.with_environment(cfg)
         self.cfg, self.params, self.capacity = cfg, params, capacity
         self.notice = notice
         self.untimed = HeartbeatModel(cfg, capacity=capacity)
@@ -89,7 +90,10 @@ class TimedHeartbeatModel(Model):
         """Rows with room for `kmax` clocks: the layout (only its width depends on it:
         the key and the zone's offset do not) and the batch size."""
         self.kmax = kmax
-        self.kt = tk.timed_geometry(self.k, self.units, kmax)
+        cfg = self.cfg
+        self.kt = tk.timed_geometry(self.k, self.units, kmax, (
+            cfg.quiet is not None, cfg.boot_skew is not None,
+            cfg.crashes + cfg.restarts + cfg.link_toggles))
         self.width = int(self.kt[tk.T_WT])
         self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
 
@@ -201,4 +205,6 @@ class TimedHeartbeatModel(Model):
             return (kind, a, b, c)
         if address in (clocks.BY_PAIR, clocks.BY_CHILD):
             return (kind, a, b)
+        if address == clocks.BY_CLUSTER:
+            return (kind,)
         return (kind, a)

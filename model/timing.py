@@ -7,7 +7,7 @@ run (digitization), which is what the timed search's arithmetic relies on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from math import gcd, lcm
 
@@ -46,16 +46,25 @@ class TimingParameters:
     dmax: Fraction = Fraction(1, 2)
     smax: Fraction = Fraction(1)
     T: Fraction = Fraction(10)
+    # the environment's timing, from the configuration (`with_environment`; None: off):
+    # faults.quiet and cluster.boot_skew, heartbeat-2000.md section 6.3's A5 and A1
+    quiet: Fraction | None = None
+    skew: Fraction | None = None
+
+    def with_environment(self, cfg) -> TimingParameters:
+        """These parameters with the configuration's environment timing (its options
+        `quiet` and `boot_skew`, declared in model.config), which layer T reads here."""
+        return replace(self, quiet=cfg.quiet, skew=cfg.boot_skew)
 
     def problems(self) -> list[tuple[str, str]]:
         """(spec key, what was expected) for each rule of section 7 these values break."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = {attr: getattr(self, attr) for attr, _ in TIMING_KEYS.values()}
         return [(key, expected + ("" if limit is None else f" ({float(limit):g})"))
                 for key, holds, expected, limit in section7_rules(values) if not holds]
 
     @property
     def unit(self) -> Fraction:
-        values = [getattr(self, f.name) for f in fields(self)]
+        values = [v for f in fields(self) if (v := getattr(self, f.name)) is not None]
         denominator = lcm(*(v.denominator for v in values))
         numerator = 0
         for v in values:
@@ -63,9 +72,15 @@ class TimingParameters:
         return Fraction(numerator or 1, denominator)
 
     def in_units(self) -> dict[str, int]:
-        """Every parameter as a whole number of `unit`s."""
+        """Every parameter as a whole number of `unit`s (0 for an environment rule that is
+        off: no clock reads it)."""
         u = self.unit
-        return {f.name: int(getattr(self, f.name) / u) for f in fields(self)}
+        return {f.name: int((getattr(self, f.name) or 0) / u) for f in fields(self)}
 
     def as_dict(self) -> dict[str, float]:
-        return {name: float(getattr(self, attr)) for name, (attr, _) in TIMING_KEYS.items()}
+        """Section 7's parameters by their spec names, and the environment's that are on."""
+        out = {name: float(getattr(self, attr)) for name, (attr, _) in TIMING_KEYS.items()}
+        out.update({name: float(v) for name, v in (("quiet", self.quiet),
+                                                    ("boot_skew", self.skew))
+                    if v is not None})
+        return out

@@ -38,6 +38,7 @@ class TimedState(NamedTuple):
 class TimedHeartbeat:
     def __init__(self, cfg, params: TimingParameters = TimingParameters(),
                  capacity: int = DEFAULT_CAPACITY):
+        params = params.with_environment(cfg)
         self.cfg, self.params = cfg, params
         self.untimed = HeartbeatModel(cfg, capacity=capacity)
         self.capacity = capacity

@@ -19,7 +19,8 @@ from hacheck.model.timing import TimingParameters
 PARAMS = TimingParameters(K=Fraction(2), D=Fraction(7), Q=Fraction(11), R=Fraction(13),
                           dmin=Fraction(1, 4), dmax=Fraction(3, 4), smax=Fraction(1, 2),
                           T=Fraction(5))
-EVERY_VARIANT = Config(N=3, home=(0, 1, 2), crashes=1, restarts=1, email_timer="combined",
+EVERY_VARIANT = Config(N=3, home=(0, 1, 2), crashes=1, restarts=1, link_toggles=1,
+                       quiet=Fraction(9), boot_skew=Fraction(3, 2), email_timer="combined",
                        stonith="gated", heal=True, transport="unsequenced", losses=1)
 
 

@@ -182,5 +182,6 @@ def test_section_7_s_rules_are_one_declaration_for_specs_and_for_explain(values)
     symbols = parameter_symbols()
     solver = z3.Solver()
     solver.add(*section7_assumptions(symbols))
-    solver.add(*(symbols[a] == z3.RealVal(str(getattr(params, a))) for a in symbols))
+    solver.add(*(symbols[a] == z3.RealVal(str(getattr(params, a))) for a in symbols
+                 if getattr(params, a) is not None))
     assert (solver.check() == z3.sat) == (params.problems() == [])

@@ -30,6 +30,9 @@ CASES = {
         Config(N=2, home=(0, 1), nice_failback=False, crashes=1, restarts=1), SMALL),
     "active/passive, no faults": (Config(N=2, home=(0,)), SMALL),
     "one node": (Config(N=1, home=(0,), crashes=1, restarts=1), TimingParameters()),
+    "the environment's timing: a quiet period and a boot skew": (
+        Config(N=2, home=(0, 1), crashes=1, restarts=1, quiet=Fraction(4),
+               boot_skew=Fraction(1)), SMALL),
 }
 
 

@@ -766,3 +766,39 @@ def test_a_step_after_the_deadline_of_a_pending_variant_obligation_is_reported(
     r = run(cfg, text)
     last = len(r.actions)
     some(r.check(), f"step {last} ", "urgency", f"{owed} is still owed", f"due by t={due}")
+
+
+# --- the environment's timing (heartbeat-2000.md 6.3: faults.quiet, cluster.boot_skew) ---------
+
+LONE = Config(N=1, home=(0,), crashes=1, restarts=1, quiet=Fraction(31))
+PRE_LINKS = Config(N=2, home=(0, 1), link_toggles=2, quiet=Fraction(31))
+SKEWED = Config(N=2, home=(0, 1), boot_skew=Fraction(5))
+
+
+def test_a_crash_and_a_restart_quiet_apart_and_after_the_boot_are_real():
+    assert run(LONE, "BOOT(0) 0\nCRASH(0) 31\nRESTART(0) 62").check() == []
+
+
+@pytest.mark.parametrize("text, step", [("BOOT(0) 0\nCRASH(0) 30", 2),
+                                        ("BOOT(0) 0\nCRASH(0) 31\nRESTART(0) 61.5", 3)])
+def test_a_fault_sooner_than_quiet_after_the_last_fault_or_boot_is_reported(text, step):
+    only(run(LONE, text).check(), f"step {step}", "quiet", "at least 31")
+
+
+def test_without_the_quiet_option_faults_may_come_at_any_instant():
+    lone = Config(N=1, home=(0,), crashes=1, restarts=1)
+    assert run(lone, "BOOT(0) 0\nCRASH(0) 0\nRESTART(0) 0").check() == []
+
+
+def test_link_changes_before_any_boot_are_quiet_apart_too():
+    assert run(PRE_LINKS, "LINK(0, 1) 0\nLINK(0, 1) 31").check() == []
+    only(run(PRE_LINKS, "LINK(0, 1) 0\nLINK(0, 1) 30.5").check(), "step 2", "quiet")
+
+
+def test_every_node_booting_within_the_skew_of_the_first_boot_is_real():
+    assert run(SKEWED, "BOOT(0) 0\nBOOT(1) 5").check() == []
+
+
+def test_a_node_booting_later_than_the_skew_after_the_first_boot_is_reported():
+    only(run(SKEWED, "BOOT(0) 0\nBOOT(1) 5.5").check(), "step 2", "boot skew", "node 1")
+    assert run(Config(N=2, home=(0, 1)), "BOOT(0) 0\nBOOT(1) 5.5").check() == []

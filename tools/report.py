@@ -54,6 +54,15 @@ def _configuration_line(cfg) -> str:
             + _variants_text(cfg))
 
 
+def _assumptions_line(result, meta) -> str:
+    found = meta.get("assumptions", [])
+    text = ", ".join(a["name"] if a["holds"] else f"not {a['name']} ({a['why']})"
+                     for a in found)
+    ignored = ("; untimed, so the quiet period and the boot skew are not applied"
+               if result.mode != "timed" else "")
+    return f"design assumptions (heartbeat-2000.md 6.3): {text}{ignored}"
+
+
 def _variants_text(cfg) -> str:
     parts = []
     if cfg.email_timer != "off":
@@ -73,6 +82,7 @@ def render_text(run: Run) -> str:
     stats = result.statistics
     out = [f"hacheck {__version__}: {meta['name'] or meta['spec']} ({meta['spec']})",
            _configuration_line(run.cfg),
+           _assumptions_line(result, meta),
            *_mode_lines(result, meta, run.cfg),
            "symmetry reduction: " + (("on" + (f" (group of {meta['symmetry_group_size']})"
                                                if meta.get("symmetry_group_size") else ""))

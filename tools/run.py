@@ -20,6 +20,7 @@ from hacheck.checker import CheckResult, PropertyResult, Verdict
 from hacheck.checker.properties import ALWAYS, FAIRNESS
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.verdict import Statistics
+from hacheck.model.assumptions import assumptions
 from hacheck.model.spec import Spec
 from hacheck.tools.itf import trace_to_itf, write_itf
 from hacheck.tools.notes import NOT_CHECKED
@@ -144,7 +145,8 @@ def run_meta(spec, cfg, model, symmetry: bool, timed: bool) -> dict:
                                     if symmetry and model is not None else None
                                     if symmetry else 1),
             "queue_capacity": model.capacity if model is not None else DEFAULT_CAPACITY,
-            **({"timing": spec.timing.as_dict()} if timed else {})}
+            "assumptions": [a._asdict() for a in assumptions(cfg, spec.timing)],
+            **({"timing": spec.timing.with_environment(cfg).as_dict()} if timed else {})}
 
 
 def write_traces(spec, cfg, result, trace_out, budget) -> tuple[dict, dict]:

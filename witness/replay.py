@@ -21,7 +21,18 @@ The rules checked, each reported under its own name:
 - ``CRASH restriction``: no CRASH(j) while an up, connected peer still owes HEAR(i, j)
   for an audible period that began with j's boot or restart.
 - BOOT, RESTART, LINK and RESEND_STARTING may happen at any time (they are only
-  subject to urgency).
+  subject to urgency), unless the spec sets the environment's timing below.
+
+The environment's timing (heartbeat-2000.md section 6.3; spec options `faults.quiet` and
+`cluster.boot_skew`, off unless set), read from the issue's words apart from the model:
+
+- ``quiet``: "a crash, restart or link change only at least `quiet` after the previous
+  one, and after the last boot": each CRASH, RESTART or LINK is at least `quiet` after
+  the latest earlier step that was a CRASH, RESTART, LINK or BOOT (none: no bound).
+- ``boot skew``: "every node boots within `boot_skew` of the first boot": every step
+  taken while some node has never booted is at most `boot_skew` after the first BOOT
+  (which covers the BOOTs themselves: a node that boots late makes its own BOOT the
+  step that is too late).
 
 The variants (model/README.md, "Variants") add these windows, with the same urgency:
 
@@ -115,7 +126,7 @@ from typing import NamedTuple
 
 from hacheck.checker import ModelBoundError
 from hacheck.model.heartbeat import HeartbeatModel
-from hacheck.model.row import R_RSCRCVD, UP
+from hacheck.model.row import PRE, R_RSCRCVD, UP
 from hacheck.model.state import DEFAULT_CAPACITY
 from hacheck.model.view import ClusterState, initial_state, pair_bit
 
@@ -176,6 +187,8 @@ class History:
     hl: list = field(default_factory=list)           # node -> Event at which hl went 0 -> 1
     stn: list = field(default_factory=list)          # node j -> Event at which stn[j] went 0 -> 1
     tk: dict = field(default_factory=dict)           # (i, j) -> Event: TAKEOVER's guard became true
+    last_change: Event | None = None                 # the last CRASH, RESTART, LINK or BOOT
+    first_boot: Event | None = None
     uids: count = field(default_factory=count)
 
     @classmethod
@@ -531,6 +544,30 @@ def check_crash(cfg, h: History, s: ClusterState, n: int, action, t: Fraction) -
     return out
 
 
+ENVIRONMENT_CHANGES = ("CRASH", "RESTART", "LINK")
+
+
+def check_environment(cfg, h: History, s: ClusterState, n: int, action, t: Fraction,
+                      reported: set) -> list[str]:
+    """The quiet period between faults and the boot skew, when the spec sets them."""
+    out = []
+    last = h.last_change
+    if (cfg.quiet is not None and action.name in ENVIRONMENT_CHANGES and last is not None
+            and t < last.t + cfg.quiet):
+        out.append(f"step {n} {action} at t={fmt(t)}: quiet: a crash, restart or link "
+                   f"change at least {fmt(cfg.quiet)} after {last}, i.e. from "
+                   f"t={fmt(last.t + cfg.quiet)}")
+    first = h.first_boot
+    never_booted = [i for i, node in enumerate(s.nodes) if node.ph == PRE]
+    if (cfg.boot_skew is not None and first is not None and never_booted
+            and t > first.t + cfg.boot_skew and "boot skew" not in reported):
+        reported.add("boot skew")
+        out.append(f"step {n} {action} at t={fmt(t)}: boot skew: node {never_booted[0]} "
+                   f"has not booted {fmt(cfg.boot_skew)} after {first}, i.e. by "
+                   f"t={fmt(first.t + cfg.boot_skew)}")
+    return out
+
+
 class _LayerD:
     """Replays each step on the layer-D model, to make sure the states are the run's."""
 
@@ -565,6 +602,10 @@ def advance(cfg, h: History, before: ClusterState, after: ClusterState, action, 
     """Record what step `ev` started or ended, from the states around it."""
     N = cfg.N
     name, args = action.name, tuple(action.args)
+    if name in ENVIRONMENT_CHANGES or name == "BOOT":
+        h.last_change = ev
+    if name == "BOOT" and h.first_boot is None:
+        h.first_boot = ev
     # a heal restart: i stays up but starts afresh (reading 9)
     healrun = args[0] if name == "HEALRUN" else None
     # a reset by the fencing device stops an up node as a crash does
@@ -683,6 +724,7 @@ def check_timed_run(cfg, params, states: list[ClusterState], actions: list,
         pending = pending_obligations(cfg, params, h, before)
         out += check_urgency(n, action, t, pending, own.key if own else None, reported)
         out += check_crash(cfg, h, before, n, action, t)
+        out += check_environment(cfg, h, before, n, action, t, reported)
         advance(cfg, h, before, after, action, Event(n, t, str(action)),
                 own if action.name == "CHILD" else None)
     return out

@@ -24,7 +24,8 @@ import z3
 from hacheck.model import timed
 from hacheck.model.timing import TIMING_KEYS, TimingParameters, section7_rules
 
-PARAMETER_NAMES = {attr: name for name, (attr, _) in TIMING_KEYS.items()}
+PARAMETER_NAMES = {**{attr: name for name, (attr, _) in TIMING_KEYS.items()},
+                   "quiet": "quiet", "skew": "boot_skew"}   # the environment's (6.3)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _assert(solver, constraints, t, params):
 
 
 def _concrete(values: TimingParameters) -> dict:
-    return {attr: z3.RealVal(str(getattr(values, attr))) for attr in PARAMETER_NAMES}
+    return {attr: z3.RealVal(str(getattr(values, attr) or 0)) for attr in PARAMETER_NAMES}
 
 
 def timestamps(constraints: list[Constraint], steps: int,
@@ -297,6 +298,7 @@ def witness(cfg, params: TimingParameters, explain: bool = False):
     run exists. `poll()` is called between the steps (it raises to stop)."""
     from hacheck.checker.verdict import Timing
     from hacheck.witness.replay import check_timed_run
+    params = params.with_environment(cfg)
 
     def timed(trace, loop, poll) -> Timing:
         steps = [(step.action, step.state) for step in trace.steps]

@@ -25,3 +25,32 @@ def test_the_findings_report_is_built_from_the_runs_it_lists(monkeypatch):
     # every step of a violation's trace is printed with its time
     section = text.split("### no-nice-failback, N = 2, no faults: S1")[1].split("###")[0]
     assert section.count(" s  ") == len(s1.trace)
+
+
+def test_the_assumptions_section_is_built_from_its_runs(monkeypatch):
+    from fractions import Fraction
+
+    from hacheck.tools import findings_assumptions as fa
+    monkeypatch.setattr(fa, "VERSIONS", ("1.51",))
+    monkeypatch.setattr(fa, "ABLATIONS", [a for a in fa.ABLATIONS if a[0] == "A1: boot skew"])
+    found = fa.run_assumptions(60.0, lambda text: None)
+    (version, run, _), = found["main"]
+    assert {p.name: p.verdict.value for p in run.result.properties} == {
+        "S1": "HOLDS", "L0": "HOLDS", "L1": "HOLDS"}
+    (_, label, _, dropped, _), = found["ablations"]
+    s1 = next(p for p in dropped.result.properties if p.name == "S1")
+    assert s1.verdict.value == "VIOLATED" and s1.times is not None
+    least = dict((what, value) for _, what, value in found["least"])
+    # the boundary the bisection reports: holds there, not one step beyond
+    assert least["boot_skew"] < 10 <= least["boot_skew"] + fa.STEP
+    assert 0 < least["quiet"] <= Fraction(31)
+    text = fa.render_assumptions(found, 60.0)
+    assert "| 1.51 | A1, A2, A3, A4, A5 | HOLDS | HOLDS |" in text
+    assert "| 1.51 | A1: boot skew | cluster.boot_skew off | VIOLATED |" in text
+    assert f"| 1.51 | boot_skew | boot_skew <= {float(least['boot_skew']):g} s |" in text
+    assert text.count(" s  ") >= len(s1.trace)      # the violation's steps, with times
+    # the section replaces its earlier text in place, or is appended once
+    once = fa.replace_section("# Findings\n\nbefore\n", text)
+    assert once.endswith(text) and "before" in once
+    assert fa.replace_section(once + "after\n", text.replace("HOLDS", "held")) \
+        .count(fa.BEGIN) == 1

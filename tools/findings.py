@@ -3,6 +3,7 @@ its own fault budget and without faults, checked in timed mode (keep going, so t
 and L1 are decided where the space allows), within a time limit per run.
 
     python -m hacheck.tools.findings [--time-limit SECONDS] [--workers K] [--out docs/findings.md]
+    python -m hacheck.tools.findings --only assumptions     # that section alone, in place
 
 Never edit docs/findings.md by hand: run this again. Each violation is shown with its
 timed trace, the --explain condition, and the scenario of heartbeat-2000.md section 6 it
@@ -132,14 +133,20 @@ def render(rows: list[dict], time_limit: float, workers: int = 1) -> str:
                     f"- **scenario** (matched from the trace's actions): {scenario}, {what}",
                     f"- **when** (`--explain`): {prop.condition or 'a lasso: see the loop'}",
                     f"- **addressed by**: {fix}", "", "```"]
-            before = prop.trace.initial
-            for n, step in enumerate(prop.trace.steps, 1):
-                mark = " <- loop" if prop.loop is not None and n == prop.loop + 1 else ""
-                when = f"{float(prop.times[n - 1]):8.3f} s" if prop.times else ""
-                out.append(f"{n:>3} {when}  {describe_action(run.cfg, before, step.action)}{mark}")
-                before = step.state
-            out += ["```", ""]
+            out += trace_lines(run, prop) + ["```", ""]
     return "\n".join(out) + "\n"
+
+
+def trace_lines(run, prop) -> list[str]:
+    """A counterexample, a line per step with its time."""
+    out = []
+    before = prop.trace.initial
+    for n, step in enumerate(prop.trace.steps, 1):
+        mark = " <- loop" if prop.loop is not None and n == prop.loop + 1 else ""
+        when = f"{float(prop.times[n - 1]):8.3f} s" if prop.times else ""
+        out.append(f"{n:>3} {when}  {describe_action(run.cfg, before, step.action)}{mark}")
+        before = step.state
+    return out
 
 
 def _answer_two(rows) -> str:
@@ -188,12 +195,29 @@ def main(argv=None) -> int:
                         help="seconds per run (default 60)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="threads per run (default: all cores)")
+    parser.add_argument("--assumptions-time-limit", type=float, default=600.0,
+                        help="seconds per run of the section on the design's assumptions "
+                             "(default 600; its two-node runs finish well within it)")
+    parser.add_argument("--only", choices=["assumptions"],
+                        help="regenerate only that section of --out, in place")
     parser.add_argument("--out", default="docs/findings.md")
     args = parser.parse_args(argv)
-    rows = run_matrix(args.time_limit, lambda text: print(text, file=sys.stderr, flush=True),
-                      args.workers)
+
+    def progress(text):
+        print(text, file=sys.stderr, flush=True)
+    from hacheck.tools.findings_assumptions import (
+        render_assumptions, replace_section, run_assumptions,
+    )
+    section = render_assumptions(run_assumptions(args.assumptions_time_limit, progress,
+                                                 args.workers), args.assumptions_time_limit)
+    if args.only:
+        with open(args.out, encoding="utf-8") as f:
+            text = f.read()
+    else:
+        rows = run_matrix(args.time_limit, progress, args.workers)
+        text = render(rows, args.time_limit, args.workers)
     with open(args.out, "w", encoding="utf-8") as f:
-        f.write(render(rows, args.time_limit, args.workers))
+        f.write(replace_section(text, section))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 

@@ -58,12 +58,14 @@ class SecondsOrOff(Kind):
             raise ValueError(f'"off" or {e}') from None
 
 
-def option(key: str, kind: Kind, default, meaning: str, spec_default=None):
+def option(key: str, kind: Kind, default, meaning: str, spec_default=None, compiled=None):
     """A configuration option: read from the spec's `key` (default `spec_default` there
-    when it differs from the configuration's own)."""
+    when it differs from the configuration's own). `compiled`: the option is read by the
+    compiled rules, from the geometry vector (model.state), as this function encodes it."""
     return field(default=default, metadata={
         "key": key, "kind": kind, "meaning": meaning,
-        "spec_default": default if spec_default is None else spec_default})
+        "spec_default": default if spec_default is None else spec_default,
+        "compiled": compiled})
 
 
 class OptionError(ValueError):
@@ -94,18 +96,19 @@ class Config:
                               Choice(tuple(EMAIL_TIMERS), note="the May 2000 patch's "
                                      "resources_timer"), "off",
                               "the May 2000 patch's resources_timer, buggy (combined) or "
-                              "fixed (split)")
+                              "fixed (split)", compiled=EMAIL_TIMERS.__getitem__)
     starting_repeats: int = option("protocol.starting_repeats", Whole(0, MAX_REPEATS), 0,
                                    "email_timer: how often `starting` may be repeated in the "
-                                   "start window")
+                                   "start window", compiled=int)
     stonith: str = option("protocol.stonith",
                           Choice((False, True, "off", "race", "gated"),
                                  ("off", "gated", "off", "race", "gated"),
                                  text='true (reset before takeover, 1.170), "race" (1.70) '
                                       'or false'),
                           "off", 'STONITH before takeover (true, 1.170) or racing it '
-                                 '("race", 1.70)')
-    heal: bool = option("protocol.heal", Flag(), False, "1.89's healed-partition restart")
+                                 '("race", 1.70)', compiled=STONITH_MODES.__getitem__)
+    heal: bool = option("protocol.heal", Flag(), False, "1.89's healed-partition restart",
+                        compiled=int)
     broken: bool = option("protocol.demo_broken", Flag(), False,
                           "a deliberately broken model, to show the gate failing")
     crashes: int = option("faults.crashes", Whole(0, MAX_BUDGET), 0,
@@ -210,3 +213,11 @@ def home_for(value, N: int) -> tuple[int, ...]:
 
 
 OPTIONS = tuple(fields(Config))     # every option, with its declaration (`metadata`)
+# the options the compiled rules read, in declaration order (model.state keeps them in k)
+COMPILED = tuple(o.name for o in OPTIONS if o.metadata["compiled"] is not None)
+
+
+def compiled_values(cfg: Config) -> list[int]:
+    """The values of COMPILED for a configuration, encoded as the compiled rules read them."""
+    return [o.metadata["compiled"](getattr(cfg, o.name)) for o in OPTIONS
+            if o.metadata["compiled"] is not None]

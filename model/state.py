@@ -25,7 +25,7 @@ from numba import njit
 
 from hacheck.model import schema
 from hacheck.model.config import (   # the configuration's bounds and option values
-    EMAIL_TIMERS, MAX_GROUPS, MAX_NODES, STONITH_MODES,
+    COMPILED, MAX_GROUPS, MAX_NODES, compiled_values,
 )
 
 # --- configuration bounds -----------------------------------------------------------------
@@ -52,11 +52,13 @@ K_HOME = 8                        # k[K_HOME + g] = home[g]
 K_LOCAL = K_HOME + MAX_GROUPS     # k[K_LOCAL + i] = mask of H(i)
 K_RANK = K_LOCAL + MAX_NODES      # k[K_RANK + g] = position of g in H(home[g])
 K_LIST = K_RANK + MAX_GROUPS      # k[K_LIST + 8i + r] = the r-th group of H(i)
-K_EMAIL_TIMER = K_LIST + MAX_NODES * MAX_GROUPS   # 0 off, 1 combined, 2 split (layer T)
-K_REPEATS = K_EMAIL_TIMER + 1     # email_timer: how often `starting` may be repeated
-K_STONITH = K_REPEATS + 1         # 0 off, 1 race (1.70), 2 gated (1.170) (layer T)
-K_HEAL = K_STONITH + 1            # 1: 1.89's healed-partition restart (layer T)
-K_RULES = K_HEAL + 1              # k[K_RULES + slot]: the rule chosen (model.rules)
+K_OPTIONS = K_LIST + MAX_NODES * MAX_GROUPS   # k[K_OPTIONS + x]: option COMPILED[x], encoded
+# the options the compiled rules read, where k keeps them (model.config declares which)
+K_EMAIL_TIMER = K_OPTIONS + COMPILED.index("email_timer")   # 0 off, 1 combined, 2 split
+K_REPEATS = K_OPTIONS + COMPILED.index("starting_repeats")
+K_STONITH = K_OPTIONS + COMPILED.index("stonith")           # 0 off, 1 race, 2 gated
+K_HEAL = K_OPTIONS + COMPILED.index("heal")
+K_RULES = K_OPTIONS + len(COMPILED)   # k[K_RULES + slot]: the rule chosen (model.rules)
 K_SIZE = K_RULES + len(schema.routed())
 
 
@@ -65,10 +67,7 @@ def geometry(cfg, capacity: int = DEFAULT_CAPACITY) -> np.ndarray:
     N, G = cfg.N, cfg.G
     k = np.zeros(K_SIZE, dtype=np.int64)
     k[K_N], k[K_G], k[K_NICE], k[K_CAPACITY] = N, G, int(cfg.nice_failback), capacity
-    k[K_EMAIL_TIMER] = EMAIL_TIMERS[cfg.email_timer]
-    k[K_REPEATS] = cfg.starting_repeats
-    k[K_STONITH] = STONITH_MODES[cfg.stonith]
-    k[K_HEAL] = int(cfg.heal)
+    k[K_OPTIONS:K_OPTIONS + len(COMPILED)] = compiled_values(cfg)
     k[K_RULES:K_RULES + len(schema.routed())] = schema.choices(cfg.options)
     k[K_NODES] = CONN + N
     k[K_QUEUES] = k[K_NODES] + N * NODE_FIELDS

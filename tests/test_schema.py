@@ -185,3 +185,14 @@ def test_section_7_s_rules_are_one_declaration_for_specs_and_for_explain(values)
     solver.add(*(symbols[a] == z3.RealVal(str(getattr(params, a))) for a in symbols
                  if getattr(params, a) is not None))
     assert (solver.check() == z3.sat) == (params.problems() == [])
+
+
+def test_the_options_the_compiled_rules_read_are_declared_and_encoded_in_one_place():
+    from hacheck.model import state
+    from hacheck.model.config import COMPILED, compiled_values
+    assert COMPILED == ("email_timer", "starting_repeats", "stonith", "heal")
+    cfg = Config(email_timer="split", starting_repeats=2, stonith="race", heal=True)
+    k = geometry(cfg)
+    assert list(k[state.K_OPTIONS:state.K_OPTIONS + len(COMPILED)]) == compiled_values(cfg)
+    assert (k[state.K_EMAIL_TIMER], k[state.K_REPEATS], k[state.K_STONITH],
+            k[state.K_HEAL]) == (2, 2, 1, 1)

@@ -8,6 +8,7 @@ import json
 from hacheck import __version__
 from hacheck.checker import Verdict
 from hacheck.checker.properties import FAIRNESS, LIVENESS_KINDS
+from hacheck.model.assumptions import assumptions, summary
 from hacheck.tools.notes import caveat
 from hacheck.tools.run import Run
 
@@ -54,13 +55,11 @@ def _configuration_line(cfg) -> str:
             + _variants_text(cfg))
 
 
-def _assumptions_line(result, meta) -> str:
-    found = meta.get("assumptions", [])
-    text = ", ".join(a["name"] if a["holds"] else f"not {a['name']} ({a['why']})"
-                     for a in found)
+def _assumptions_line(run) -> str:
     ignored = ("; untimed, so the quiet period and the boot skew are not applied"
-               if result.mode != "timed" else "")
-    return f"design assumptions (heartbeat-2000.md 6.3): {text}{ignored}"
+               if run.result.mode != "timed" else "")
+    return (f"design assumptions (heartbeat-2000.md 6.3): "
+            f"{summary(assumptions(run.cfg, run.spec.timing))}{ignored}")
 
 
 def _variants_text(cfg) -> str:
@@ -82,7 +81,7 @@ def render_text(run: Run) -> str:
     stats = result.statistics
     out = [f"hacheck {__version__}: {meta['name'] or meta['spec']} ({meta['spec']})",
            _configuration_line(run.cfg),
-           _assumptions_line(result, meta),
+           _assumptions_line(run),
            *_mode_lines(result, meta, run.cfg),
            "symmetry reduction: " + (("on" + (f" (group of {meta['symmetry_group_size']})"
                                                if meta.get("symmetry_group_size") else ""))

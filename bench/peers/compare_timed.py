@@ -2,14 +2,17 @@
 wall time and peak memory, and their ratios, in one run.
 
     python bench/peers/compare_timed.py [--tchecker-src DIR] [--cases a,b] [--time-limit S]
+                                        [--whole]
 
 TChecker's `tck-reach -a covreach -s bfs -l s1` (zone graph, inclusion) runs the
-encoding of `tchecker.py`, written from model.md; hacheck runs the same configuration
-timed, with and without symmetry, each to its first S1 violation, and (when it finishes
-within the limit) over the whole space. `tck-reach` is taken from PATH, or built from a
-TChecker source checkout with `--tchecker-src` (cmake, flex, bison, Boost and g++;
-`make tck-reach` only). Every run is a child process measured by GNU time, so each
-figure is its own; the ratios compare figures of this one run.
+encoding of `tchecker.py`, written from model.md; where its BFS is undecided within the
+limit, `-s dfs` is asked for the verdict alone. hacheck runs the same configuration
+timed, with and without symmetry, each to its first S1 violation; with `--whole`, both
+also explore the whole space (no label searched, `--keep-going`). `tck-reach` is taken
+from PATH, or built from a TChecker source checkout with `--tchecker-src` (cmake, flex,
+bison, Boost and g++; `make tck-reach` only). Every run is a child process measured by
+GNU time, so each figure is its own; the ratios compare figures of this one run. The
+exit code is 1 if a decided verdict differs from hacheck's.
 
 Timings: small whole numbers (keepalive 1, deadtime 3, rqstdelay 3, req_timeout 3, dmin 0,
 dmax 1, smax 1) keep zones small on both sides.
@@ -90,7 +93,9 @@ def tck_reach(src: str | None) -> str:
     return binary
 
 
-def run_tchecker(binary: str, case: Case, work: str, time_limit: float) -> dict:
+def run_tchecker(binary: str, case: Case, work: str, time_limit: float, order: str = "bfs",
+                 whole: bool = False, memory_gib: float = 12) -> dict:
+    """tck-reach on the case: to the first state labelled s1, or over the whole space."""
     class Cfg:
         N, home, nice_failback = case.N, case.home, case.nice_failback
         crashes, restarts, link_toggles = case.crashes, case.restarts, case.link_toggles
@@ -100,19 +105,23 @@ def run_tchecker(binary: str, case: Case, work: str, time_limit: float) -> dict:
     path = os.path.join(work, f"{case.name}.tck")
     with open(path, "w") as f:
         f.write(Encoding(Cfg, timing, case.cap).text())
-    text, wall, rss, code = run_measured(
-        ["timeout", str(time_limit), binary, "-a", "covreach", "-s", "bfs", "-l", "s1", path],
-        work)
+    argv = [binary, "-a", "covreach", "-s", order, *([] if whole else ["-l", "s1"]), path]
+    limits = ["prlimit", f"--as={int(memory_gib * 2**30)}", "timeout", str(time_limit)]
+    text, wall, rss, code = run_measured([*limits, *argv], work)
     stats = dict(re.findall(r"^(\w+) (\S+)$", text, re.M))
-    if code == 124:
-        return {"verdict": "INCOMPLETE", "wall": wall, "rss": rss}
+    if code == 124 or "bad_alloc" in text:
+        return {"verdict": "INCOMPLETE", "wall": wall, "rss": rss, "order": order,
+                "why": "time" if code == 124 else "memory"}
     if "out-of-bounds value" in text and case.cap < 64:     # a FIFO outgrew its room
-        return run_tchecker(binary, replace(case, cap=2 * case.cap), work, time_limit)
+        return run_tchecker(binary, replace(case, cap=2 * case.cap), work, time_limit, order,
+                            whole, memory_gib)
     if "REACHABLE" not in stats:
         raise RuntimeError(f"tck-reach failed (exit {code}):\n{text[-2000:]}")
-    return {"verdict": "VIOLATED" if stats["REACHABLE"] == "true" else "HOLDS",
+    verdict = "VIOLATED" if stats["REACHABLE"] == "true" else "HOLDS"
+    return {"verdict": "COMPLETE" if whole else verdict, "order": order,
             "visited": int(stats["VISITED_STATES"]), "stored": int(stats["STORED_STATES"]),
-            "wall": wall, "search": float(stats["RUNNING_TIME_SECONDS"]), "rss": rss}
+            "covered": int(stats["COVERED_STATES"]), "wall": wall,
+            "search": float(stats["RUNNING_TIME_SECONDS"]), "rss": rss, "cap": case.cap}
 
 
 def run_hacheck(case: Case, work: str, symmetry: bool, whole: bool, time_limit: float) -> dict:
@@ -128,8 +137,85 @@ def run_hacheck(case: Case, work: str, symmetry: bool, whole: bool, time_limit: 
     report = json.loads(text[start:])
     s1 = next(p for p in report["properties"] if p["name"] == "S1")
     stats = report["statistics"]
-    return {"verdict": s1["verdict"], "stored": stats["distinct_states"], "wall": wall,
+    return {"verdict": s1["verdict"], "stored": stats["distinct_states"],
+            "covered": stats.get("covered_states", 0), "wall": wall,
             "search": stats["wall_seconds"], "rss": rss, "complete": stats.get("complete", False)}
+
+
+def first_violation(binary, case, work, limit, memory) -> tuple:
+    """TChecker by BFS (its figures are comparable with hacheck's BFS), then, if that is
+    undecided within the limits, by DFS for the verdict; hacheck without and with symmetry."""
+    bfs = run_tchecker(binary, case, work, limit, memory_gib=memory)
+    dfs = (run_tchecker(binary, case, work, limit, "dfs", memory_gib=memory)
+           if bfs["verdict"] == "INCOMPLETE" else None)
+    plain = run_hacheck(case, work, False, False, limit)
+    sym = run_hacheck(case, work, True, False, limit)
+    return bfs, dfs, plain, sym
+
+
+def whole_space(binary, case, work, limit, memory) -> tuple:
+    return (run_tchecker(binary, case, work, limit, whole=True, memory_gib=memory),
+            run_hacheck(case, work, False, True, limit), run_hacheck(case, work, True, True, limit))
+
+
+def ratio(hacheck: dict, tck: dict) -> str:
+    """hacheck's search time over TChecker's; a bound when TChecker did not finish."""
+    if tck["verdict"] == "INCOMPLETE":
+        return f"≤ {hacheck['search'] / tck['wall']:.4f}"
+    return f"{hacheck['search'] / tck['search']:.4f}"
+
+
+def unfinished(run: dict, limit: float) -> str:
+    if run.get("why") == "memory":
+        return f"out of memory after {run['wall']:.0f} s"
+    return f"unfinished in {limit:g} s"
+
+
+def tck_seconds(tck: dict) -> str:
+    return f"≥ {tck['wall']:.0f}" if tck["verdict"] == "INCOMPLETE" else f"{tck['search']:.2f}"
+
+
+def first_violation_table(rows, limit) -> tuple[list[str], bool]:
+    out = ["| case | S1: TChecker / hacheck | TChecker visited / stored | hacheck stored: "
+           "plain / sym | search s: TChecker / plain / sym | search ratio: plain / sym "
+           "| process s: TChecker / plain / sym | peak MiB: TChecker / plain / sym |",
+           "|---|---|---:|---:|---:|---:|---:|---:|"]
+    agree = True
+    for case, bfs, dfs, plain, sym in rows:
+        decided = dfs if dfs is not None and dfs["verdict"] != "INCOMPLETE" else bfs
+        if decided["verdict"] == "INCOMPLETE":
+            tck_verdict = (f"undecided: BFS {unfinished(bfs, limit)}, "
+                           f"DFS {unfinished(dfs, limit)}")
+        else:
+            tck_verdict = decided["verdict"] + (" (DFS)" if decided is dfs else "")
+        same = decided["verdict"] in ("INCOMPLETE", plain["verdict"]) \
+            and plain["verdict"] == sym["verdict"]
+        agree &= same
+        counts = (f"{bfs['visited']:,} / {bfs['stored']:,}" if "stored" in bfs
+                  else f"BFS {unfinished(bfs, limit)}")
+        out.append(
+            f"| {case.name} | {tck_verdict} / {plain['verdict']}{'' if same else ' (DISAGREE)'}"
+            f" | {counts} | {plain['stored']:,} / {sym['stored']:,} | {tck_seconds(bfs)} / "
+            f"{plain['search']:.2f} / {sym['search']:.2f} | {ratio(plain, bfs)} / "
+            f"{ratio(sym, bfs)} | {bfs['wall']:.1f} / {plain['wall']:.1f} / {sym['wall']:.1f} "
+            f"| {bfs['rss']:.0f} / {plain['rss']:.0f} / {sym['rss']:.0f} |")
+    return out, agree
+
+
+def whole_space_table(rows, limit) -> list[str]:
+    out = ["| case | stored: TChecker / hacheck plain / sym | search s: TChecker / plain / sym "
+           "| search ratio: plain / sym | peak MiB: TChecker / plain / sym |",
+           "|---|---:|---:|---:|---:|"]
+    for case, tck, plain, sym in rows:
+        def stored(run, done):
+            return f"{run['stored']:,}" if done else unfinished(run, limit)
+        out.append(
+            f"| {case.name} | {stored(tck, tck['verdict'] == 'COMPLETE')} / "
+            f"{stored(plain, plain['complete'])} / {stored(sym, sym['complete'])} | "
+            f"{tck_seconds(tck)} / {plain['search']:.2f} / {sym['search']:.2f} | "
+            f"{ratio(plain, tck)} / {ratio(sym, tck)} | "
+            f"{tck['rss']:.0f} / {plain['rss']:.0f} / {sym['rss']:.0f} |")
+    return out
 
 
 def main(argv=None) -> int:
@@ -138,40 +224,33 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", help="comma-separated case names (default: all)")
     parser.add_argument("--time-limit", type=float, default=600.0,
                         help="seconds per run (default 600)")
+    parser.add_argument("--memory-limit", type=float, default=12.0,
+                        help="GiB of address space for each tck-reach run (default 12)")
+    parser.add_argument("--whole", action="store_true",
+                        help="also explore each whole space (no label searched)")
     args = parser.parse_args(argv)
     binary = tck_reach(args.tchecker_src)
-    cases = [c for c in CASES if not args.cases or c.name in args.cases.split(",")]
-    rows = []
+    known = {c.name for c in CASES}
+    wanted = args.cases.split(",") if args.cases else sorted(known)
+    if set(wanted) - known:
+        parser.error(f"--cases: unknown {sorted(set(wanted) - known)}; known: {sorted(known)}")
+    cases = [c for c in CASES if c.name in wanted]
+    first, whole = [], []
     with tempfile.TemporaryDirectory() as work:
         for case in cases:
             print(f"{case.name}", file=sys.stderr, flush=True)
-            tck = run_tchecker(binary, case, work, args.time_limit)
-            plain = run_hacheck(case, work, False, False, args.time_limit)
-            sym = run_hacheck(case, work, True, False, args.time_limit)
-            rows.append((case, tck, plain, sym))
-            print(f"  TChecker {tck}\n  hacheck {plain}\n  hacheck sym {sym}", file=sys.stderr)
-    print("| case | S1: TChecker / hacheck | stored: TChecker / hacheck plain / sym "
-          "| search s: TChecker / plain / sym | search ratio plain / sym "
-          "| process s: TChecker / plain / sym | peak MiB: TChecker / plain / sym |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    agree = True
-    for case, tck, plain, sym in rows:
-        same = tck["verdict"] == plain["verdict"] == sym["verdict"]
-        agree &= same or "INCOMPLETE" in (tck["verdict"], plain["verdict"])
-        searched = tck.get("search", tck["wall"])
-        stored = f"{tck['stored']:,}" if "stored" in tck else "-"
-        undecided = tck["verdict"] == "INCOMPLETE"     # TChecker's time is then a bound
-        verdicts = (f"undecided in {args.time_limit:g} s" if undecided else tck["verdict"])
-        verdicts += f" / {plain['verdict']}" + ("" if same or undecided else " (DISAGREE)")
-        at_most = "≤ " if undecided else ""
-        print(f"| {case.name} | {verdicts} | "
-              f"{stored} / {plain['stored']:,} / {sym['stored']:,} | "
-              f"{'≥ ' if undecided else ''}{searched:.2f} / {plain['search']:.2f} / "
-              f"{sym['search']:.2f} | "
-              f"{at_most}{plain['search'] / searched:.4f} / "
-              f"{at_most}{sym['search'] / searched:.4f} | "
-              f"{tck['wall']:.1f} / {plain['wall']:.1f} / {sym['wall']:.1f} | "
-              f"{tck['rss']:.0f} / {plain['rss']:.0f} / {sym['rss']:.0f} |")
+            first.append((case, *first_violation(binary, case, work, args.time_limit,
+                                                         args.memory_limit)))
+            print("  " + "\n  ".join(map(str, first[-1][1:])), file=sys.stderr, flush=True)
+            if args.whole:
+                whole.append((case, *whole_space(binary, case, work, args.time_limit,
+                                                 args.memory_limit)))
+                print("  whole: " + "\n  ".join(map(str, whole[-1][1:])), file=sys.stderr,
+                      flush=True)
+    table, agree = first_violation_table(first, args.time_limit)
+    print("\n".join(table))
+    if whole:
+        print("\n" + "\n".join(whole_space_table(whole, args.time_limit)))
     return 0 if agree else 1
 
 

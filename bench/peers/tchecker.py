@@ -16,35 +16,41 @@ is enabled in every state where two nodes run the same group, so S1 is violated 
 `s1` is reachable. `bound` (label `bound`) is reached if a node would have more than
 three pending children (model.md: an error, never a verdict).
 
-Layer T (section 7), one clock per rule instance:
+Layer T (section 7): one array `x` of clocks, one per rule instance, and a spare last slot
+that no rule reads:
 
-| clock (an array per kind, indexed by pair, slot, child or group) | measures the time since | used by |
+| clock (in `x`, by pair, slot, child or group) | measures the time since | used by |
 |---|---|---|
-| `xa[i, j]` | the start of j's current audible period for i | HEAR(i, j) when that start is the anchor |
-| `xh[i, j]` | i's boot or restart, when it is strictly later than that start (`late_i_j`) | HEAR(i, j) then |
-| `xt[i, j]` | the start of j's current audible period for i, while j is audible | BOOT(i): did it start at this very instant? |
-| `xd[i, j]` | the start of j's inaudible period as i sees it (i's boot if j is inaudible then: `exact_i_j`) | DEAD(i, j) |
+| `xp[i, j]` | while j is audible to i: the start of that audible period, or i's boot or restart if strictly later (`late_i_j`); while j is inaudible and not yet dead for an up i: the start of that inaudible period, or i's boot if later (`exact_i_j`) | HEAR(i, j), DEAD(i, j), and at BOOT(i): did j's period start at this very instant? |
 | `xm[i, j, p]` | the send of the p-th message of ch[i][j], or the last heal of the link if later | DELIVER(i, j) of the head |
+| `xmd[i, j]` | the DEAD(i, j) that set md_i[j] | MACHDOWN(i, j) |
 | `xr[i]` | i's entry into RSCRCVD | RSCRCVD_TIMEOUT(i) |
 | `xc[i, c]` | the req_our_resources call that started i's c-th pending child | CHILD(i) runs the oldest |
-| `xmd[i, j]` | the DEAD(i, j) that set md_i[j] | MACHDOWN(i, j) |
 | `xq[g]` | the IPREQ that set rq[g] | FORCETAKE(home[g], g) |
 | `z` | the last step | SELF: no time passes while an own message waits |
 
-A window's lower bound is a guard of its edge; its upper bound, an obligation, is the
-location's invariant `x <= (if <guard of the obliged action> then hi else BIG)`. Every
-step begins by resetting each clock that no rule reads in the state before it (into the
-array's last, spare slot otherwise: TChecker enumerates every path through `if`s that
-reset clocks, so no reset may be conditional). A clock a step starts to use is therefore
+One clock serves HEAR, DEAD and the boot's tie for a pair because their uses never
+overlap (HEAR and the tie while j is audible, DEAD while it is not), and it restarts at
+every change of audibility (`new_period`). A window's lower bound is a guard of its
+edge; its upper bound, an obligation, is a term of the location's invariant
+`x[(if used then k else spare)] <= (if <guard of the obliged action> then hi else BIG)`:
+an unused clock's term bounds the spare, so TChecker tightens its zone once for all of
+them, which is where its time goes (a DBM is tightened for every term that lowers a
+bound). Every step begins by resetting each clock that no rule reads in the state before
+it (the spare otherwise: TChecker enumerates every path through `if`s that reset
+clocks, so no reset may be conditional). A clock a step starts to use is therefore
 anchored at that step, which is what section 7 asks of every clock here (each rule's
 anchor is an event of the step that makes its rule apply), and an unused clock never
 holds time back: BIG, the largest constant plus one, bounds a single delay, and a delay
-longer than every constant changes nothing a guard can see.
+longer than every constant changes nothing a guard can see. The first version had an
+array per kind, four clocks per pair and a spare per array (46 clocks at N = 2 instead
+of 23; TChecker took twice as long at N = 2 without faults).
 
 Readings (model.md section 7's, where it leaves room):
 - the tie at a boot: HEAR(i, j)'s anchor is i's boot only if it is *strictly* later than
-  the start of j's audible period (`xa_i_j > 0` at BOOT(i)); at the same instant, the
-  period's start is the anchor, with [dmin, dmax] if j's boot or restart began it;
+  the start of j's audible period (`xp_i_j > 0` at BOOT(i), or `late_i_j` kept from i's
+  previous boot in the same period); at the same instant, the period's start is the
+  anchor, with [dmin, dmax] if j's boot or restart began it;
 - CHILD runs the oldest pending child (the others keep later deadlines);
 - a second DEAD(i, j) while md_i[j] = 1 does not move MACHDOWN's anchor;
 - DEAD(i, j) is anchored at i's own boot when j was inaudible at that step (step order).
@@ -255,27 +261,27 @@ class Encoding:
 
     def clocks(self) -> list[tuple]:
         """(clock, the condition under which a rule reads it, its obligation's bound while
-        it does, or None), for every clock. Each step
-        first resets every clock no rule reads before it (into the array's spare slot
-        otherwise: TChecker enumerates the paths through `if`s that reset clocks, so no
-        reset is conditional): a clock that a step starts using is then anchored at it."""
+        it does, or None), for every clock. Each step first resets every clock no rule
+        reads before it (into the spare slot otherwise: TChecker enumerates the paths
+        through `if`s that reset clocks, so no reset is conditional): a clock that a step
+        starts using is then anchored at it."""
         t, out = self.t, []
         for i in range(self.N):
             for j in self.peers(i):
-                hear_hi = f"(if bys_{i}_{j} == 1 then {t.dmax} else {t.K + t.dmax})"
-                out.append((self.x("xa", i, j), f"{self.owes_hear(i, j)} && late_{i}_{j} == 0",
-                            hear_hi))
-                out.append((self.x("xh", i, j), f"{self.owes_hear(i, j)} && late_{i}_{j} == 1",
-                            str(t.K + t.dmax)))
-                out.append((self.x("xd", i, j), f"ph_{i} == {UP} && dead_{i}_{j} == 0 && "
-                            f"{self.audible(i, j)} == 0",
-                            f"(if exact_{i}_{j} == 1 then {t.D} else {t.D + t.dmax})"))
+                audible = f"{self.audible(i, j)} == 1"
+                silent = f"ph_{i} == {UP} && dead_{i}_{j} == 0 && {self.audible(i, j)} == 0"
+                hear_hi = (f"(if late_{i}_{j} == 0 && bys_{i}_{j} == 1 then {t.dmax} "
+                           f"else {t.K + t.dmax})")
+                dead_hi = f"(if exact_{i}_{j} == 1 then {t.D} else {t.D + t.dmax})"
+                used = f"(if {audible} then 1 else (if {silent} then 1 else 0)) == 1"
+                hi = (f"(if {self.owes_hear(i, j)} then {hear_hi} else "
+                      f"(if {silent} then {dead_hi} else {self.big}))")
+                out.append((self.x("xp", i, j), used, hi))
                 for p in range(self.cap):
                     out.append((self.x("xm", i, j, p),
                                 f"{self.conn(i, j)} == 1 && ch_{i}_{j}_len > {p}", str(t.dmax)))
                 out.append((self.x("xmd", i, j), f"ph_{i} == {UP} && md_{i}_{j} == 1",
                             str(t.smax)))
-                out.append((self.x("xt", i, j), f"{self.audible(i, j)} == 1", None))
             if self.nice:
                 out.append((self.x("xr", i), f"ph_{i} == {UP} && rs_{i} == {RSCRCVD}",
                             str(t.Q + t.K)))
@@ -286,29 +292,41 @@ class Encoding:
             out.append((self.x("xq", g=g), f"ph_{h} == {UP} && rq_{g} == 1", str(t.R + t.smax)))
         return out
 
-    def sizes(self) -> dict:
-        """Each kind of clock is one array (the same constants for all its clocks, so no
-        precision is lost), with a last, spare slot that no rule reads."""
+    def layout(self) -> dict:
+        """Where each kind of clock starts in the one clock array `x`; its last slot is the
+        spare that no rule reads."""
         P = self.N * (self.N - 1)
-        return {"xa": P, "xh": P, "xd": P, "xmd": P, "xt": P, "xm": P * self.cap,
-                "xr": self.N, "xc": self.N * MAX_CHILDREN, "xq": self.G}
+        sizes = {"xp": P, "xmd": P, "xm": P * self.cap, "xr": self.N if self.nice else 0,
+                 "xc": self.N * MAX_CHILDREN, "xq": self.G}
+        starts, at = {}, 0
+        for kind, size in sizes.items():
+            starts[kind], at = at, at + size
+        return {**starts, "spare": at}
 
     def x(self, kind, i=0, j=None, p=0, c=0, g=0) -> str:
         """The clock of a kind for a pair (i, j), a message slot p of ch[i][j], a node i's
         c-th child, or a group g."""
         if kind == "xq":
-            return f"xq[{g}]"
-        if kind == "xr":
-            return f"xr[{i}]"
-        if kind == "xc":
-            return f"xc[{i * MAX_CHILDREN + c}]"
-        pair = i * (self.N - 1) + j - (j > i)
-        if kind == "xm":
-            return f"xm[{pair * self.cap + p}]"
-        return f"{kind}[{pair}]"
+            at = g
+        elif kind == "xr":
+            at = i
+        elif kind == "xc":
+            at = i * MAX_CHILDREN + c
+        else:
+            pair = i * (self.N - 1) + j - (j > i)
+            at = pair * self.cap + p if kind == "xm" else pair
+        return f"x[{self.layout()[kind] + at}]"
+
+    def reset_if(self, cond: str, clock: str) -> str:
+        """Reset a clock when cond holds, else the spare: an unconditional statement."""
+        return f"x[(if {cond} then {clock[2:-1]} else {self.layout()['spare']})] = 0"
 
     def invariant(self) -> str:
-        parts = [f"{clock} <= (if {act} then {hi} else {self.big})"
+        # An unused clock's term bounds the spare instead, so that TChecker, which
+        # tightens its zone once per term that lowers a bound, does so once for them all
+        spare = self.layout()["spare"]
+        parts = [f"x[(if {act} then {clock[2:-1]} else {spare})] <= "
+                 f"(if {act} then {hi} else {self.big})"
                  for clock, act, hi in self.clocks() if hi is not None]
         waiting = " + ".join(f"sq_{i}_len" for i in range(self.N))
         parts.append(f"z <= (if {waiting} > 0 then 0 else {self.big})")
@@ -317,12 +335,9 @@ class Encoding:
     def unused_reset(self) -> list[str]:
         if self.t is None:
             return []
-        sizes = self.sizes()
-        out = []
-        for clock, act, _ in self.clocks():
-            kind, index = clock[:-1].split("[")
-            out.append(f"{kind}[(if {act} then {sizes[kind]} else {index})] = 0")
-        return out + ["z = 0"]
+        spare = self.layout()["spare"]
+        return [f"x[(if {act} then {spare} else {clock[2:-1]})] = 0"
+                for clock, act, _ in self.clocks()] + [f"x[{spare}] = 0", "z = 0"]
 
     # --- layer T: the events that start periods ---------------------------------------------
 
@@ -337,19 +352,39 @@ class Encoding:
             return []
         return [f"exact_{i}_{j} = 0"]
 
-    def starts(self, j, ties: dict) -> list[str]:
+    def new_period(self, cond: str, i, j) -> list[str]:
+        """When cond holds, j's audible or inaudible period for i begins now: xp restarts
+        (a statement of its own, outside any `if`)."""
+        return [self.reset_if(cond, self.x("xp", i, j))] if self.t else []
+
+    # How j's boot or restart stands to each peer k's period, as j sees it: k inaudible;
+    # k's audible period began at this very instant; or strictly before it (xp already
+    # later than the start, or late_j_k kept from j's previous boot: the same period).
+    SEEN = ("silent", "tie", "earlier", "kept")
+
+    def seen_guard(self, j, k, seen: str) -> list[str]:
+        audible = f"{self.audible(j, k)} == 1"
+        xp = self.x("xp", j, k)
+        return {"silent": [f"{self.audible(j, k)} == 0"],
+                "tie": [audible, f"late_{j}_{k} == 0", f"{xp} == 0"],
+                "earlier": [audible, f"late_{j}_{k} == 0", f"{xp} > 0"],
+                "kept": [audible, f"late_{j}_{k} == 1"]}[seen]
+
+    def starts(self, j, seen: dict) -> list[str]:
         """j boots or restarts (now up): its peers hear it start, and its own rules begin
-        at its boot. `ties[k]`: k's audible period for j began at this very instant."""
+        at its boot, as `seen[k]` says for each peer k."""
         out = []
         for i in self.peers(j):
             out.append(f"if {self.conn(i, j)} == 1 then "
                        + "; ".join(self.becomes_audible(i, j, True) or ["nop"]) + " end")
+            out += self.new_period(f"{self.conn(i, j)} == 1", i, j)
         if self.t is None:
             return out
-        for k in self.peers(j):
-            audible = f"{self.audible(j, k)} == 1"
-            late = "0" if ties.get(k) else "1"
-            out.append(f"if {audible} then late_{j}_{k} = {late} else exact_{j}_{k} = 1 end")
+        for k, how in seen.items():
+            if how == "silent":
+                out.append(f"exact_{j}_{k} = 1")
+            elif how != "tie":      # HEAR's anchor is j's own boot
+                out += [f"late_{j}_{k} = 1", f"{self.x('xp', j, k)} = 0"]
         return out
 
     # --- section 4's actions -------------------------------------------------------------------
@@ -359,11 +394,11 @@ class Encoding:
         N, t, out = self.N, self.t, []
         import itertools
         for j in range(N):      # BOOT(j), one edge per case of the tie with each peer
-            for case in itertools.product((True, False), repeat=N - 1 if t else 0):
-                ties = dict(zip(self.peers(j), case))
+            for case in itertools.product(self.SEEN, repeat=N - 1 if t else 0):
+                seen = dict(zip(self.peers(j), case))
                 guard = [f"ph_{j} == {PRE}"]
-                guard += [f"{self.x('xt', j, k)} {'==' if tie else '>'} 0" for k, tie in ties.items()]
-                out.append(("BOOT", guard, [f"ph_{j} = {UP}", *self.starts(j, ties)]))
+                guard += [g for k, how in seen.items() for g in self.seen_guard(j, k, how)]
+                out.append(("BOOT", guard, [f"ph_{j} = {UP}", *self.starts(j, seen)]))
         for j in range(N):
             crash_ok = [f"(if ph_{i} == {UP} then {self.conn(i, j)} * bys_{i}_{j} * "
                         f"((1 - heard_{i}_{j}) + dead_{i}_{j}) else 0) == 0"
@@ -374,14 +409,15 @@ class Encoding:
                 effect += self.empty(f"ch_{i}_{j}")
                 effect.append(f"if {self.conn(i, j)} == 1 then "
                               + "; ".join(self.becomes_inaudible(i, j) or ["nop"]) + " end")
+                effect += self.new_period(f"{self.conn(i, j)} == 1", i, j)
             effect.append("crashes_left = crashes_left - 1")
             out.append(("CRASH", [f"ph_{j} == {UP}", "crashes_left > 0", *crash_ok], effect))
         for j in range(N):
-            for case in itertools.product((True, False), repeat=N - 1 if t else 0):
-                ties = dict(zip(self.peers(j), case))
+            for case in itertools.product(self.SEEN, repeat=N - 1 if t else 0):
+                seen = dict(zip(self.peers(j), case))
                 guard = [f"ph_{j} == {DOWN}", "restarts_left > 0"]
-                guard += [f"{self.x('xt', j, k)} {'==' if tie else '>'} 0" for k, tie in ties.items()]
-                out.append(("RESTART", guard, [f"ph_{j} = {UP}", *self.starts(j, ties),
+                guard += [g for k, how in seen.items() for g in self.seen_guard(j, k, how)]
+                out.append(("RESTART", guard, [f"ph_{j} = {UP}", *self.starts(j, seen),
                                                "restarts_left = restarts_left - 1"]))
         for i in range(N):
             for j in range(i + 1, N):
@@ -392,6 +428,8 @@ class Encoding:
                                + "; ".join(self.becomes_inaudible(a, b) or ["nop"]) + " end")
                     heal.append(f"if ph_{b} == {UP} then "
                                 + "; ".join(self.becomes_audible(a, b, False) or ["nop"]) + " end")
+                    cut += self.new_period(f"ph_{b} == {UP}", a, b)
+                    heal += self.new_period(f"ph_{b} == {UP}", a, b)
                 for conn, effect in ((1, cut), (0, heal)):
                     out.append(("LINK", ["toggles_left > 0", f"{c} == {conn}"],
                                 effect + ["toggles_left = toggles_left - 1"]))
@@ -427,15 +465,14 @@ class Encoding:
                 base = [f"ph_{i} == {UP}", f"ph_{j} == {UP}", f"{self.conn(i, j)} == 1"]
                 effect = [f"heard_{i}_{j} = 1", f"dead_{i}_{j} = 0", *self.commup_check(i)]
                 for why in ([f"heard_{i}_{j} == 0"], [f"heard_{i}_{j} == 1", f"dead_{i}_{j} == 1"]):
-                    windows = ([[f"late_{i}_{j} == 0", f"{self.x('xa', i, j)} >= {t.dmin}"],
-                                [f"late_{i}_{j} == 1", f"{self.x('xh', i, j)} >= {t.dmin}"]] if t else [[]])
+                    windows = [[f"{self.x('xp', i, j)} >= {t.dmin}"]] if t else [[]]
                     for window in windows:
                         out.append(("HEAR", base + why + window, effect))
         for i in range(N):
             for j in self.peers(i):
                 base = [f"ph_{i} == {UP}", f"dead_{i}_{j} == 0"]
-                windows = ([[f"exact_{i}_{j} == 1", f"{self.x('xd', i, j)} >= {t.D}"],
-                            [f"exact_{i}_{j} == 0", f"{self.x('xd', i, j)} >= {t.D - t.K}"]] if t else [[]])
+                windows = ([[f"exact_{i}_{j} == 1", f"{self.x('xp', i, j)} >= {t.D}"],
+                            [f"exact_{i}_{j} == 0", f"{self.x('xp', i, j)} >= {t.D - t.K}"]] if t else [[]])
                 for why in ([f"ph_{j} != {UP}"], [f"ph_{j} == {UP}", f"{self.conn(i, j)} == 0"]):
                     for window in windows:
                         out.append(("DEAD", base + why + window, self.mark_node_dead(i, j)))
@@ -498,8 +535,7 @@ class Encoding:
                              (1, 0, 1, 0, f"exact_{i}_{j}")]
         out += [f"int:{size}:{lo}:{hi}:{init}:{name}" for size, lo, hi, init, name in ints]
         if t:
-            out += [""] + [f"clock:{size + 1}:{kind}" for kind, size in self.sizes().items()]
-            out.append("clock:1:z")
+            out += ["", f"clock:{self.layout()['spare'] + 1}:x", "clock:1:z"]
         out += ["", "process:P"]
         invariant = f" : invariant: {self.invariant()}" if t else ""
         out.append(f"location:P:l{{initial:{invariant}}}")

@@ -30,7 +30,7 @@ FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCh
 
 # the page's markup: what view_html writes, and nothing a trace could add
 TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "div", "p", "span",
-        "ul", "pre", "script", "svg", "defs", "marker", "path", "g", "text", "line", "rect",
+        "ul", "pre", "table", "thead", "tbody", "script", "svg", "defs", "marker", "path", "g", "text", "line", "rect",
         "circle"}
 EVENT_ATTRIBUTE = re.compile(r"on[a-z]+")
 ERRORS = ["is not an integer", "is not a set", "is not a tuple", "is not a map",

@@ -152,6 +152,17 @@ def browser():
     driver.quit()
 
 
+def _table(browser) -> dict:
+    """The state panel's table: each row's name and its cells' texts."""
+    return browser.execute_script("""
+      const rows = {};
+      document.querySelectorAll('#panel-state tbody tr').forEach(tr => {
+        const cells = Array.from(tr.querySelectorAll('td'), td => td.textContent);
+        if (cells.length) { rows[tr.querySelector('th').textContent] = cells; }
+      });
+      return rows;""")
+
+
 def _open(browser, page: Path) -> list[str]:
     """Load the page; the messages it left on the console."""
     browser.get_log("browser")          # forget what earlier pages logged
@@ -176,8 +187,7 @@ def test_the_page_in_a_real_browser(timed_trace, tmp_path, browser):
     assert title.text.startswith(f"step {view.violating_step}")
     browser.find_element(By.ID, "step-3").click()
     assert title.text.startswith(f"step 3 at {view.steps[3].time:g} s: {view.steps[3].action}")
-    state = browser.find_element(By.ID, "panel-state").text
-    assert f"ph[0] = {view.steps[3].state['ph'][0]}" in state
+    assert _table(browser)["ph"][0] == view.steps[3].state["ph"][0]
     changes = browser.find_element(By.ID, "panel-changes").text
     assert all(name in changes for name, _, _ in view.steps[3].changes)
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_DOWN)
@@ -256,8 +266,7 @@ def test_a_hostile_trace_renders_as_text_and_runs_nothing(timed_trace, tmp_path,
     title = browser.find_element(By.ID, "panel-title").text
     assert title.endswith(PAYLOADS["action"])          # the violating step, shown first
     assert f"breaks {PAYLOADS['property']}: {PAYLOADS['action']}" in body
-    state = browser.find_element(By.ID, "panel-state").text
-    assert f"{PAYLOADS['variable']} = {view.violating_step}" in state
+    assert _table(browser)[PAYLOADS["variable"]] == [str(view.violating_step)]
     browser.find_element(By.ID, "step-1").click()       # the panel still works
     assert browser.find_element(By.ID, "panel-title").text.startswith("step 1 at ")
     assert browser.execute_script("return window.__pwned") is None
@@ -310,7 +319,8 @@ def test_a_lasso_shows_where_its_loop_starts(tmp_path, capsys):
     assert start.split()[0] == str(l0.loop + 1)
     assert main(["view", str(path), "--html", str(tmp_path / "l.html")]) == 0
     page = (tmp_path / "l.html").read_text()
-    assert page.count('class="loop"') == 1 and "drawn evenly spaced" in capsys.readouterr().err
+    assert page.count('class="loop-band"') == 1 and "drawn evenly spaced" in capsys.readouterr().err
+    assert f"returns to step {l0.loop + 1}" in page
 
 
 def test_malformed_trace_fields_are_notes_or_one_line_errors_never_tracebacks(tmp_path, capsys):
@@ -325,3 +335,165 @@ def test_malformed_trace_fields_are_notes_or_one_line_errors_never_tracebacks(tm
     assert main(["view", str(listed)]) == 2
     assert capsys.readouterr().err == (f"hacheck view: error: {listed}: states[0]: 1 is not a "
                                        "state (an object of variables)\n")
+
+
+# --- the chart as its readers want it (issue 19) ------------------------------------------
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict:
+    """The traces the viewer was judged on: N = 3 timed S1 (the default spec), an untimed
+    L0 lasso, an untimed L1 stuck state."""
+    from hacheck.model import Config
+    from hacheck.properties import all_properties
+    from hacheck.tools.itf import write_itf
+    from hacheck.tools.run import itf_document, search
+    d = tmp_path_factory.mktemp("pages")
+    assert main(["--nodes", "3", "-q", "--trace-out", str(d / "n3.itf.json")]) == 12
+    cfg = Config(N=2, home=())          # two groupless nodes announce for ever
+    result = search(cfg, all_properties(cfg), keep_going=True, max_states=200_000).result
+    result.mode, result.meta = "untimed", {"spec": "groupless"}
+    l0 = next(p for p in result.properties if p.name == "L0")
+    write_itf(d / "lasso.itf.json", itf_document(cfg, l0, result))
+    spec = d / "crash.toml"             # a stale request orphans a group (L1)
+    spec.write_text("[cluster]\nnodes = 2\n[faults]\ncrashes = 1\n")
+    assert main([str(spec), "--untimed", "--keep-going", "-q",
+                 "--trace-out", str(d / "crash.itf.json")]) == 12
+    return {"n3-timed-S1": d / "n3.itf.json", "lasso-L0": d / "lasso.itf.json",
+            "stuck-L1": d / "crash-L1.itf.json"}
+
+
+def _trace(name, pages, longest_trace_written, tmp_path) -> Path:
+    if name != "longest":
+        return pages[name]
+    documents = [json.loads(p.read_text()) for p in pages.values()]   # these count too
+    if longest_trace_written["document"] is not None:
+        documents.append(longest_trace_written["document"])
+    path = tmp_path / "longest.itf.json"
+    path.write_text(json.dumps(max(documents, key=lambda d: len(d["states"]))))
+    return path
+
+
+def _at_1280_by_800(browser, page: Path, anchor: str = "") -> None:
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    browser.get("about:blank")
+    browser.get(page.as_uri() + anchor)
+
+
+@pytest.fixture
+def small_window(browser):
+    yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+TEXT_BOXES = """
+  const chart = document.getElementById('chart').getBoundingClientRect();
+  const boxes = Array.from(document.querySelectorAll('#chart text'), t => {
+    const r = t.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom, t.textContent];
+  });
+  return [[chart.left, chart.top, chart.right, chart.bottom], boxes];"""
+
+
+def _in_view(browser, element_id: str) -> bool:
+    return browser.execute_script("""
+      const r = document.getElementById(arguments[0]).getBoundingClientRect();
+      return r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight
+        && innerWidth === 1280 && innerHeight === 800;""", element_id)
+
+
+@pytest.mark.parametrize("name", ["n3-timed-S1", "lasso-L0", "stuck-L1", "longest"])
+def test_every_event_is_labelled_and_no_two_labels_overlap(name, pages, longest_trace_written,
+                                                           tmp_path, small_window):
+    from selenium.webdriver.common.by import By
+    browser = small_window
+    trace = _trace(name, pages, longest_trace_written, tmp_path)
+    page = tmp_path / f"{name}.html"
+    assert main(["view", str(trace), "--html", str(page)]) == 0
+    _at_1280_by_800(browser, page)
+    view = load_trace(trace)
+    chart, boxes = browser.execute_script(TEXT_BOXES)
+    for left, top, right, bottom, text in boxes:
+        assert chart[0] <= left and right <= chart[2] and chart[1] <= top \
+            and bottom <= chart[3], f"{text!r} is outside the chart"
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), \
+                f"{a[4]!r} overlaps {b[4]!r}"
+    # every step and every message has its label
+    labelled = browser.execute_script(
+        "return Array.from(document.querySelectorAll('text.step-label'), t => t.dataset.index)")
+    assert sorted(map(int, labelled)) == list(range(1, len(view.steps)))
+    drawn = [m for m in view.messages if m.sender < view.nodes and m.receiver < view.nodes]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "text.msg-label")) == len(drawn)
+    # the violating step is in view; the table has a column per node, changes marked
+    assert _in_view(browser, f"step-{view.violating_step}")
+    head = browser.find_elements(By.CSS_SELECTOR, "#panel-state thead th")
+    assert [h.text for h in head] == [""] + [f"node {i}" for i in range(view.nodes)]
+    assert _table(browser)["ph"] == view.steps[-1].state["ph"]
+    changed = browser.find_elements(By.CSS_SELECTOR, "#panel-state td.changed")
+    assert len(changed) == len(view.steps[-1].changes) > 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / f"viewer-{name}.png"))
+
+
+def test_the_address_opens_the_page_at_its_step_and_follows_the_keys(pages, tmp_path,
+                                                                     small_window):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser = small_window
+    page = tmp_path / "n3.html"
+    assert main(["view", str(pages["n3-timed-S1"]), "--html", str(page)]) == 0
+    _at_1280_by_800(browser, page, "#step-3")
+    title = browser.find_element(By.ID, "panel-title")
+    assert title.text.startswith("step 3 ") and _in_view(browser, "step-3")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_DOWN)
+    assert title.text.startswith("step 4 ")
+    assert browser.execute_script("return location.hash") == "#step-4"
+    browser.find_element(By.CSS_SELECTOR, 'text.step-label[data-index="2"]').click()
+    assert title.text.startswith("step 2 ")
+    browser.execute_script("location.hash = '#step-5'")
+    WebDriverWait(browser, 5).until(lambda b: title.text.startswith("step 5 "))
+    _at_1280_by_800(browser, page, "#step-99999")      # no such step: the last one
+    view = load_trace(pages["n3-timed-S1"])
+    title = browser.find_element(By.ID, "panel-title")
+    assert title.text.startswith(f"step {view.violating_step} ")
+
+
+def test_long_waits_are_breaks_with_the_real_times_on_the_axis(pages, tmp_path, small_window):
+    from hacheck.tools.view_layout import MAX_GAP, PX_PER_SECOND
+    from selenium.webdriver.common.by import By
+    browser = small_window
+    view = load_trace(pages["n3-timed-S1"])
+    times = [0.0] + [s.time for s in view.steps[1:]]
+    long = [b - a for a, b in zip(times, times[1:]) if (b - a) * PX_PER_SECOND > MAX_GAP]
+    assert long, "the trace has no long wait to compress"
+    page = tmp_path / "n3.html"
+    assert main(["view", str(pages["n3-timed-S1"]), "--html", str(page)]) == 0
+    _at_1280_by_800(browser, page)
+    breaks = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "text.break-label")]
+    assert breaks == [f"+{g:g} s" for g in long]
+    ticks = {t.text for t in browser.find_elements(By.CSS_SELECTOR, "text.tick")}
+    assert ticks == {f"{t:g}" for t in times[1:]}
+    # a wait takes no more room than a break, however long
+    dots = {int(c.get_attribute("data-index")): float(c.get_attribute("cy"))
+            for c in browser.find_elements(By.CSS_SELECTOR, "circle.step")}
+    assert max(b - a for a, b in zip(sorted(dots.values()), sorted(dots.values())[1:])) < 120
+
+
+def test_a_lasso_s_loop_is_a_band_that_says_where_it_returns(pages, tmp_path, small_window):
+    from selenium.webdriver.common.by import By
+    browser = small_window
+    view = load_trace(pages["lasso-L0"])
+    page = tmp_path / "lasso.html"
+    assert main(["view", str(pages["lasso-L0"]), "--html", str(page)]) == 0
+    _at_1280_by_800(browser, page)
+    band = browser.find_element(By.CSS_SELECTOR, "rect.loop-band")
+    top = float(band.get_attribute("y"))
+    bottom = top + float(band.get_attribute("height"))
+    for step in view.steps[1:]:
+        cy = float(browser.find_element(By.ID, f"step-{step.index}").get_attribute("cy"))
+        assert (top < cy < bottom) == (step.index > view.loop), step.index
+    labels = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "text.loop-label")]
+    assert f"<- returns to step {view.loop + 1}" in labels

@@ -117,6 +117,7 @@ def explore(
     phase: str = "state search",
     witness: Witness | None = None,
     reached: list | None = None,
+    checkpoint=None,
 ) -> CheckResult:
     """Explore the reachable states of `model` and check every `always` property on each.
 
@@ -134,6 +135,9 @@ def explore(
     exact for reachability). The report counts the discrete states real runs reach (the
     distinct `model.discrete_rows` of the stored keys); `reached`, if given, receives
     them as an array of rows.
+
+    `checkpoint` (a `checker.checkpoint.SearchCheckpoint`, untimed models only) is where
+    the search saves itself at level ends, and, when resuming, what it starts from.
     """
     budget = budget_of(budget, max_states, time_limit)
     budget.start_clock()
@@ -229,16 +233,43 @@ def explore(
             counters["transitions"] += len(full)
             add(full.buffer, full.index, row_ids[again[full.source]], level)
 
+    def save(level: int, lo: int, hi: int, frontier) -> None:
+        arrays = {f"store_{k}": v for k, v in store.snapshot().items()}
+        arrays["parents"] = parents.array[:parents.count]
+        if edges is not None:
+            arrays["edges_src"], arrays["edges_dst"] = edges.edges()
+        if fingerprint:
+            arrays["frontier"] = frontier
+        checkpoint.save(arrays, {"level": level, "lo": lo, "hi": hi, "counters": counters,
+                                 "first_violation": first_violation, "violating": violating})
+
+    def restore() -> tuple[int, int, int, np.ndarray | None]:
+        arrays, meta = restored
+        store.restore({k[len("store_"):]: v for k, v in arrays.items()
+                       if k.startswith("store_")})
+        parents.count = 0
+        parents.extend(arrays["parents"])
+        if edges is not None:
+            edges.restore(arrays["edges_src"], arrays["edges_dst"])
+        counters.update(meta["counters"])
+        first_violation.update(meta["first_violation"])
+        violating.update(meta["violating"])
+        return meta["level"], meta["lo"], meta["hi"], arrays.get("frontier")
+
     def search() -> None:
-        initial = model.initial_rows()
-        if symmetry:
-            initial = model.canonical(initial)
-        add(initial, np.arange(len(initial)), np.full(len(initial), -1, dtype=np.int64), 0)
-        lo, hi = 0, len(store)
-        frontier = np.array(next_rows[0]) if fingerprint else None
-        next_rows.clear()
+        if restored is None:
+            initial = model.initial_rows()
+            if symmetry:
+                initial = model.canonical(initial)
+            add(initial, np.arange(len(initial)), np.full(len(initial), -1, dtype=np.int64),
+                0)
+            lo, hi = 0, len(store)
+            frontier = np.array(next_rows[0]) if fingerprint else None
+            next_rows.clear()
+            level = 0
+        else:
+            level, lo, hi, frontier = restore()
         last_report = started
-        level = 0
         batch = max(1, model.batch_size)
         while hi > lo:
             level += 1
@@ -276,7 +307,13 @@ def explore(
                 frontier = (np.concatenate(next_rows) if next_rows
                             else np.empty((0, model.width), dtype=np.uint8))
                 next_rows.clear()
+            if checkpoint is not None and (checkpoint.due() or hi == lo):
+                with budget.deferred():         # a signal waits until it is written
+                    save(level, lo, hi, frontier)
 
+    if checkpoint is not None and model.zone_layout is not None:
+        raise ValueError("checkpoints are for untimed searches")
+    restored = checkpoint.load() if checkpoint is not None else None
     stop_reason = ""
     threads = _set_threads(workers)
     ahead = _Ahead(lambda rows, spare: model.successors(rows, symmetry, reduce, spare),

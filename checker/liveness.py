@@ -40,6 +40,10 @@ class EdgeLog:
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
         return self.src[:self.count], self.dst[:self.count]
 
+    def restore(self, src: np.ndarray, dst: np.ndarray) -> None:
+        """Back to the edges a checkpoint kept (`edges()`)."""
+        self.src, self.dst, self.count = src.astype(np.int32), dst.astype(np.int32), len(src)
+
     def growth_bytes(self, more: int) -> int:
         """What `extend` would allocate for `more` edges now."""
         n = self.count + more

@@ -313,6 +313,17 @@ class ExactStore:
         _unpack_rows(self.heap, self.offsets, lo, hi, out)
         return out
 
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """What a checkpoint keeps of the store (`restore` puts it back)."""
+        n, used = len(self), int(self.used[0])
+        return {"count": self.count, "used": self.used, "heap": self.heap[:used],
+                "offsets": self.offsets[:n], "table": self.table}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self.count, self.used = arrays["count"].copy(), arrays["used"].copy()
+        self.heap, self.offsets = arrays["heap"].copy(), arrays["offsets"].copy()
+        self.table = arrays["table"].copy()
+
     def bytes_per_state(self) -> float:
         """Memory held by the packed rows, their offsets and the hash table, per state."""
         n = len(self)
@@ -369,6 +380,15 @@ class FingerprintStore:
     @staticmethod
     def identity_of(words: np.ndarray, hash_value: int) -> int:
         return int(hash_value) or 1
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """What a checkpoint keeps of the store (`restore` puts it back)."""
+        return {"count": self.count, "by_id": self.by_id[:len(self)], "table": self.table,
+                "table_ids": self.table_ids}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self.count, self.by_id = arrays["count"].copy(), arrays["by_id"].copy()
+        self.table, self.table_ids = arrays["table"].copy(), arrays["table_ids"].copy()
 
     def bytes_per_state(self) -> float:
         """Memory held by the fingerprints and the hash table, per stored state."""

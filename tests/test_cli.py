@@ -105,7 +105,7 @@ def test_help_exits_zero_and_explains_every_option_and_every_exit_code(capsys):
     text = " ".join(out.split())
     for option in ("--nodes", "--untimed", "--explain", "--no-symmetry", "--no-por", "--keep-going", "--max-states",
                    "--time-limit", "--workers", "--fingerprint", "--json", "--trace-out",
-                   "--quiet", "--version"):
+                   "--quiet", "--version", "--checkpoint", "--checkpoint-every", "--resume"):
         assert option in text
     for code_meaning in ("0 every property holds", "12 a safety property is violated",
                          "13 a liveness property is violated", "3 the search was cut short",

@@ -11,6 +11,7 @@ option, the key and what was expected, and exit code 2.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import signal
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hacheck import __version__
+from hacheck.checker.checkpoint import CheckpointError
 from hacheck.checker.schema import ConfigError
 from hacheck.checker.stopping import (
     GB, Budget, Stopped, address_space_limit, default_memory_limit, gigabytes, peak_memory,
@@ -133,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fingerprint", action="store_true",
                    help="untimed mode: store 64-bit hashes of states instead of the states "
                         "(less memory); the report gives the probability that a state was missed")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="untimed mode: save the search in DIR at the end of a level, every "
+                        "--checkpoint-every minutes, and when it finishes, so that a run "
+                        "that dies can go on with --resume DIR")
+    p.add_argument("--checkpoint-every", type=float, metavar="MINUTES",
+                   help="minutes between checkpoints (default 10)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="go on from the last checkpoint in DIR (same spec and options; the "
+                        "limits may differ), saving there as --checkpoint does; the counts, "
+                        "verdicts and traces are those of an uninterrupted run")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--trace-out", metavar="FILE",
                    help="write the counterexample here (ITF JSON); default "
@@ -365,11 +377,39 @@ def validate(args) -> None:
         if args.fingerprint:
             raise SpecError("--fingerprint", None, True, "--untimed as well (the timed "
                             "search stores zones, not fingerprints)")
+    if (args.checkpoint or args.resume) and not args.untimed:
+        raise SpecError("--checkpoint" if args.checkpoint else "--resume", None,
+                        args.checkpoint or args.resume,
+                        "--untimed as well (the timed search has no checkpoints)")
+    if args.checkpoint and args.resume:
+        raise SpecError("--checkpoint", None, args.checkpoint,
+                        "no --resume with it (--resume DIR goes on saving in DIR)")
+    if args.checkpoint_every is not None:
+        if not (args.checkpoint or args.resume):
+            raise SpecError("--checkpoint-every", None, args.checkpoint_every,
+                            "--checkpoint DIR or --resume DIR as well")
+        if not (math.isfinite(args.checkpoint_every) and args.checkpoint_every >= 0):
+            raise SpecError("--checkpoint-every", None, args.checkpoint_every,
+                            "a number of minutes >= 0 (0: at the end of every level)")
     if args.explain and args.untimed:
         raise SpecError("--explain", None, True, "the timed mode (drop --untimed)")
     for option, value in (("--trace-out", args.trace_out), ("--html", args.html)):
         if value:
             check_output_path(option, value)
+
+
+def _checkpoints(args, cfg):
+    """The run's checkpoints (None without --checkpoint or --resume): named by what the
+    run explores, so that --resume refuses another spec's or other options' checkpoints."""
+    directory = args.checkpoint or args.resume
+    if directory is None:
+        return None
+    from hacheck.checker.checkpoint import Checkpoints
+    run = {"configuration": json.loads(json.dumps(cfg.described(), default=str)),
+           "symmetry": not args.no_symmetry, "por": args.por,
+           "keep_going": args.keep_going, "fingerprint": args.fingerprint}
+    every = 60 * (args.checkpoint_every if args.checkpoint_every is not None else 10)
+    return Checkpoints(directory, run, every, resume=args.resume is not None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -417,8 +457,9 @@ def check_main(argv: list[str], budget: Budget) -> int:
         try:
             validate(args)
             spec = load(args.spec)
-            spec.config(args.nodes)   # validate the override before any work
-        except ConfigError as e:
+            cfg = spec.config(args.nodes)   # validate the override before any work
+            checkpoints = _checkpoints(args, cfg)
+        except (ConfigError, CheckpointError) as e:
             print(f"hacheck: error: {e}", file=sys.stderr)
             return int(ExitCode.USAGE)
         try:
@@ -437,7 +478,7 @@ def check_main(argv: list[str], budget: Budget) -> int:
                     progress=None if args.quiet else Progress(), trace_out=args.trace_out,
                     fingerprint=args.fingerprint, workers=args.workers or default_workers(),
                     notice=None if args.quiet else _notice, timed=not args.untimed,
-                    explain=args.explain, budget=budget)
+                    explain=args.explain, budget=budget, checkpoints=checkpoints)
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)

@@ -72,9 +72,11 @@ def with_room(attempt, notice, room: Room = Room()):
 
 def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
            budget: Budget | None = None, max_states=None, time_limit=None,
-           phase="state search", **options) -> Search:
+           phase="state search", checkpoints=None, **options) -> Search:
     """Compile the model, then explore it (`checker.explore` with `options`), with room
-    enough in the rows (`with_room`). `Stopped` escapes only from start-up."""
+    enough in the rows (`with_room`). `Stopped` escapes only from start-up. With
+    `checkpoints` (`checker.checkpoint.Checkpoints`), the search saves itself there, in
+    the place named by what it explores, and resumes from it if asked to."""
     from hacheck.checker import explore
     from hacheck.checker.explorer import budget_of
     from hacheck.model import HeartbeatModel
@@ -85,8 +87,15 @@ def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
         started = time.perf_counter()
         compile_model(model, symmetry, notice, budget)   # its warm-up may overflow too
         compiled = time.perf_counter() - started
+        checkpoint = None
+        if checkpoints is not None:
+            checkpoint = checkpoints.search({
+                "phase": phase, "properties": [p.name for p in properties],
+                "width": model.width, "symmetry": symmetry,
+                **{k: options.get(k) for k in ("reduce", "keep_going", "fingerprint")}})
         return Search(explore(model, properties, symmetry=symmetry, budget=budget,
-                              max_states=max_states, phase=phase, **options),
+                              max_states=max_states, phase=phase, checkpoint=checkpoint,
+                              **options),
                       model, compiled)
     return with_room(attempt, notice, room)
 
@@ -94,12 +103,13 @@ def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
 def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=False,
           max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
           workers=1, notice=None, timed=False, explain=False,
-          budget: Budget | None = None) -> Run:
+          budget: Budget | None = None, checkpoints=None) -> Run:
     """Check the spec's configuration for S1, L0 and L1, and write the trace files.
     `timed` checks layer T (the command's default, `hacheck` passes it); otherwise layer
     D. `budget` (else one of `max_states` and `time_limit`) is what may end it early.
     `reduce` (partial-order reduction) defaults to on untimed and off timed: under time
-    it leaves states out of the figure of discrete states real runs reach."""
+    it leaves states out of the figure of discrete states real runs reach. `checkpoints`
+    (untimed only): where the searches save themselves, and resume from."""
     from hacheck.properties import all_properties, safety_properties
     cfg = spec.config(nodes)
     if budget is None:
@@ -115,7 +125,8 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
                                          workers=workers)
         else:
             options = dict(symmetry=symmetry, notice=notice, progress=progress,
-                           fingerprint=fingerprint, workers=workers, budget=budget)
+                           fingerprint=fingerprint, workers=workers, budget=budget,
+                           checkpoints=checkpoints)
             first = safety_properties(cfg) if reduce else all_properties(cfg)
             done = search(cfg, first, reduce=reduce, keep_going=keep_going, **options)
             result, model = done.result, done.model

@@ -155,7 +155,8 @@ def explore(
     if model.zone_layout is not None:        # a timed model: zones, with inclusion
         store = ZoneStore(model.width, *model.zone_layout)
     else:
-        store = (FingerprintStore if fingerprint else ExactStore)(model.width)
+        store = (FingerprintStore(model.width) if fingerprint
+                 else ExactStore(model.width, parts=workers))
     parents = _Parents()
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
@@ -163,17 +164,19 @@ def explore(
     next_rows: list[np.ndarray] = []     # fingerprint mode: the rows of the next level
 
     def add(buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
-            depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """Insert the candidate rows buffer[index] in order; check the new ones; (ids, new)."""
+            depth: int, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Insert the candidate rows buffer[index] in order; check the new ones; (ids, new).
+        `hashes`: theirs, if already computed."""
         budget.check(store.growth_bytes(len(index)) + parents.growth_bytes(len(index)))
         with budget.deferred():   # the store and the parent links change together
-            return insert(buffer, index, parent_ids, depth)
+            return insert(buffer, index, parent_ids, depth, hashes)
 
-    def insert(buffer, index, parent_ids, depth):
+    def insert(buffer, index, parent_ids, depth, hashes):
         words = buffer.view(np.uint64)
-        hashes = np.empty(len(index), dtype=np.uint64)
-        keys = words if store.hash_words == words.shape[1] else words[:, :store.hash_words]
-        hash_rows(keys, index, hashes)
+        if hashes is None:
+            hashes = np.empty(len(index), dtype=np.uint64)
+            keys = words if store.hash_words == words.shape[1] else words[:, :store.hash_words]
+            hash_rows(keys, index, hashes)
         limit = max_states if max_states is not None else MAX_STATES
         ids, new, looked_at = store.insert(words, index, hashes, limit)
         if new.any():
@@ -203,7 +206,8 @@ def explore(
         if isinstance(store, ZoneStore) and succ.buffer.shape[1] != store.width:
             store.widen(succ.buffer.shape[1])     # a timed model widened its rows
         counters["transitions"] += len(succ)
-        ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level)
+        ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level,
+                       getattr(succ, "hashes", None))
         if settled or cycles:
             protocol = ~model.is_environment(succ.action)
             if edges is not None:
@@ -316,8 +320,17 @@ def explore(
     restored = checkpoint.load() if checkpoint is not None else None
     stop_reason = ""
     threads = _set_threads(workers)
-    ahead = _Ahead(lambda rows, spare: model.successors(rows, symmetry, reduce, spare),
-                   workers if model.concurrent_successors else 1)
+    def hashed_successors(rows, spare):
+        """The successors of a batch, and, where the store hashes whole rows, their hashes:
+        computed with them (on the thread ahead), not by the insert that waits for them."""
+        succ = model.successors(rows, symmetry, reduce, spare)
+        succ.hashes = None
+        if not isinstance(store, ZoneStore):
+            succ.hashes = np.empty(len(succ.index), dtype=np.uint64)
+            hash_rows(succ.buffer.view(np.uint64), succ.index, succ.hashes)
+        return succ
+
+    ahead = _Ahead(hashed_successors, workers if model.concurrent_successors else 1)
     try:
         with budget.phase(phase):
             search()

@@ -173,6 +173,113 @@ def _exact_rehash(old, table):
             table[slot] = entry
 
 
+# --- the partitioned table: one region per worker, ids assigned in batch order ------------
+
+PROVISIONAL = np.uint64(1 << 31)   # an entry's low half: a candidate of this batch, not an id
+LOW = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True)
+def _home(tag, shift, region_mask, region_size):
+    """The region (the tag's top bits) and the home slot in it (the tag's low bits)."""
+    part = tag >> shift
+    return part, part * region_size + (tag & region_mask)
+
+
+@njit(cache=True)
+def packed_length(row):
+    n = row.shape[0] // 8
+    for v in row:
+        if v != 0:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _same_words(a, b):
+    for i in range(a.shape[0]):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _partitioned_lookup(table, parts, shift, heap, offsets, batch, words, index, hashes, ids,
+                        new, slots, lengths):
+    """Every region at once, each by its own thread, its candidates in batch order: a
+    stored row gives its id; a new row takes an empty slot provisionally (marked with its
+    candidate number); a repeat of a new row of this batch points to that candidate, as
+    -(candidate + 2)."""
+    R = table.shape[0] // parts
+    rmask = np.uint64(R - 1)
+    for p in prange(parts):
+        for x in range(index.shape[0]):
+            tag = hashes[x] >> np.uint64(32)
+            part, slot = _home(tag, shift, rmask, np.uint64(R))
+            if np.int64(part) != p:
+                continue
+            base = np.uint64(p) * np.uint64(R)
+            while True:
+                entry = table[slot]
+                if entry == EMPTY:
+                    table[slot] = (tag << np.uint64(32)) | PROVISIONAL | np.uint64(x)
+                    new[x] = True
+                    slots[x] = slot
+                    lengths[x] = packed_length(batch[index[x]])
+                    break
+                if entry >> np.uint64(32) == tag:
+                    low = entry & LOW
+                    if low & PROVISIONAL:
+                        first = np.int64(low ^ PROVISIONAL)
+                        if _same_words(words[index[first]], words[index[x]]):
+                            ids[x] = -(first + 2)
+                            break
+                    else:
+                        found = np.int64(low) - 1
+                        if packed_equal(heap, offsets[found], words[index[x]]):
+                            ids[x] = found
+                            break
+                slot = base + ((slot - base + np.uint64(1)) & rmask)
+
+
+@njit(cache=True, nogil=True)
+def _assign_ids(ids, new, lengths, count, used, offsets):
+    """Ids and heap offsets for the new rows, in batch order; a repeat gets its first's."""
+    n, at = count[0], used[0]
+    for x in range(ids.shape[0]):
+        if new[x]:
+            ids[x] = n
+            offsets[n] = at
+            at += lengths[x]
+            n += 1
+        elif ids[x] <= -2:
+            ids[x] = ids[-ids[x] - 2]
+    count[0], used[0] = n, at
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _store_new(table, heap, offsets, batch, index, hashes, ids, new, slots):
+    """Pack the new rows at their offsets; their table entries get their ids."""
+    for x in prange(index.shape[0]):
+        if new[x]:
+            start = offsets[ids[x]]
+            pack_row(batch[index[x]], heap[start:])
+            table[slots[x]] = (hashes[x] >> np.uint64(32) << np.uint64(32)) | np.uint64(ids[x] + 1)
+
+
+@njit(cache=True)
+def _partitioned_rehash(old, table, parts, shift):
+    R = table.shape[0] // parts
+    rmask = np.uint64(R - 1)
+    for entry in old:
+        if entry != EMPTY:
+            part, slot = _home(entry >> np.uint64(32), shift, rmask, np.uint64(R))
+            base = part * np.uint64(R)
+            while table[slot] != EMPTY:
+                slot = base + ((slot - base + np.uint64(1)) & rmask)
+            table[slot] = entry
+
+
 @njit(cache=True, nogil=True)
 def _fingerprint_insert(table, table_ids, by_id, count, hashes, ids, new, limit):
     mask = np.uint64(table.shape[0] - 1)
@@ -245,11 +352,15 @@ def _table_size(states: int) -> int:
 
 
 class ExactStore:
-    """Every stored row, exactly (packed; see the module docstring)."""
+    """Every stored row, exactly (packed; see the module docstring). With `parts` > 1 (a
+    power of two: one per worker) the table is split by the tags' top bits into regions
+    that the workers search and fill at once (`_partitioned_lookup`); ids and offsets are
+    then assigned in batch order, so they are those of the one-part table."""
 
     fingerprint = False
 
-    def __init__(self, width: int):
+    def __init__(self, width: int, parts: int = 1):
+        self.parts = 1 << max(0, int(parts).bit_length() - 1)
         self.width = width
         self.hash_words = width // 8      # a state is hashed on its whole row
         self.count = np.zeros(1, dtype=np.int64)
@@ -265,6 +376,8 @@ class ExactStore:
     def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):
         """(ids, new, looked_at) for the rows batch[index] (as words), inserted in order
         until `limit` states are stored; rows past `looked_at` were not looked at."""
+        if self.parts > 1:
+            return self._insert_partitioned(batch, index, hashes, limit)
         rows = batch.view(np.uint8)
         n = len(self) + index.shape[0]
         self.offsets = _grown(self.offsets, n)
@@ -287,6 +400,41 @@ class ExactStore:
                 self.heap = _grown(self.heap, self.heap.shape[0] + 1)   # by the policy
         return ids, new, done
 
+    def _insert_partitioned(self, batch, index, hashes, limit):
+        """`insert`, its regions searched in parallel: in chunks that cannot pass `limit`."""
+        rows = batch.view(np.uint8)
+        ids = np.full(index.shape[0], -1, dtype=np.int64)
+        new = np.zeros(index.shape[0], dtype=np.bool_)
+        shift = np.uint64(32 - (self.parts.bit_length() - 1))
+        done = 0
+        while done < index.shape[0] and len(self) < limit:
+            part = slice(done, min(index.shape[0], done + limit - len(self)))
+            k = part.stop - part.start
+            size = self._table_for(k)
+            if size > self.table.shape[0]:
+                old, self.table = self.table, np.zeros(size, dtype=np.uint64)
+                _partitioned_rehash(old, self.table, self.parts, shift)
+            self.offsets = _grown(self.offsets, len(self) + k)
+            self.heap = _grown(self.heap, int(self.used[0]) + k * (self.width + self.width // 8))
+            slots = np.empty(k, dtype=np.uint64)
+            lengths = np.zeros(k, dtype=np.int64)
+            _partitioned_lookup(self.table, self.parts, shift, self.heap, self.offsets, rows,
+                                batch, index[part], hashes[part], ids[part], new[part], slots,
+                                lengths)
+            _assign_ids(ids[part], new[part], lengths, self.count, self.used, self.offsets)
+            _store_new(self.table, self.heap, self.offsets, rows, index[part], hashes[part],
+                       ids[part], new[part], slots)
+            done = part.stop
+        return ids, new, done
+
+    def _table_for(self, more: int) -> int:
+        """A table in which no region can fill up while `more` candidates go in, even if
+        all of them land in one region."""
+        if self.parts == 1:
+            return _table_size(len(self) + more)
+        return max(_table_size(len(self) + more),
+                   self.parts * _table_size(len(self) // self.parts + more))
+
     def growth_bytes(self, more: int) -> int:
         """At most what inserting `more` rows now would allocate (the arrays that would
         have to grow), so that a search can stop before it passes a memory limit."""
@@ -294,8 +442,8 @@ class ExactStore:
         extra = 0
         if n > self.offsets.shape[0]:
             extra += 8 * capacity(self.offsets, n)
-        if _table_size(n) > self.table.shape[0]:
-            extra += 8 * _table_size(n)
+        if self._table_for(more) > self.table.shape[0]:
+            extra += 8 * self._table_for(more)
         needed = int(self.used[0]) + more * (self.width + self.width // 8)
         if needed > self.heap.shape[0]:
             extra += capacity(self.heap, needed)
@@ -317,9 +465,11 @@ class ExactStore:
         """What a checkpoint keeps of the store (`restore` puts it back)."""
         n, used = len(self), int(self.used[0])
         return {"count": self.count, "used": self.used, "heap": self.heap[:used],
-                "offsets": self.offsets[:n], "table": self.table}
+                "offsets": self.offsets[:n], "table": self.table,
+                "parts": np.array([self.parts])}
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self.parts = int(arrays["parts"][0])     # the table's layout is the saved one
         self.count, self.used = arrays["count"].copy(), arrays["used"].copy()
         self.heap, self.offsets = arrays["heap"].copy(), arrays["offsets"].copy()
         self.table = arrays["table"].copy()

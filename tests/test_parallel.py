@@ -73,3 +73,33 @@ def test_a_spare_buffer_too_small_or_of_another_width_is_not_used():
         spare = _spare(shape, 0)
         succ = model.successors(rows, True, False, spare)
         assert not np.shares_memory(succ.buffer, spare.buffer)
+
+
+# --- the visited set split into one region per worker ----------------------------------------
+
+@pytest.mark.parametrize("parts", [2, 4])
+def test_a_partitioned_store_gives_every_row_the_id_of_a_one_part_store(parts):
+    """Batches with repeats inside them and across them, a table that grows, and a state
+    budget that ends a batch part-way: the same ids, the same new rows, the same stored
+    rows, however many regions the table has."""
+    from hacheck.checker.store import ExactStore, hash_rows
+    rng = np.random.default_rng(7)
+    width = 16
+    pool = rng.integers(0, 4, size=(3000, width), dtype=np.uint8)   # zeros are common
+    pool[::7] = 0
+    stores = [ExactStore(width), ExactStore(width, parts=parts)]
+    assert stores[1].parts == parts
+    for batch_number in range(12):
+        batch = pool[rng.integers(0, len(pool), size=900)]
+        index = rng.permutation(len(batch))[:700].astype(np.int64)
+        words = np.ascontiguousarray(batch).view(np.uint64)
+        hashes = np.empty(len(index), dtype=np.uint64)
+        hash_rows(words, index, hashes)
+        limit = 2_400 if batch_number == 11 else 1 << 31
+        one, many = (s.insert(words, index, hashes, limit) for s in stores)
+        assert len(stores[0]) == len(stores[1])
+        looked = min(one[2], many[2])
+        assert np.array_equal(one[0][:looked], many[0][:looked])
+        assert np.array_equal(one[1][:looked], many[1][:looked])
+    assert len(stores[0]) == 2_400
+    assert np.array_equal(stores[0].rows(0, 2_400), stores[1].rows(0, 2_400))

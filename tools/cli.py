@@ -135,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fingerprint", action="store_true",
                    help="untimed mode: store 64-bit hashes of states instead of the states "
                         "(less memory); the report gives the probability that a state was missed")
+    p.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help="untimed mode: 'ray' runs the search on Ray (pip install "
+                        "'hacheck[ray]'), its visited set partitioned by hash over --workers "
+                        "actors; it checks S1 only (L0 and L1 need the whole graph in one "
+                        "place: INCOMPLETE). Default: local")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --backend ray: an existing Ray cluster (ray://host:10001 or "
+                        "host:6379); default: a local Ray of --workers CPUs")
     p.add_argument("--checkpoint", metavar="DIR",
                    help="untimed mode: save the search in DIR at the end of a level, every "
                         "--checkpoint-every minutes, and when it finishes, so that a run "
@@ -370,13 +378,31 @@ def validate(args) -> None:
     if args.memory_limit is not None and not (math.isfinite(args.memory_limit)
                                               and 0 < args.memory_limit <= 1 << 20):
         raise SpecError("--memory-limit", None, args.memory_limit, "a number of GB > 0")
-    if given_workers and not 1 <= args.workers <= default_workers():
+    remote = args.backend == "ray" and args.ray_address
+    if given_workers and not 1 <= args.workers <= (4096 if remote else default_workers()):
         raise SpecError("--workers", None, args.workers,
-                        f"a whole number from 1 to {default_workers()} (this machine's cores)")
+                        "a whole number from 1 to 4096 (the Ray cluster's actors)" if remote
+                        else f"a whole number from 1 to {default_workers()} (this machine's "
+                        "cores)")
     if not args.untimed:
         if args.fingerprint:
             raise SpecError("--fingerprint", None, True, "--untimed as well (the timed "
                             "search stores zones, not fingerprints)")
+    if args.backend == "ray":
+        for option, value, why in (
+                ("--backend", not args.untimed, "--untimed as well (the timed search runs "
+                 "locally)"),
+                ("--checkpoint", args.checkpoint or args.resume, "the local backend"),
+                ("--fingerprint", args.fingerprint, "the local backend")):
+            if value:
+                raise SpecError(option, None, args.backend if option == "--backend" else value,
+                                why)
+        import importlib.util
+        if importlib.util.find_spec("ray") is None:
+            raise SpecError("--backend", None, "ray", "Ray installed: pip install "
+                            "'hacheck[ray]'")
+    elif args.ray_address:
+        raise SpecError("--ray-address", None, args.ray_address, "--backend ray as well")
     if (args.checkpoint or args.resume) and not args.untimed:
         raise SpecError("--checkpoint" if args.checkpoint else "--resume", None,
                         args.checkpoint or args.resume,
@@ -478,7 +504,8 @@ def check_main(argv: list[str], budget: Budget) -> int:
                     progress=None if args.quiet else Progress(), trace_out=args.trace_out,
                     fingerprint=args.fingerprint, workers=args.workers or default_workers(),
                     notice=None if args.quiet else _notice, timed=not args.untimed,
-                    explain=args.explain, budget=budget, checkpoints=checkpoints)
+                    explain=args.explain, budget=budget, checkpoints=checkpoints,
+                    backend=args.backend, ray_address=args.ray_address)
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)

@@ -100,16 +100,54 @@ def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
     return with_room(attempt, notice, room)
 
 
+def heartbeat_parts(cfg, capacity: int):
+    """(the model, its invariants): what each shard of the Ray search builds for itself."""
+    from hacheck.model import HeartbeatModel
+    from hacheck.properties import safety_properties
+    return HeartbeatModel(cfg, capacity=capacity), safety_properties(cfg)
+
+
+def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=False,
+                  shards=2, address=None, budget: Budget | None = None, progress=None,
+                  notice=None) -> Search:
+    """The untimed search on Ray (`checker.distributed`), with room enough in the rows;
+    each violated invariant's trace from a single-process search, as `search` finds it."""
+    import functools
+
+    from hacheck.checker.distributed import explore_on_ray
+    from hacheck.model import HeartbeatModel
+    budget = budget if budget is not None else Budget()
+
+    def attempt(room):
+        model = HeartbeatModel(cfg, capacity=room.capacity)
+        started = time.perf_counter()
+        compile_model(model, symmetry, notice, budget)   # the shards load the cached code
+        compiled = time.perf_counter() - started
+
+        def trace_search(prop):
+            return search(cfg, [prop], symmetry=symmetry, reduce=reduce, room=room,
+                          budget=budget, phase="search for a shortest counterexample"
+                          ).result.properties[0]
+        result = explore_on_ray(functools.partial(heartbeat_parts, cfg, room.capacity),
+                                properties, symmetry=symmetry, reduce=reduce,
+                                keep_going=keep_going, shards=shards, address=address,
+                                budget=budget, progress=progress, trace_search=trace_search)
+        return Search(result, model, compiled)
+    return with_room(attempt, notice)
+
+
 def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=False,
           max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
           workers=1, notice=None, timed=False, explain=False,
-          budget: Budget | None = None, checkpoints=None) -> Run:
+          budget: Budget | None = None, checkpoints=None, backend: str = "local",
+          ray_address: str | None = None) -> Run:
     """Check the spec's configuration for S1, L0 and L1, and write the trace files.
     `timed` checks layer T (the command's default, `hacheck` passes it); otherwise layer
     D. `budget` (else one of `max_states` and `time_limit`) is what may end it early.
     `reduce` (partial-order reduction) defaults to on untimed and off timed: under time
     it leaves states out of the figure of discrete states real runs reach. `checkpoints`
-    (untimed only): where the searches save themselves, and resume from."""
+    (untimed only): where the searches save themselves, and resume from. `backend` "ray"
+    (untimed only): the search on Ray, `workers` shards, invariants only."""
     from hacheck.properties import all_properties, safety_properties
     cfg = spec.config(nodes)
     if budget is None:
@@ -123,6 +161,11 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
                                          keep_going=keep_going, progress=progress,
                                          notice=notice, explain=explain, budget=budget,
                                          workers=workers)
+        elif backend == "ray":
+            done = search_on_ray(cfg, all_properties(cfg), symmetry=symmetry, reduce=reduce,
+                                 keep_going=keep_going, shards=workers, address=ray_address,
+                                 budget=budget, progress=progress, notice=notice)
+            result, model = done.result, done.model
         else:
             options = dict(symmetry=symmetry, notice=notice, progress=progress,
                            fingerprint=fingerprint, workers=workers, budget=budget,

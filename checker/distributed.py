@@ -1,0 +1,203 @@
+"""The breadth-first search on Ray: the visited set partitioned by hash across actors.
+
+`docs/scale.md` is the design. Each of P shards (a Ray actor, one core) owns the states
+whose hash is ≡ its number mod P: it stores them (`ExactStore`), checks the invariants on
+the new ones, and expands them. A level: every shard expands its frontier in batches and
+splits the successors by owner (P arrays per shard, kept in Ray's object store); every
+owner then inserts what it received, from shard 0's first, so that what it stores does
+not depend on timing; the driver waits for all (a barrier), sums the counts and stops
+after the level in which an invariant was first violated (or goes on with
+`keep_going`). The distinct-state count is therefore the single-process search's, and
+so are the verdicts.
+
+Ids are per shard, so the parent links do not give the single-process trace; the trace
+comes from a single-process search that stops at the first violation, at the depth the
+distributed search found it (for heartbeat's specs, a fraction of a second): the same
+shortest trace as `explore`. Only invariants (`always`) are checked here: L0's cycle
+search needs the whole graph in one place.
+
+The engine knows nothing of the model: `make` is a picklable function that builds
+(model, invariants) in each actor and in the driver.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from hacheck.checker.explorer import _violations
+from hacheck.checker.properties import ALWAYS
+from hacheck.checker.stopping import Budget, Stopped
+from hacheck.checker.store import ExactStore, hash_rows
+from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
+
+BATCH = 4096
+
+
+class RayUnavailable(RuntimeError):
+    """Ray is not installed (it is an optional extra: pip install 'hacheck[ray]')."""
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise RayUnavailable("--backend ray needs Ray: pip install 'hacheck[ray]'") from None
+    return ray
+
+
+def owners(hashes: np.ndarray, shards: int) -> np.ndarray:
+    """The shard that owns each state: its hash mod P (the hash's low half: the store's
+    tag is the high half, so the table stays evenly filled in every shard)."""
+    return ((hashes & np.uint64(0xFFFFFFFF)) % np.uint64(shards)).astype(np.int64)
+
+
+class Shard:
+    """One part of the visited set, and the expansion of its states (a Ray actor)."""
+
+    def __init__(self, make, number: int, shards: int, symmetry: bool, reduce: bool):
+        import numba
+        numba.set_num_threads(1)          # one core per actor
+        self.model, self.invariants = make()
+        self.number, self.shards = number, shards
+        self.symmetry, self.reduce = symmetry, reduce
+        self.store = ExactStore(self.model.width)
+        self.frontier = np.empty((0, self.model.width), dtype=np.uint8)
+
+    def expand(self) -> list:
+        """The successors of this shard's frontier, one array per owner, and how many."""
+        parts = [[] for _ in range(self.shards)]
+        transitions = 0
+        for start in range(0, len(self.frontier), BATCH):
+            succ = self.model.successors(self.frontier[start:start + BATCH], self.symmetry,
+                                         self.reduce)
+            rows = succ.buffer[succ.index]
+            transitions += len(rows)
+            hashes = np.empty(len(rows), dtype=np.uint64)
+            hash_rows(rows.view(np.uint64), np.arange(len(rows), dtype=np.int64), hashes)
+            owner = owners(hashes, self.shards)
+            for q in range(self.shards):
+                parts[q].append(rows[owner == q])
+        out = [np.concatenate(p) if p else np.empty((0, self.model.width), dtype=np.uint8)
+               for p in parts]
+        return [transitions, *out]
+
+    def insert(self, *batches) -> dict:
+        """Insert the rows sent by shards 0, 1, ... in that order; the new ones are the
+        next frontier. How many are new, and how many violate each invariant."""
+        new_rows = []
+        for rows in batches:
+            if not len(rows):
+                continue
+            words = np.ascontiguousarray(rows).view(np.uint64)
+            index = np.arange(len(rows), dtype=np.int64)
+            hashes = np.empty(len(rows), dtype=np.uint64)
+            hash_rows(words, index, hashes)
+            _, new, _ = self.store.insert(words, index, hashes, 1 << 31)
+            new_rows.append(rows[new])
+        self.frontier = (np.concatenate(new_rows) if new_rows
+                         else np.empty((0, self.model.width), dtype=np.uint8))
+        violating = {prop.name: int(_violations(self.model, prop, self.frontier).sum())
+                     for prop in self.invariants}
+        return {"new": len(self.frontier), "violating": violating, "stored": len(self.store)}
+
+    def start(self, rows: np.ndarray) -> dict:
+        return self.insert(rows)
+
+
+def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = False,
+                   keep_going: bool = False, shards: int = 2, address: str | None = None,
+                   budget: Budget | None = None, progress=None,
+                   trace_search=None) -> CheckResult:
+    """The invariants of `properties` checked by a search partitioned over `shards` Ray
+    actors (a local Ray of `shards` CPUs unless `address` names a cluster).
+    `trace_search(prop)` gives the single-process search's result for one violated
+    property (its shortest trace)."""
+    ray = _ray()
+    budget = budget if budget is not None else Budget()
+    budget.start_clock()
+    invariants = [p for p in properties if p.kind == ALWAYS]
+    started_here = not ray.is_initialized()
+    if started_here:
+        if address:
+            ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+        else:
+            ray.init(num_cpus=shards, include_dashboard=False, logging_level="ERROR",
+                     log_to_driver=False)
+    started = time.perf_counter()
+    counters = {"transitions": 0, "depth": 0, "distinct": 0}
+    violating = {p.name: 0 for p in invariants}
+    first_level: dict[str, int] = {}
+    stop_reason = ""
+    try:
+        actor = ray.remote(num_cpus=1)(Shard)
+        workers = [actor.remote(make, q, shards, symmetry, reduce) for q in range(shards)]
+        model, _ = make()
+        initial = model.initial_rows()
+        if symmetry:
+            initial = model.canonical(initial)
+        hashes = np.empty(len(initial), dtype=np.uint64)
+        hash_rows(np.ascontiguousarray(initial).view(np.uint64),
+                  np.arange(len(initial), dtype=np.int64), hashes)
+        owner = owners(hashes, shards)
+        reports = ray.get([w.start.remote(initial[owner == q]) for q, w in enumerate(workers)])
+        level = 0
+        while True:
+            new = sum(r["new"] for r in reports)
+            counters["distinct"] = sum(r["stored"] for r in reports)
+            if new:
+                counters["depth"] = level
+            for r in reports:
+                for name, count in r["violating"].items():
+                    violating[name] += count
+                    if count:
+                        first_level.setdefault(name, level)
+            if first_level and not keep_going:
+                stop_reason = "violation found"
+                break
+            if not new:
+                break
+            budget.check()
+            if budget.max_states is not None and counters["distinct"] >= budget.max_states:
+                raise Stopped(f"state budget of {budget.max_states:,} states reached")
+            level += 1
+            expanded = [w.expand.options(num_returns=shards + 1).remote() for w in workers]
+            counters["transitions"] += sum(ray.get([e[0] for e in expanded]))
+            reports = ray.get([w.insert.remote(*(e[1 + q] for e in expanded))
+                               for q, w in enumerate(workers)])
+            if progress is not None:
+                now = time.perf_counter()
+                progress({"generated": counters["transitions"],
+                          "distinct": sum(r["stored"] for r in reports),
+                          "queue": sum(r["new"] for r in reports), "depth": level,
+                          "rate": counters["distinct"] / max(now - started, 1e-9),
+                          "elapsed": now - started})
+    except Stopped as stop:
+        stop_reason = stop.reason
+    except ray.exceptions.RayTaskError as error:      # the model's own errors, as raised
+        cause = getattr(error, "cause", None)
+        raise (cause if isinstance(cause, Exception) else error) from None
+    finally:
+        if started_here:
+            ray.shutdown()
+    stats = Statistics(distinct_states=counters["distinct"],
+                       transitions=counters["transitions"], max_depth=counters["depth"],
+                       wall_seconds=time.perf_counter() - started,
+                       complete=not stop_reason, stop_reason=stop_reason, workers=shards)
+    results = []
+    for prop in properties:
+        if prop.kind != ALWAYS:
+            results.append(PropertyResult(
+                prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
+                explanation="not checked on the Ray backend (it checks invariants only)"))
+        elif prop.name in first_level:
+            found = trace_search(prop)
+            results.append(PropertyResult(
+                prop.name, prop.description, prop.kind, Verdict.VIOLATED,
+                violating_states=violating[prop.name], trace=found.trace,
+                explanation=found.explanation, notes=list(found.notes)))
+        else:
+            verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
+            results.append(PropertyResult(prop.name, prop.description, prop.kind, verdict))
+    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce, mode="untimed")

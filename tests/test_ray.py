@@ -1,0 +1,107 @@
+"""The search on Ray (issue 20): a local Ray of two workers, the visited set partitioned
+by hash over two actors, gives the single-process search's counts, verdict and trace."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from hacheck.checker import explore
+from hacheck.checker.distributed import explore_on_ray, owners
+from hacheck.model import Config, HeartbeatModel
+from hacheck.properties import all_properties, safety_properties
+from hacheck.tools.cli import main
+from hacheck.tools.run import heartbeat_parts, search
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    import ray
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def on_ray(cfg, symmetry, reduce, keep_going, shards=2):
+    def trace_search(prop):
+        return search(cfg, [prop], symmetry=symmetry, reduce=reduce).result.properties[0]
+    return explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), all_properties(cfg),
+                          symmetry=symmetry, reduce=reduce, keep_going=keep_going,
+                          shards=shards, trace_search=trace_search)
+
+
+@pytest.mark.parametrize("cfg, symmetry, reduce", [
+    (Config(N=2, home=(0, 1)), False, False),
+    (Config(N=2, home=(0, 1), crashes=1), True, True),
+], ids=["n2-plain", "n2-crash-reduced"])
+def test_the_whole_space_on_two_actors_is_the_single_process_one(cfg, symmetry, reduce,
+                                                                 local_ray):
+    one = explore(HeartbeatModel(cfg), safety_properties(cfg), symmetry=symmetry,
+                  reduce=reduce, keep_going=True)
+    two = on_ray(cfg, symmetry, reduce, keep_going=True)
+    assert two.statistics.complete and one.statistics.complete
+    assert (two.statistics.distinct_states, two.statistics.transitions,
+            two.statistics.max_depth) == (one.statistics.distinct_states,
+                                          one.statistics.transitions,
+                                          one.statistics.max_depth)
+    s1 = two.properties[0]
+    assert s1.name == "S1" and s1.verdict.name == one.properties[0].verdict.name
+    assert s1.violating_states == one.properties[0].violating_states
+    assert s1.trace == one.properties[0].trace
+    assert {p.name: p.verdict.name for p in two.properties[1:]} == {
+        "L0": "INCOMPLETE", "L1": "INCOMPLETE"}
+
+
+@pytest.mark.parametrize("cfg", [
+    Config(N=2, home=(0, 1), crashes=1, restarts=1),
+    Config(N=3, home=(0, 1, 2), crashes=1, link_toggles=1),
+], ids=["n2-default", "n3-crash-link"])
+def test_the_first_violation_on_ray_has_the_single_process_shortest_trace(cfg, local_ray):
+    one = explore(HeartbeatModel(cfg), safety_properties(cfg), symmetry=True, reduce=True)
+    two = on_ray(cfg, True, True, keep_going=False)
+    assert two.properties[0].verdict.name == "VIOLATED"
+    assert two.properties[0].trace == one.properties[0].trace
+    assert two.statistics.stop_reason == "violation found"
+    assert two.statistics.distinct_states >= one.statistics.distinct_states > 0
+
+
+def test_every_state_has_one_owner_and_the_owners_share_the_states():
+    import numpy as np
+    hashes = np.random.default_rng(3).integers(0, 2**63, size=10_000).astype(np.uint64)
+    for shards in (1, 2, 3, 8):
+        owner = owners(hashes, shards)
+        assert owner.min() >= 0 and owner.max() < shards
+        assert np.bincount(owner, minlength=shards).min() > 10_000 / shards * 0.8
+
+
+def test_the_command_on_ray_reports_the_local_counts(tmp_path, capsys, local_ray):
+    spec = tmp_path / "crash.toml"
+    spec.write_text("[cluster]\nnodes = 2\n[faults]\ncrashes = 1\n")
+    reports = {}
+    for backend in ("local", "ray"):
+        code = main([str(spec), "--untimed", "--keep-going", "-q", "--json", "--workers", "2",
+                     "--backend", backend, "--trace-out", str(tmp_path / f"{backend}.itf.json")])
+        reports[backend] = (code, json.loads(capsys.readouterr().out))
+    (local_code, local), (ray_code, ray_report) = reports["local"], reports["ray"]
+    assert local_code == ray_code == 12
+    for key in ("distinct_states", "transitions", "max_depth"):
+        assert ray_report["statistics"][key] == local["statistics"][key]
+    assert (tmp_path / "ray.itf.json").read_text() == (tmp_path / "local.itf.json").read_text()
+    verdicts = {p["name"]: p["verdict"] for p in ray_report["properties"]}
+    assert verdicts == {"S1": "VIOLATED", "L0": "INCOMPLETE", "L1": "INCOMPLETE"}
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["--backend", "ray"], ["--backend", "--untimed as well"]),
+    (["--untimed", "--backend", "ray", "--checkpoint", "ck"], ["--checkpoint", "local backend"]),
+    (["--untimed", "--backend", "ray", "--fingerprint"], ["--fingerprint", "local backend"]),
+    (["--untimed", "--ray-address", "h:6379"], ["--ray-address", "--backend ray"]),
+])
+def test_what_the_ray_backend_cannot_do_is_a_one_line_error(argv, needles, capsys):
+    code = main(["-q", *argv])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err

@@ -151,3 +151,15 @@ def test_the_table_flags_a_disagreement_and_bounds_an_undecided_ratio():
     lines, agree = compare_timed.first_violation_table(
         [(case, undecided, dfs, hacheck, hacheck)], 9)
     assert agree and "VIOLATED (DFS) / VIOLATED" in lines[-1] and "≤ 0.1111" in lines[-1]
+
+
+def test_a_whole_space_neither_side_finished_has_no_ratio():
+    case = compare_timed.CASES[-1]
+    tck = {"verdict": "INCOMPLETE", "wall": 37.0, "rss": 1, "why": "memory"}
+    hacheck = {"verdict": "VIOLATED", "stored": 9, "search": 300.0, "wall": 300.0, "rss": 1,
+               "complete": False, "whole": True}
+    line = compare_timed.whole_space_table([(case, tck, hacheck, hacheck)], 300)[-1]
+    assert "out of memory after 37 s / unfinished in 300 s" in line and "| - / - |" in line
+    done = {**hacheck, "complete": True}
+    line = compare_timed.whole_space_table([(case, tck, done, done)], 300)[-1]
+    assert "≤ 8.1081 / ≤ 8.1081" in line

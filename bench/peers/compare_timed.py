@@ -155,11 +155,16 @@ def first_violation(binary, case, work, limit, memory) -> tuple:
 
 def whole_space(binary, case, work, limit, memory) -> tuple:
     return (run_tchecker(binary, case, work, limit, whole=True, memory_gib=memory),
-            run_hacheck(case, work, False, True, limit), run_hacheck(case, work, True, True, limit))
+            {**run_hacheck(case, work, False, True, limit), "whole": True},
+            {**run_hacheck(case, work, True, True, limit), "whole": True})
 
 
 def ratio(hacheck: dict, tck: dict) -> str:
-    """hacheck's search time over TChecker's; a bound when TChecker did not finish."""
+    """hacheck's search time over TChecker's; a bound when TChecker did not finish, and
+    nothing when neither did."""
+    if hacheck["verdict"] == "INCOMPLETE" or hacheck.get("complete") is False \
+            and tck["verdict"] == "INCOMPLETE" and hacheck.get("whole"):
+        return "-"
     if tck["verdict"] == "INCOMPLETE":
         return f"≤ {hacheck['search'] / tck['wall']:.4f}"
     return f"{hacheck['search'] / tck['search']:.4f}"

@@ -9,12 +9,14 @@ the result does not depend on the number of threads.
 
 The ample set (docs/reduction.md argues why it is sound for S1) is one of two kinds.
 
-1. A single *idle pop*: an action whose only effect is to remove the head of a queue,
-   whatever else happens first: SELF(j) of j's own `starting`, `ip-request` or
-   `ip-request-resp` (process_resources ignores the first, the scripts the others), and
-   DELIVER(i, j) of an `ip-request-resp` meant for another node, once j has heard from
-   i. Only CRASH(j) (and, for DELIVER, LINK(i, j)) can interfere, so it is used when no
-   crash (and no link toggle) is left.
+1. A single *idle action*: one whose only effect is to remove the head of a queue, or
+   to set bits nothing reads any more, whatever else happens first: SELF(j) of j's own
+   `starting`, `ip-request` or `ip-request-resp` (process_resources ignores the first,
+   the scripts the others), DELIVER(i, j) of an `ip-request-resp` meant for another
+   node, once j has heard from i, and HEAR(j, k) once j is L (its `heard` bit is read
+   only by commup_check, which does nothing then; its `dead` bit by DEAD(j, k), which
+   needs k inaudible). Only crashes (and, for DELIVER and HEAR, link toggles) can
+   interfere, so it is used when none is left.
 2. The actions of a set of nodes, used only when
    no environment action (BOOT, CRASH, RESTART, LINK) is enabled; then none ever will be
 again, and protocol actions of different nodes are independent. For a seed node x, T is
@@ -35,10 +37,10 @@ import numpy as np
 from numba import njit, prange
 
 from hacheck.model.row import (
-    CRASHES_LEFT, HEARD, OWN, PH, STARTING, TOGGLES_LEFT, UP, ipresp_fields, is_ipreq,
-    is_ipresp,
+    COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, OWN, PH, STARTING, TOGGLES_LEFT, UP,
+    ipresp_fields, is_ipreq, is_ipresp,
 )
-from hacheck.model.rules import A_CHILD, A_DELIVER, A_SELF, ENVIRONMENT, take
+from hacheck.model.rules import A_CHILD, A_DELIVER, A_HEAR, A_SELF, ENVIRONMENT, take
 from hacheck.model.state import K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq
 from hacheck.model.symmetry import canonicalize, canonicalize_exhaustive
 
@@ -50,7 +52,7 @@ def is_environment(kind):
 
 @njit(cache=True)
 def idle_pop(k, s, kind, a, b):
-    """Is this enabled action an idle pop (module docstring) that nothing but a crash or
+    """Is this enabled action an idle one (module docstring) that nothing but a crash or
     a link toggle could disturb, and is none of those left?"""
     if s[CRASHES_LEFT] != 0:
         return False
@@ -62,6 +64,8 @@ def idle_pop(k, s, kind, a, b):
         if is_ipresp(m):
             dest, _ = ipresp_fields(m)
             return dest != b and s[node(k, b) + HEARD] >> a & 1 == 1
+    if kind == A_HEAR and s[TOGGLES_LEFT] == 0:
+        return s[node(k, a) + COMM] == COMM_LINKSUP
     return False
 
 

@@ -248,3 +248,35 @@ def test_a_run_whose_queues_overflow_their_room_is_run_again_with_twice_the_room
     assert done.result.statistics.distinct_states == 165_598
     assert done.model.capacity == 8     # 2 -> 4 -> 8: without faults two nodes need more than 4
     assert len(notices) == 2 and "room for 8" in notices[-1]
+
+
+def test_a_node_that_is_up_hears_a_peer_again_as_a_single_idle_action():
+    """A node that declared a peer dead before the peer booted hears it again once it
+    boots. Once the node is L that HEAR sets only bits nothing reads any more: it is an
+    idle action (docs/reduction.md, kind 1), and a state where one is enabled is expanded
+    by one idle action alone; before the node is L it is not idle."""
+    from hacheck.model.kernel import idle_pop
+    from hacheck.model.row import COMM, COMM_LINKSUP
+    from hacheck.model.rules import A_HEAR
+    cfg = Config(N=2, home=(0, 1))
+    model = HeartbeatModel(cfg)
+    seen = {True: 0, False: 0}
+
+    def check_row(rows):
+        for row in rows:
+            full = model.successors(row[None, :], False, False)
+            for a in full.action:
+                act = model.action(a)
+                if act.name != "HEAR":
+                    continue
+                linked_up = row[node(model.k, act.args[0]) + COMM] == COMM_LINKSUP
+                assert idle_pop(model.k, row, A_HEAR, *act.args) == linked_up
+                seen[bool(linked_up)] += 1
+                if linked_up:
+                    reduced = model.successors(row[None, :], False, True)
+                    assert len(reduced) == 1 and reduced.action[0] in full.action
+        return np.zeros(len(rows), dtype=np.bool_)
+
+    explore(model, [always("all", "checks every state", lambda s: True, violated=check_row)],
+            symmetry=False, keep_going=True, max_states=40_000)
+    assert seen[True] > 0 and seen[False] > 0

@@ -112,8 +112,8 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                    trace_search=None) -> CheckResult:
     """The invariants of `properties` checked by a search partitioned over `shards` Ray
     actors (a local Ray of `shards` CPUs unless `address` names a cluster).
-    `trace_search(prop)` gives the single-process search's result for one violated
-    property (its shortest trace)."""
+    `trace_search(prop)`, if given, gives the single-process search's result for one
+    violated property (its shortest trace)."""
     ray = _ray()
     budget = budget if budget is not None else Budget()
     budget.start_clock()
@@ -192,11 +192,13 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                 prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
                 explanation="not checked on the Ray backend (it checks invariants only)"))
         elif prop.name in first_level:
-            found = trace_search(prop)
+            found = trace_search(prop) if trace_search is not None else None
             results.append(PropertyResult(
                 prop.name, prop.description, prop.kind, Verdict.VIOLATED,
-                violating_states=violating[prop.name], trace=found.trace,
-                explanation=found.explanation, notes=list(found.notes)))
+                violating_states=violating[prop.name],
+                trace=found.trace if found else None,
+                explanation=found.explanation if found else "",
+                notes=list(found.notes) if found else []))
         else:
             verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
             results.append(PropertyResult(prop.name, prop.description, prop.kind, verdict))

@@ -169,10 +169,11 @@ VIEW_DESCRIPTION = """\
 Show a counterexample (an ITF trace file written by hacheck, or by another tool): its
 steps with time, node and action, the variables each step changed, the violating step,
 and a message sequence chart with one column per node. Colour only on a terminal, never
-with NO_COLOR set. --html writes one self-contained web page instead: an SVG chart on a
-time axis with a lane per node (phase and rstate as bands, owned groups), each message
-as an arrow from send to delivery, and the full state at any step (click it, or use the
-arrow keys).
+with NO_COLOR set. --html writes one self-contained web page instead: an SVG sequence
+chart on a time axis with a lane per node (phase and rstate as bands), every step and
+message labelled, long waits as breaks, a lasso's loop as a band, and the state after
+any step as a table, a column per node (click a step, or use the arrow keys). The page
+opens at the violating step, or at the step its address names (page.html#step-12).
 
 exit codes: 0 shown; 2 the file cannot be read or drawn (the message says why);
 3 interrupted.

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from hacheck.checker.explorer import _violations
+from hacheck.checker.explorer import violations
 from hacheck.checker.properties import ALWAYS
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, hash_rows
@@ -98,7 +98,7 @@ class Shard:
             new_rows.append(rows[new])
         self.frontier = (np.concatenate(new_rows) if new_rows
                          else np.empty((0, self.model.width), dtype=np.uint8))
-        violating = {prop.name: int(_violations(self.model, prop, self.frontier).sum())
+        violating = {prop.name: int(violations(self.model, prop, self.frontier).sum())
                      for prop in self.invariants}
         return {"new": len(self.frontier), "violating": violating, "stored": len(self.store)}
 

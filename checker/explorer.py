@@ -188,7 +188,7 @@ def explore(
             fresh_ids = ids[new]
             stop = False
             for prop in invariants:
-                bad = _violations(model, prop, fresh)
+                bad = violations(model, prop, fresh)
                 if bad.any():
                     violating[prop.name] += int(bad.sum())
                     first_violation.setdefault(prop.name, int(fresh_ids[np.argmax(bad)]))
@@ -514,7 +514,8 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, sam
                                       "repeats forever")
 
 
-def _violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:
+def violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:
+    """Which of `rows` violate the invariant `prop` (vectorised when it says how)."""
     if prop.violated is not None:
         return np.asarray(prop.violated(rows), dtype=np.bool_)
     return np.array([not prop.holds(model.observe(model.decode(r))) for r in rows],

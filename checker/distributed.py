@@ -53,6 +53,16 @@ def owners(hashes: np.ndarray, shards: int) -> np.ndarray:
     return ((hashes & np.uint64(0xFFFFFFFF)) % np.uint64(shards)).astype(np.int64)
 
 
+def split_by_owner(rows: np.ndarray, shards: int) -> list:
+    """The rows each shard owns, with their hashes (hashed once, here: the owner inserts
+    them with these): a (rows, hashes) pair per shard, in the rows' order."""
+    rows = np.ascontiguousarray(rows)
+    hashes = np.empty(len(rows), dtype=np.uint64)
+    hash_rows(rows.view(np.uint64), np.arange(len(rows), dtype=np.int64), hashes)
+    owner = owners(hashes, shards)
+    return [(rows[owner == q], hashes[owner == q]) for q in range(shards)]
+
+
 class Shard:
     """One part of the visited set, and the expansion of its states (a Ray actor)."""
 
@@ -66,44 +76,37 @@ class Shard:
         self.frontier = np.empty((0, self.model.width), dtype=np.uint8)
 
     def expand(self) -> list:
-        """The successors of this shard's frontier, one array per owner, and how many."""
+        """How many successors this shard's frontier has, then a batch of (rows, hashes)
+        per owner: all of them, in the frontier's order."""
         parts = [[] for _ in range(self.shards)]
         transitions = 0
         for start in range(0, len(self.frontier), BATCH):
             succ = self.model.successors(self.frontier[start:start + BATCH], self.symmetry,
                                          self.reduce)
-            rows = succ.buffer[succ.index]
-            transitions += len(rows)
-            hashes = np.empty(len(rows), dtype=np.uint64)
-            hash_rows(rows.view(np.uint64), np.arange(len(rows), dtype=np.int64), hashes)
-            owner = owners(hashes, self.shards)
-            for q in range(self.shards):
-                parts[q].append(rows[owner == q])
-        out = [np.concatenate(p) if p else np.empty((0, self.model.width), dtype=np.uint8)
-               for p in parts]
-        return [transitions, *out]
+            transitions += len(succ)
+            for q, part in enumerate(split_by_owner(succ.buffer[succ.index], self.shards)):
+                parts[q].append(part)
+        return [transitions, *([np.concatenate([rows for rows, _ in p]),
+                                np.concatenate([hashes for _, hashes in p])] if p else None
+                               for p in parts)]
 
     def insert(self, *batches) -> dict:
-        """Insert the rows sent by shards 0, 1, ... in that order; the new ones are the
-        next frontier. How many are new, and how many violate each invariant."""
+        """Insert the (rows, hashes) batches sent by shards 0, 1, ... in that order; the
+        new rows are the next frontier. How many are new, and how many violate each
+        invariant."""
         new_rows = []
-        for rows in batches:
-            if not len(rows):
+        for batch in batches:
+            if batch is None or not len(batch[0]):
                 continue
-            words = np.ascontiguousarray(rows).view(np.uint64)
+            rows, hashes = batch
             index = np.arange(len(rows), dtype=np.int64)
-            hashes = np.empty(len(rows), dtype=np.uint64)
-            hash_rows(words, index, hashes)
-            _, new, _ = self.store.insert(words, index, hashes, 1 << 31)
+            _, new, _ = self.store.insert(rows.view(np.uint64), index, hashes, 1 << 31)
             new_rows.append(rows[new])
         self.frontier = (np.concatenate(new_rows) if new_rows
                          else np.empty((0, self.model.width), dtype=np.uint8))
         violating = {prop.name: int(violations(self.model, prop, self.frontier).sum())
                      for prop in self.invariants}
         return {"new": len(self.frontier), "violating": violating, "stored": len(self.store)}
-
-    def start(self, rows: np.ndarray) -> dict:
-        return self.insert(rows)
 
 
 def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = False,
@@ -137,11 +140,8 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
         initial = model.initial_rows()
         if symmetry:
             initial = model.canonical(initial)
-        hashes = np.empty(len(initial), dtype=np.uint64)
-        hash_rows(np.ascontiguousarray(initial).view(np.uint64),
-                  np.arange(len(initial), dtype=np.int64), hashes)
-        owner = owners(hashes, shards)
-        reports = ray.get([w.start.remote(initial[owner == q]) for q, w in enumerate(workers)])
+        reports = ray.get([w.insert.remote(part)
+                           for w, part in zip(workers, split_by_owner(initial, shards))])
         level = 0
         while True:
             new = sum(r["new"] for r in reports)

@@ -79,14 +79,10 @@ def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
     the place named by what it explores, and resumes from it if asked to."""
     from hacheck.checker import explore
     from hacheck.checker.explorer import budget_of
-    from hacheck.model import HeartbeatModel
     budget = budget_of(budget, max_states, time_limit)
 
     def attempt(room):
-        model = HeartbeatModel(cfg, capacity=room.capacity)
-        started = time.perf_counter()
-        compile_model(model, symmetry, notice, budget)   # its warm-up may overflow too
-        compiled = time.perf_counter() - started
+        model, compiled = compiled_model(cfg, room, symmetry, notice, budget)
         checkpoint = None
         if checkpoints is not None:
             checkpoint = checkpoints.search({
@@ -98,6 +94,16 @@ def search(cfg, properties, *, symmetry=True, notice=None, room: Room = Room(),
                               **options),
                       model, compiled)
     return with_room(attempt, notice, room)
+
+
+def compiled_model(cfg, room: Room, symmetry: bool, notice, budget):
+    """The configuration's model with this room in its rows, compiled (its warm-up may
+    overflow the room too), and the seconds that took."""
+    from hacheck.model import HeartbeatModel
+    model = HeartbeatModel(cfg, capacity=room.capacity)
+    started = time.perf_counter()
+    compile_model(model, symmetry, notice, budget)
+    return model, time.perf_counter() - started
 
 
 def heartbeat_parts(cfg, capacity: int):
@@ -115,14 +121,10 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
     import functools
 
     from hacheck.checker.distributed import explore_on_ray
-    from hacheck.model import HeartbeatModel
     budget = budget if budget is not None else Budget()
 
     def attempt(room):
-        model = HeartbeatModel(cfg, capacity=room.capacity)
-        started = time.perf_counter()
-        compile_model(model, symmetry, notice, budget)   # the shards load the cached code
-        compiled = time.perf_counter() - started
+        model, compiled = compiled_model(cfg, room, symmetry, notice, budget)  # shards load it
 
         def trace_search(prop):
             return search(cfg, [prop], symmetry=symmetry, reduce=reduce, room=room,

@@ -34,6 +34,7 @@ from fractions import Fraction
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import compare  # noqa: E402
 from compare import run_measured  # noqa: E402
 from tchecker import Encoding, Timing  # noqa: E402
 
@@ -41,14 +42,8 @@ SMALL = dict(K=1, D=3, Q=3, R=3, dmin=0, dmax=1, smax=1)
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    N: int
-    home: tuple
-    nice_failback: bool = True
-    crashes: int = 0
-    restarts: int = 0
-    link_toggles: int = 0
+class Case(compare.Case):
+    """compare.py's configuration, with the timing and TChecker's initial FIFO room."""
     timing: dict = field(default_factory=lambda: dict(SMALL))
     cap: int = 8
 
@@ -96,15 +91,11 @@ def tck_reach(src: str | None) -> str:
 def run_tchecker(binary: str, case: Case, work: str, time_limit: float, order: str = "bfs",
                  whole: bool = False, memory_gib: float = 12) -> dict:
     """tck-reach on the case: to the first state labelled s1, or over the whole space."""
-    class Cfg:
-        N, home, nice_failback = case.N, case.home, case.nice_failback
-        crashes, restarts, link_toggles = case.crashes, case.restarts, case.link_toggles
-
     from hacheck.model.timing import TimingParameters
     timing, _ = Timing.of(TimingParameters(**{k: Fraction(v) for k, v in case.timing.items()}))
     path = os.path.join(work, f"{case.name}.tck")
     with open(path, "w") as f:
-        f.write(Encoding(Cfg, timing, case.cap).text())
+        f.write(Encoding(case.config(), timing, case.cap).text())
     argv = [binary, "-a", "covreach", "-s", order, *([] if whole else ["-l", "s1"]), path]
     limits = ["prlimit", f"--as={int(memory_gib * 2**30)}", "timeout", str(time_limit)]
     text, wall, rss, code = run_measured([*limits, *argv], work)

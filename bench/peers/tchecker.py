@@ -569,22 +569,25 @@ def main(argv=None) -> int:
                         "model.md's 2,10,10,10,0,0.5,1)")
     args = parser.parse_args(argv)
 
-    @dataclass(frozen=True)
-    class Cfg:
-        N: int
-        home: tuple
-        nice_failback: bool
-        crashes: int
-        restarts: int
-        link_toggles: int
-    cfg = Cfg(args.nodes, tuple(args.home) if args.home is not None else tuple(range(args.nodes)),
-              not args.no_nice_failback, args.crashes, args.restarts, args.link_toggles)
-
+    from hacheck.model import Config                    # the configuration, not the rules
     from hacheck.model.timing import TimingParameters   # the parameters, not the rules
+    home = tuple(args.home) if args.home is not None else tuple(range(args.nodes))
+    try:
+        cfg = Config(N=args.nodes, home=home, nice_failback=not args.no_nice_failback,
+                     crashes=args.crashes, restarts=args.restarts,
+                     link_toggles=args.link_toggles)
+    except ValueError as e:          # an option the configuration cannot have: one line
+        parser.error(str(e))
     params = TimingParameters()
     if args.timing:
         names = ("K", "D", "Q", "R", "dmin", "dmax", "smax")
-        params = TimingParameters(**dict(zip(names, map(Fraction, args.timing.split(",")))))
+        values = args.timing.split(",")
+        try:
+            if len(values) != len(names):
+                raise ValueError(f"{len(values)} values")
+            params = TimingParameters(**dict(zip(names, map(Fraction, values))))
+        except (ValueError, ZeroDivisionError) as e:
+            parser.error(f"--timing: expected seven numbers K,D,Q,R,dmin,dmax,smax ({e})")
     timing = None if args.untimed else Timing.of(params)[0]
     sys.stdout.write(Encoding(cfg, timing, args.cap, not args.no_monitor).text())
     return 0

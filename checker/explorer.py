@@ -171,12 +171,18 @@ def explore(
         with budget.deferred():   # the store and the parent links change together
             return insert(buffer, index, parent_ids, depth, hashes)
 
+    def hashes_of(buffer, index) -> np.ndarray:
+        """The store's hash of each row buffer[index] (of its key, for a zone store)."""
+        words = buffer.view(np.uint64)
+        hashes = np.empty(len(index), dtype=np.uint64)
+        keys = words if store.hash_words == words.shape[1] else words[:, :store.hash_words]
+        hash_rows(keys, index, hashes)
+        return hashes
+
     def insert(buffer, index, parent_ids, depth, hashes):
         words = buffer.view(np.uint64)
         if hashes is None:
-            hashes = np.empty(len(index), dtype=np.uint64)
-            keys = words if store.hash_words == words.shape[1] else words[:, :store.hash_words]
-            hash_rows(keys, index, hashes)
+            hashes = hashes_of(buffer, index)
         limit = max_states if max_states is not None else MAX_STATES
         ids, new, looked_at = store.insert(words, index, hashes, limit)
         if new.any():
@@ -324,10 +330,9 @@ def explore(
         """The successors of a batch, and, where the store hashes whole rows, their hashes:
         computed with them (on the thread ahead), not by the insert that waits for them."""
         succ = model.successors(rows, symmetry, reduce, spare)
-        succ.hashes = None
-        if not isinstance(store, ZoneStore):
-            succ.hashes = np.empty(len(succ.index), dtype=np.uint64)
-            hash_rows(succ.buffer.view(np.uint64), succ.index, succ.hashes)
+        # a zone store may widen its rows before the batch is inserted: hashed then
+        succ.hashes = None if isinstance(store, ZoneStore) else hashes_of(succ.buffer,
+                                                                          succ.index)
         return succ
 
     ahead = _Ahead(hashed_successors, workers if model.concurrent_successors else 1)

@@ -393,8 +393,10 @@ def validate(args) -> None:
         for option, value, why in (
                 ("--backend", not args.untimed, "--untimed as well (the timed search runs "
                  "locally)"),
-                ("--checkpoint", args.checkpoint or args.resume, "the local backend"),
-                ("--fingerprint", args.fingerprint, "the local backend")):
+                ("--resume" if args.resume else "--checkpoint", args.checkpoint or args.resume,
+                 "the local backend (--backend ray keeps no checkpoints)"),
+                ("--fingerprint", args.fingerprint,
+                 "the local backend (--backend ray stores exact rows)")):
             if value:
                 raise SpecError(option, None, args.backend if option == "--backend" else value,
                                 why)

@@ -9,6 +9,7 @@ output is driven by a stand-in script."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from fractions import Fraction
@@ -23,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, os.pardir, "bench", "peers")
 sys.path.insert(0, PEERS)
 
-from tchecker import Encoding, Timing  # noqa: E402
+from tchecker import Encoding, Timing, when  # noqa: E402
 from tck_layer_d import ModelError, compile_edges, discrete_states  # noqa: E402
 
 import compare_timed  # noqa: E402
@@ -79,6 +80,49 @@ def test_timed_encoding_reads_and_uses_one_clock_array(cfg):
     assert len(watch) == len(cfg.home) and edges
 
 
+def test_every_edge_is_straight_line_code():
+    """No statement-level `if` in any edge: TChecker's clock-bounds analysis follows each
+    path through an edge's `if`s and its memory doubles with every one in a row (the
+    three-node model ran out of memory before its search began)."""
+    for cfg in (Cfg(3, (0, 1, 2)), Cfg(2, (0, 1), crashes=1, restarts=1, link_toggles=1)):
+        for timing in (SMALL, None):
+            for line in Encoding(cfg, timing, cap=4).text().splitlines():
+                if line.startswith("edge:P:"):
+                    effect = line.partition(" : do: ")[2]
+                    assert not re.search(r"(^|; )if ", effect), line[:120]
+
+
+def test_straight_line_code_keeps_the_meaning_of_if():
+    """`straight` on nested `if`s with an `else`, an indexed write and a local that would
+    be negative on the branch not taken: the same final values as the `if`s, run by the
+    interpreter for every start value, and a local under a false guard reads nothing."""
+    enc = Encoding(Cfg(2, (0, 1)), None)
+    program = [when("n < 2", "local d = n - 1",
+                    when("d == 0", "a[n] = 2", other=["a[n + 1] = 1"]), "n = n + 2"),
+               when("n == 3", "n = 0")]
+    flat = "; ".join(enc.straight(program))
+    assert " then a[" not in flat and not flat.startswith("if ")
+
+    def run(effect, n0):
+        text = "\n".join(["system:s", "event:E", "int:1:0:3:0:n", "int:3:0:2:0:a",
+                          "process:P", "location:P:l{initial:}",
+                          f"edge:P:l:l:E{{provided: n == {n0} : do: {effect}}}"])
+        ints, edges, _ = compile_edges(text)
+        v = {"n": [n0], "a": [0, 0, 0]}
+        edges[0][1](v)
+        return v
+    nested = ("if n < 2 then local d = n - 1; if d == 0 then a[n] = 2 else a[n + 1] = 1 end;"
+              " n = n + 2 end; if n == 3 then n = 0 end")
+    for n0 in range(4):
+        if n0 == 0:
+            with pytest.raises(ModelError, match="local"):      # d = -1 taken
+                run(nested, n0)
+            with pytest.raises(ModelError, match="local"):
+                run(flat, n0)
+            continue
+        assert run(flat, n0) == run(nested, n0)
+
+
 def test_the_interpreter_refuses_what_tchecker_refuses():
     """An assignment out of a variable's declared range is an error, as in tck-reach
     (compare_timed doubles the FIFOs' room on it), and a timed model is refused."""
@@ -91,6 +135,8 @@ def test_the_interpreter_refuses_what_tchecker_refuses():
     with pytest.raises(ModelError, match="timed model"):
         discrete_states(Encoding(Cfg(2, (0, 1)), SMALL).text())
     assert discrete_states(text.replace("n < 5", "n < 2")) == (3, 0)
+    with pytest.raises(ModelError, match="local v = -1"):     # a local is never negative
+        discrete_states(text.replace("n = n + 1", "local v = n - 1; n = n + 1"))
 
 
 STAND_IN = """#!/bin/sh

@@ -37,14 +37,19 @@ edge; its upper bound, an obligation, is a term of the location's invariant
 an unused clock's term bounds the spare, so TChecker tightens its zone once for all of
 them, which is where its time goes (a DBM is tightened for every term that lowers a
 bound). Every step begins by resetting each clock that no rule reads in the state before
-it (the spare otherwise: TChecker enumerates every path through `if`s that reset
-clocks, so no reset may be conditional). A clock a step starts to use is therefore
-anchored at that step, which is what section 7 asks of every clock here (each rule's
-anchor is an event of the step that makes its rule apply), and an unused clock never
-holds time back: BIG, the largest constant plus one, bounds a single delay, and a delay
-longer than every constant changes nothing a guard can see. The first version had an
-array per kind, four clocks per pair and a spare per array (46 clocks at N = 2 instead
-of 23; TChecker took twice as long at N = 2 without faults).
+it (the spare otherwise). A clock a step starts to use is therefore anchored at that
+step, which is what section 7 asks of every clock here (each rule's anchor is an event
+of the step that makes its rule apply), and an unused clock never holds time back: BIG,
+the largest constant plus one, bounds a single delay, and a delay longer than every
+constant changes nothing a guard can see. The first version had an array per kind, four
+clocks per pair and a spare per array (46 clocks at N = 2 instead of 23; TChecker took
+twice as long at N = 2 without faults).
+
+No statement of an edge is under an `if` (`straight` writes each as a guarded
+assignment): before it searches, TChecker computes its clock bounds by following every
+path through an edge's `if`s, and its memory doubles with each `if` in a row. With the
+`if`s, that took two minutes at N = 2 and ran out of memory (12 GiB) at N = 3 before the
+search began; without them it takes a tenth of a second.
 
 Readings (model.md section 7's, where it leaves room):
 - the tie at a boot: HEAR(i, j)'s anchor is i's boot only if it is *strictly* later than
@@ -68,6 +73,19 @@ from common import MAX_CHILDREN, message_bases
 PRE, UP, DOWN = 0, 1, 2
 INIT, STARTING, BOTHSTARTING, RSCRCVD, STABLE = range(5)
 ABSENT = 2
+
+
+@dataclass(frozen=True)
+class If:
+    """`if cond then ... [else ...] end`, kept as a tree until `Encoding.straight` writes
+    it as straight-line statements."""
+    cond: str
+    then: tuple
+    other: tuple = ()
+
+
+def when(cond: str, *then, other=()) -> If:
+    return If(cond, tuple(then), tuple(other))
 
 
 @dataclass(frozen=True)
@@ -145,6 +163,41 @@ class Encoding:
     def upd(self, cur: str, n: str) -> str:
         return f"(if {n} == 0 then 0 else {self.union(cur, n)})"
 
+    # --- straight-line statements ----------------------------------------------------------
+
+    def straight(self, statements, guard: str | None = None) -> list[str]:
+        """The statements with every `if` written out as a guard: a local holds the
+        condition (read where the `if` stood), and each assignment under it keeps its old
+        value when the guard is false. TChecker's clock-bounds analysis follows every path
+        through the `if`s of an edge, whether they touch clocks or not, and its memory
+        doubles with each `if` in a row (at N = 3 it ran out of memory before the search
+        began); straight-line code has one path. An `if` expression is lazy, so nothing
+        is read under a false guard (an index or a local out of range would be an error)."""
+        out = []
+        for st in statements:
+            if isinstance(st, If):
+                test = f"(if {st.cond} then 1 else 2)"
+                name, decl = self.local(test if guard is None
+                                        else f"(if {guard} then {test} else 0)")
+                out += [decl, *self.straight(st.then, f"{name} == 1"),
+                        *self.straight(st.other, f"{name} == 2")]
+            elif guard is None:
+                out.append(st)
+            elif st == "nop":
+                continue
+            elif st.startswith("local "):
+                name, _, value = st[len("local "):].partition(" = ")
+                out.append(f"local {name} = (if {guard} then {value} else 0)")
+            else:
+                target, _, value = st.partition(" = ")
+                base, bracket, index = target.partition("[")
+                if base in ("x", "z"):
+                    raise ValueError(f"a clock is reset under a condition: {st}")
+                if bracket and not index[:-1].isdigit():
+                    target = f"{base}[(if {guard} then {index[:-1]} else 0)]"
+                out.append(f"{target} = (if {guard} then {value} else {target})")
+        return out
+
     # --- queues -----------------------------------------------------------------------------
 
     def append(self, q: str, m: str) -> list[str]:
@@ -167,8 +220,7 @@ class Encoding:
         name, decl = self.local(m)
         out = [decl, *self.append(f"sq_{i}", name)]
         for j in self.peers(i):
-            body = "; ".join(self.append(f"ch_{i}_{j}", name))
-            out.append(f"if ph_{j} == {UP} then {body} end")
+            out.append(when(f"ph_{j} == {UP}", *self.append(f"ch_{i}_{j}", name)))
         return out
 
     def req_our_resources(self, i, stable: int) -> list[str]:
@@ -177,19 +229,16 @@ class Encoding:
             return child
         body = [f"ih_{i} = ih_{i} + 1", *self.send(i, self.res(i, f"ih_{i}", str(stable), 0)),
                 *child]
-        return [f"if {self.bit(f'oh_{i}', 2)} == 0 && {self.bit(f'ih_{i}', 1)} == 0 then "
-                + "; ".join(body) + " end"]
+        return [when(f"{self.bit(f'oh_{i}', 2)} == 0 && {self.bit(f'ih_{i}', 1)} == 0", *body)]
 
     def commup_check(self, i) -> list[str]:
         heard = " && ".join(f"heard_{i}_{j} == 1" for j in self.peers(i))
         if self.nice:
-            then = [f"if rs_{i} == {INIT} then "
-                    + "; ".join([*self.send(i, self.starting(i)), f"rs_{i} = {STARTING}"])
-                    + " end"]
+            then = when(f"rs_{i} == {INIT}", *self.send(i, self.starting(i)),
+                        f"rs_{i} = {STARTING}")
         else:
-            then = [f"if rry_{i} == 0 then "
-                    + "; ".join([f"rry_{i} = 1", *self.req_our_resources(i, 0)]) + " end"]
-        return [f"if comm_{i} == 0 && {heard} then " + "; ".join([f"comm_{i} = 1", *then]) + " end"]
+            then = when(f"rry_{i} == 0", f"rry_{i} = 1", *self.req_our_resources(i, 0))
+        return [when(f"comm_{i} == 0 && {heard}", f"comm_{i} = 1", then)]
 
     def mark_node_dead(self, i, j) -> list[str]:
         out = [f"dead_{i}_{j} = 1", f"heard_{i}_{j} = 1", f"md_{i}_{j} = 1"]
@@ -207,35 +256,36 @@ class Encoding:
         rs = f"rs_{i}"
         if s != i:
             stab = f"(if {rs} == {STABLE} then 1 else 0)"
-            starting = [f"if {rs} != {INIT} && {rs} != {BOTHSTARTING} then " + "; ".join([
-                f"if {rs} == {STARTING} then {rs} = {BOTHSTARTING} end",
+            starting = [when(
+                f"{rs} != {INIT} && {rs} != {BOTHSTARTING}",
+                when(f"{rs} == {STARTING}", f"{rs} = {BOTHSTARTING}"),
                 f"os_{i} = 0",
-                f"if tip_{i} == 1 && {self.bit(f'ih_{i}', 2)} == 0 then ih_{i} = ih_{i} + 2 end",
-                *self.send(i, self.res(i, f"ih_{i}", stab, 0))]) + " end"]
+                when(f"tip_{i} == 1 && {self.bit(f'ih_{i}', 2)} == 0", f"ih_{i} = ih_{i} + 2"),
+                *self.send(i, self.res(i, f"ih_{i}", stab, 0)))]
         else:
             starting = []
         old, odecl = self.local(rs)
         new, ndecl = self.local(rs)
         if s != i:
-            effect = [f"if {st} != {ABSENT} then os_{i} = {st} end",
+            effect = [when(f"{st} != {ABSENT}", f"os_{i} = {st}"),
                       f"oh_{i} = {self.upd(f'oh_{i}', n)}",
-                      f"if {old} != {BOTHSTARTING} then "
-                      + "; ".join([f"{new} = {STABLE}", *self.req_our_resources(i, 1)]) + " end"]
+                      when(f"{old} != {BOTHSTARTING}", f"{new} = {STABLE}",
+                           *self.req_our_resources(i, 1))]
         else:
             effect = [f"ih_{i} = {self.upd(f'ih_{i}', n)}",
-                      f"if {md} == 1 then tip_{i} = 0; os_{i} = 1 end"]
+                      when(f"{md} == 1", f"tip_{i} = 0", f"os_{i} = 1")]
         resource = [rdecl, odecl, ndecl,
-                    f"if {old} != {INIT} then " + "; ".join([
-                        f"if {old} == {STARTING} then {new} = {RSCRCVD} end",
-                        f"if {old} == {BOTHSTARTING} then {new} = {RSCRCVD} end",
-                        *effect, *self.set_rs(i, new)]) + " end"]
+                    when(f"{old} != {INIT}",
+                         when(f"{old} == {STARTING}", f"{new} = {RSCRCVD}"),
+                         when(f"{old} == {BOTHSTARTING}", f"{new} = {RSCRCVD}"),
+                         *effect, *self.set_rs(i, new))]
         is_starting = f"{m} >= {b['BASE_S']} && {m} < {b['BASE_R']}"
         is_res = f"{m} >= {b['BASE_R']} && {m} < {b['BASE_Q']}"
         out = []
         if starting:
-            out.append(f"if {is_starting} then " + "; ".join(starting) + " end")
-        out.append(f"if {is_res} then " + "; ".join(resource) + " end")
-        return [f"if comm_{i} == 1 then " + "; ".join(out) + " end"]
+            out.append(when(is_starting, *starting))
+        out.append(when(is_res, *resource))
+        return [when(f"comm_{i} == 1", *out)]
 
     def set_rs(self, i, new: str) -> list[str]:
         return [f"rs_{i} = {new}"]
@@ -262,9 +312,8 @@ class Encoding:
     def clocks(self) -> list[tuple]:
         """(clock, the condition under which a rule reads it, its obligation's bound while
         it does, or None), for every clock. Each step first resets every clock no rule
-        reads before it (into the spare slot otherwise: TChecker enumerates the paths
-        through `if`s that reset clocks, so no reset is conditional): a clock that a step
-        starts using is then anchored at it."""
+        reads before it (into the spare slot otherwise: no statement is under an `if`,
+        see `straight`): a clock that a step starts using is then anchored at it."""
         t, out = self.t, []
         for i in range(self.N):
             for j in self.peers(i):
@@ -375,8 +424,7 @@ class Encoding:
         at its boot, as `seen[k]` says for each peer k."""
         out = []
         for i in self.peers(j):
-            out.append(f"if {self.conn(i, j)} == 1 then "
-                       + "; ".join(self.becomes_audible(i, j, True) or ["nop"]) + " end")
+            out.append(when(f"{self.conn(i, j)} == 1", *self.becomes_audible(i, j, True)))
             out += self.new_period(f"{self.conn(i, j)} == 1", i, j)
         if self.t is None:
             return out
@@ -407,8 +455,7 @@ class Encoding:
             effect += [f"own_{j}[{g}] = 0" for g in range(self.G)]
             for i in self.peers(j):
                 effect += self.empty(f"ch_{i}_{j}")
-                effect.append(f"if {self.conn(i, j)} == 1 then "
-                              + "; ".join(self.becomes_inaudible(i, j) or ["nop"]) + " end")
+                effect.append(when(f"{self.conn(i, j)} == 1", *self.becomes_inaudible(i, j)))
                 effect += self.new_period(f"{self.conn(i, j)} == 1", i, j)
             effect.append("crashes_left = crashes_left - 1")
             out.append(("CRASH", [f"ph_{j} == {UP}", "crashes_left > 0", *crash_ok], effect))
@@ -424,10 +471,8 @@ class Encoding:
                 c = self.conn(i, j)
                 cut, heal = [f"{c} = 0"], [f"{c} = 1"]
                 for a, b in ((i, j), (j, i)):
-                    cut.append(f"if ph_{b} == {UP} then "
-                               + "; ".join(self.becomes_inaudible(a, b) or ["nop"]) + " end")
-                    heal.append(f"if ph_{b} == {UP} then "
-                                + "; ".join(self.becomes_audible(a, b, False) or ["nop"]) + " end")
+                    cut.append(when(f"ph_{b} == {UP}", *self.becomes_inaudible(a, b)))
+                    heal.append(when(f"ph_{b} == {UP}", *self.becomes_audible(a, b, False)))
                     cut += self.new_period(f"ph_{b} == {UP}", a, b)
                     heal += self.new_period(f"ph_{b} == {UP}", a, b)
                 for conn, effect in ((1, cut), (0, heal)):
@@ -443,15 +488,14 @@ class Encoding:
                 pr, prdecl = self.local(f"{m} - {b['BASE_P']}")
                 # TChecker's locals take no negative value, and both sides of && are
                 # evaluated: decode a message's fields only inside the branch of its kind
-                ipreq = [gdecl, sdecl, f"if own_{j}[{g}] == 1 then own_{j}[{g}] = 0; "
-                         + "; ".join(self.send(j, self.ipresp(j, s_, g))) + " end"]
-                ipresp = [prdecl, f"if (({pr}) / {self.G}) % {N} == {j} then "
-                          f"own_{j}[({pr}) % {self.G}] = 1 end"]
+                ipreq = [gdecl, sdecl, when(f"own_{j}[{g}] == 1", f"own_{j}[{g}] = 0",
+                                            *self.send(j, self.ipresp(j, s_, g)))]
+                ipresp = [prdecl, when(f"(({pr}) / {self.G}) % {N} == {j}",
+                                       f"own_{j}[({pr}) % {self.G}] = 1")]
                 effect = [decl, *self.pop(q, (i, j)), f"heard_{j}_{i} = 1",
                           *self.commup_check(j), *self.process_resources(j, i, m),
-                          f"if {m} >= {b['BASE_Q']} && {m} < {b['BASE_P']} then "
-                          + "; ".join(ipreq) + " end",
-                          f"if {m} >= {b['BASE_P']} then " + "; ".join(ipresp) + " end"]
+                          when(f"{m} >= {b['BASE_Q']} && {m} < {b['BASE_P']}", *ipreq),
+                          when(f"{m} >= {b['BASE_P']}", *ipresp)]
                 guard = [f"ph_{j} == {UP}", f"{q}_len > 0", f"{self.conn(i, j)} == 1"]
                 if t:
                     guard.append(f"{self.x('xm', i, j)} >= {t.dmin}")
@@ -489,8 +533,7 @@ class Encoding:
                            for c in range(MAX_CHILDREN - 1)]
             for g in self.H[i]:
                 request = [*self.send(i, self.ipreq(i, g)), f"rq_{g} = 1"]
-                effect.append(f"if own_{i}[{g}] == 0 && rq_{g} == 0 then "
-                              + "; ".join(request) + " end")
+                effect.append(when(f"own_{i}[{g}] == 0 && rq_{g} == 0", *request))
             if self.nice:
                 effect += self.send(i, self.res(i, "0" if not self.H[i] else "1", "1", 0))
             out.append(("CHILD", [f"ph_{i} == {UP}", f"chld_{i} > 0"], effect))
@@ -540,7 +583,7 @@ class Encoding:
         invariant = f" : invariant: {self.invariant()}" if t else ""
         out.append(f"location:P:l{{initial:{invariant}}}")
         for event, guard, effect in self.edges():
-            effect = self.unused_reset() + effect
+            effect = self.unused_reset() + self.straight(effect)
             out.append(f"edge:P:l:l:{event}{{provided: {' && '.join(guard) or '1'} : "
                        f"do: {'; '.join(effect) or 'nop'}}}")
         if self.monitor:

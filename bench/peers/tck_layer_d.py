@@ -3,8 +3,9 @@
 CI has no TChecker (it takes a quarter of an hour to build), so the tests read the text
 `tchecker.py` writes with this small interpreter of the part of TChecker's language it
 uses: bounded `int` arrays, `local`, `if ... then ... [else ...] end`, `(if c then a else
-b)`, `&&`, C's `/` and `%`. Every assignment is checked against its variable's declared
-range, as TChecker does (out of range is an error, never a wrapped value). Clocks are
+b)` (lazy), `&&`, C's `/` and `%`. Every assignment is checked against its variable's
+declared range, and a local against zero, as TChecker does (out of range is an error,
+never a wrapped value). Clocks are
 not interpreted: `discrete_states` refuses a timed model, and `compile_edges(text, True)`
 only reads one (every guard, statement and the invariant parse, every name is declared).
 """
@@ -120,7 +121,7 @@ class Compiler:
             name = self.take()
             self.take("=")
             self.locals.add(name)
-            return [f"{indent}L_{name} = {self.expr()}"]
+            return [f"{indent}L_{name} = local({self.expr()}, {name!r})"]
         if tok == "if":
             out = [f"{indent}if {self.expr()}:"]
             self.take("then")
@@ -133,7 +134,7 @@ class Compiler:
         target = self.lvalue(tok)
         self.take("=")
         if target.startswith("L_"):
-            return [f"{indent}{target} = {self.expr()}"]
+            return [f"{indent}{target} = local({self.expr()}, {target[2:]!r})"]
         name = target.split("'")[1]
         return [f"{indent}{target} = put({self.expr()}, {name!r})"]
 
@@ -169,7 +170,8 @@ def compile_edges(text: str, clocks_as_ints: bool = False) -> tuple[dict, list, 
     S1 watcher's guards as functions."""
     ints, edges, watch = parse(text, clocks_as_ints)
     sizes = {name: decl[0] for name, decl in ints.items()}
-    scope = {"c_div": c_div, "c_mod": c_mod, "ix": _index, "put": _putter(ints)}
+    scope = {"c_div": c_div, "c_mod": c_mod, "ix": _index, "put": _putter(ints),
+             "local": _local}
     compiled = []
     for n, (guard, effect) in enumerate(edges + [(g, "nop") for g in watch]):
         comp = Compiler(sizes)
@@ -191,6 +193,12 @@ def _index(i: int, size: int, name: str) -> int:
     if not 0 <= i < size:
         raise ModelError(f"out-of-bounds index {i} of {name}")
     return i
+
+
+def _local(value: int, name: str) -> int:
+    if value < 0:           # TChecker's locals hold no negative value
+        raise ModelError(f"local {name} = {value}: out of bounds")
+    return value
 
 
 def _putter(ints):

@@ -80,6 +80,20 @@ def test_timed_encoding_reads_and_uses_one_clock_array(cfg):
     assert len(watch) == len(cfg.home) and edges
 
 
+def test_an_overflow_can_end_the_path_instead_of_the_search():
+    """With `overflow_stops`, a FIFO that would outgrow its room ends the path (nothing
+    runs after it) instead of being an error: with room enough, the same states as
+    without it; with too little, fewer, and no error."""
+    cfg = Cfg(2, (0, 1), nice_failback=False, crashes=1, restarts=1)
+    full = discrete_states(Encoding(cfg, None, cap=8).text())
+    assert discrete_states(Encoding(cfg, None, cap=8, overflow_stops=True).text()) \
+        == full
+    with pytest.raises(ModelError, match="out-of-bounds"):
+        discrete_states(Encoding(cfg, None, cap=1).text())
+    short, _ = discrete_states(Encoding(cfg, None, cap=1, overflow_stops=True).text())
+    assert 0 < short < full[0]
+
+
 def test_every_edge_is_straight_line_code():
     """No statement-level `if` in any edge: TChecker's clock-bounds analysis follows each
     path through an edge's `if`s and its memory doubles with every one in a row (the

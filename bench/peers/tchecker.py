@@ -109,8 +109,10 @@ class Timing:
 class Encoding:
     """The text of the model for one configuration (timed unless `timing` is None)."""
 
-    def __init__(self, cfg, timing: Timing | None, cap: int = 8, monitor: bool = True):
+    def __init__(self, cfg, timing: Timing | None, cap: int = 8, monitor: bool = True,
+                 overflow_stops: bool = False):
         self.cfg, self.t, self.cap, self.monitor = cfg, timing, cap, monitor
+        self.overflow_stops = overflow_stops
         self.N, self.G = cfg.N, len(cfg.home)
         self.H = [[g for g, h in enumerate(cfg.home) if h == i] for i in range(self.N)]
         self.b = message_bases(self.N, self.G)
@@ -201,7 +203,12 @@ class Encoding:
     # --- queues -----------------------------------------------------------------------------
 
     def append(self, q: str, m: str) -> list[str]:
-        return [f"{q}[{q}_len] = {m}", f"{q}_len = {q}_len + 1"]
+        put = [f"{q}[{q}_len] = {m}", f"{q}_len = {q}_len + 1"]
+        if not self.overflow_stops:     # a full FIFO is an error: tck-reach stops
+            return put
+        # or the path ends there (label `bound`): a violation found is then one of
+        # model.md, though one that needs a longer FIFO may be missed
+        return [when(f"{q}_len < {self.cap}", *put, other=["ovf = 1"])]
 
     def pop(self, q: str, pair: tuple | None = None) -> list[str]:
         out = [f"{q}[{p}] = {q}[{p + 1}]" for p in range(self.cap - 1)]
@@ -557,7 +564,8 @@ class Encoding:
         events = ("BOOT", "CRASH", "RESTART", "LINK", "DELIVER", "SELF", "HEAR", "DEAD",
                   "MACHDOWN", "CHILD", "FORCETAKE", "RSCRCVD_TIMEOUT", "WATCH")
         out += [f"event:{e}" for e in events] + [""]
-        ints = [(1, 0, cfg.crashes, cfg.crashes, "crashes_left"),
+        ints = [(1, 0, 1, 0, "ovf")] if self.overflow_stops else []
+        ints += [(1, 0, cfg.crashes, cfg.crashes, "crashes_left"),
                 (1, 0, cfg.restarts, cfg.restarts, "restarts_left"),
                 (1, 0, cfg.link_toggles, cfg.link_toggles, "toggles_left")]
         ints += [(1, 0, 1, 1, self.conn(i, j)) for i in range(N) for j in range(i + 1, N)]
@@ -584,6 +592,7 @@ class Encoding:
         out.append(f"location:P:l{{initial:{invariant}}}")
         for event, guard, effect in self.edges():
             effect = self.unused_reset() + self.straight(effect)
+            guard = [*guard, "ovf == 0"] if self.overflow_stops else guard
             out.append(f"edge:P:l:l:{event}{{provided: {' && '.join(guard) or '1'} : "
                        f"do: {'; '.join(effect) or 'nop'}}}")
         if self.monitor:
@@ -594,6 +603,8 @@ class Encoding:
                 out.append(f"edge:M:ok:bad:WATCH{{provided: {held} >= 2}}")
             for i in range(N):
                 out.append(f"edge:M:ok:bound:WATCH{{provided: chld_{i} > {MAX_CHILDREN}}}")
+            if self.overflow_stops:
+                out.append("edge:M:ok:bound:WATCH{provided: ovf == 1}")
         return "\n".join(out) + "\n"
 
 

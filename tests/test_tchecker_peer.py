@@ -9,6 +9,7 @@ output is driven by a stand-in script."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 import re
 import stat
 import sys
@@ -160,6 +161,7 @@ if grep -q 'int:8:' "$last"; then echo "ERROR: out-of-bounds value: 8 out of [0,
 if [ -e "$(dirname "$last")/sleep" ]; then sleep 5; fi
 if [ -e "$(dirname "$last")/oom" ]; then echo "terminate called: std::bad_alloc"; exit 134; fi
 case "$*" in *"-l s1"*) reach=true ;; *) reach=false ;; esac
+case "$*" in *"-l bound"*) [ -e "$(dirname "$last")/fifo" ] && reach=true ;; esac
 echo "COVERED_STATES 7"; echo "REACHABLE $reach"; echo "RUNNING_TIME_SECONDS 0.5"
 echo "STORED_STATES 40"; echo "VISITED_STATES 42"
 """
@@ -183,6 +185,20 @@ def test_compare_reads_tck_reach_and_grows_the_fifos(stand_in):
     assert (run["visited"], run["stored"], run["covered"], run["search"]) == (42, 40, 7, 0.5)
     whole = compare_timed.run_tchecker(binary, case, str(work), 30, whole=True)
     assert whole["verdict"] == "COMPLETE"
+
+
+def test_a_whole_space_with_short_fifos_counts_only_if_none_fills(stand_in):
+    """With overflow_stops, a whole space (or a HOLDS) stands for model.md's only if no
+    path fills a FIFO: tck-reach is asked for the label `bound`."""
+    binary, work = stand_in
+    case = replace(compare_timed.CASES[0], cap=4, overflow_stops=True)
+    assert compare_timed.run_tchecker(binary, case, str(work), 30, whole=True)["verdict"] \
+        == "COMPLETE"
+    (work / "fifo").write_text("")
+    run = compare_timed.run_tchecker(binary, case, str(work), 30, whole=True)
+    assert run["verdict"] == "INCOMPLETE" and run["why"] == "fifo"
+    assert compare_timed.unfinished(run, 30) == "undecided: a FIFO of 4 overflows"
+    assert compare_timed.run_tchecker(binary, case, str(work), 30)["verdict"] == "VIOLATED"
 
 
 def test_compare_reports_a_time_out_as_undecided(stand_in):

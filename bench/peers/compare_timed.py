@@ -43,9 +43,11 @@ SMALL = dict(K=1, D=3, Q=3, R=3, dmin=0, dmax=1, smax=1)
 
 @dataclass(frozen=True)
 class Case(compare.Case):
-    """compare.py's configuration, with the timing and TChecker's initial FIFO room."""
+    """compare.py's configuration, with the timing and TChecker's initial FIFO room;
+    with `overflow_stops`, a full FIFO ends the path instead of the search (tchecker.py)."""
     timing: dict = field(default_factory=lambda: dict(SMALL))
     cap: int = 8
+    overflow_stops: bool = False
 
     def spec(self) -> str:
         """The case as a hacheck spec file."""
@@ -95,7 +97,8 @@ def run_tchecker(binary: str, case: Case, work: str, time_limit: float, order: s
     timing, _ = Timing.of(TimingParameters(**{k: Fraction(v) for k, v in case.timing.items()}))
     path = os.path.join(work, f"{case.name}.tck")
     with open(path, "w") as f:
-        f.write(Encoding(case.config(), timing, case.cap).text())
+        f.write(Encoding(case.config(), timing, case.cap,
+                         overflow_stops=case.overflow_stops).text())
     argv = [binary, "-a", "covreach", "-s", order, *([] if whole else ["-l", "s1"]), path]
     limits = ["prlimit", f"--as={int(memory_gib * 2**30)}", "timeout", str(time_limit)]
     text, wall, rss, code = run_measured([*limits, *argv], work)
@@ -109,10 +112,24 @@ def run_tchecker(binary: str, case: Case, work: str, time_limit: float, order: s
     if "REACHABLE" not in stats:
         raise RuntimeError(f"tck-reach failed (exit {code}):\n{text[-2000:]}")
     verdict = "VIOLATED" if stats["REACHABLE"] == "true" else "HOLDS"
+    if case.overflow_stops and verdict == "HOLDS" and not fifo_room_enough(
+            binary, path, work, time_limit, memory_gib):
+        return {"verdict": "INCOMPLETE", "wall": wall, "rss": rss, "order": order,
+                "why": "fifo", "cap": case.cap}
     return {"verdict": "COMPLETE" if whole else verdict, "order": order,
             "visited": int(stats["VISITED_STATES"]), "stored": int(stats["STORED_STATES"]),
             "covered": int(stats["COVERED_STATES"]), "wall": wall,
             "search": float(stats["RUNNING_TIME_SECONDS"]), "rss": rss, "cap": case.cap}
+
+
+def fifo_room_enough(binary: str, path: str, work: str, time_limit: float,
+                     memory_gib: float) -> bool:
+    """No path of the model (written with overflow_stops) fills a FIFO: what it did not
+    reach is then what model.md does not reach either."""
+    argv = [binary, "-a", "covreach", "-s", "dfs", "-l", "bound", path]
+    limits = ["prlimit", f"--as={int(memory_gib * 2**30)}", "timeout", str(time_limit)]
+    text, _, _, _ = run_measured([*limits, *argv], work)
+    return "REACHABLE false" in text
 
 
 def run_hacheck(case: Case, work: str, symmetry: bool, whole: bool, time_limit: float) -> dict:
@@ -164,6 +181,8 @@ def ratio(hacheck: dict, tck: dict) -> str:
 def unfinished(run: dict, limit: float) -> str:
     if run.get("why") == "memory":
         return f"out of memory after {run['wall']:.0f} s"
+    if run.get("why") == "fifo":
+        return f"undecided: a FIFO of {run['cap']} overflows"
     return f"unfinished in {limit:g} s"
 
 
@@ -184,6 +203,8 @@ def first_violation_table(rows, limit) -> tuple[list[str], bool]:
                            f"DFS {unfinished(dfs, limit)}")
         else:
             tck_verdict = decided["verdict"] + (" (DFS)" if decided is dfs else "")
+            if case.overflow_stops:
+                tck_verdict += f" (FIFOs of {decided['cap']})"
         same = decided["verdict"] in ("INCOMPLETE", plain["verdict"]) \
             and plain["verdict"] == sym["verdict"]
         agree &= same

@@ -92,6 +92,11 @@ def tck_reach(src: str | None) -> str:
     return binary
 
 
+def limited(argv: list, time_limit: float, memory_gib: float) -> list:
+    """argv under an address-space cap and a time limit (exit 124 when it runs out)."""
+    return ["prlimit", f"--as={int(memory_gib * 2**30)}", "timeout", str(time_limit), *argv]
+
+
 def run_tchecker(binary: str, case: Case, work: str, time_limit: float, order: str = "bfs",
                  whole: bool = False, memory_gib: float = 12) -> dict:
     """tck-reach on the case: to the first state labelled s1, or over the whole space."""
@@ -102,8 +107,7 @@ def run_tchecker(binary: str, case: Case, work: str, time_limit: float, order: s
         f.write(Encoding(case.config(), timing, case.cap,
                          overflow_stops=case.overflow_stops).text())
     argv = [binary, "-a", "covreach", "-s", order, *([] if whole else ["-l", "s1"]), path]
-    limits = ["prlimit", f"--as={int(memory_gib * 2**30)}", "timeout", str(time_limit)]
-    text, wall, rss, code = run_measured([*limits, *argv], work)
+    text, wall, rss, code = run_measured(limited(argv, time_limit, memory_gib), work)
     stats = dict(re.findall(r"^(\w+) (\S+)$", text, re.M))
     if code == 124 or "bad_alloc" in text:
         return {"verdict": "INCOMPLETE", "wall": wall, "rss": rss, "order": order,
@@ -129,8 +133,7 @@ def fifo_room_enough(binary: str, path: str, work: str, time_limit: float,
     """No path of the model (written with overflow_stops) fills a FIFO: what it did not
     reach is then what model.md does not reach either."""
     argv = [binary, "-a", "covreach", "-s", "dfs", "-l", "bound", path]
-    limits = ["prlimit", f"--as={int(memory_gib * 2**30)}", "timeout", str(time_limit)]
-    text, _, _, _ = run_measured([*limits, *argv], work)
+    text, _, _, _ = run_measured(limited(argv, time_limit, memory_gib), work)
     return "REACHABLE false" in text
 
 

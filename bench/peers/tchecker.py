@@ -177,6 +177,8 @@ class Encoding:
         is read under a false guard (an index or a local out of range would be an error)."""
         out = []
         for st in statements:
+            if isinstance(st, If) and not (st.then or st.other):
+                continue                # nothing to guard (an untimed model's clock work)
             if isinstance(st, If):
                 test = f"(if {st.cond} then 1 else 2)"
                 name, decl = self.local(test if guard is None

@@ -26,7 +26,8 @@ import time
 
 import numpy as np
 
-from hacheck.checker.explorer import violations
+from hacheck.checker.explorer import reduction_mode, violations
+from hacheck.checker.model import FULL
 from hacheck.checker.properties import ALWAYS
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, hash_rows
@@ -66,7 +67,7 @@ def split_by_owner(rows: np.ndarray, shards: int) -> list:
 class Shard:
     """One part of the visited set, and the expansion of its states (a Ray actor)."""
 
-    def __init__(self, make, number: int, shards: int, symmetry: bool, reduce: bool):
+    def __init__(self, make, number: int, shards: int, symmetry: bool, reduce: int):
         import numba
         numba.set_num_threads(1)          # one core per actor
         self.model, self.invariants = make()
@@ -135,8 +136,9 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
     stop_reason = ""
     try:
         actor = ray.remote(num_cpus=1)(Shard)
-        workers = [actor.remote(make, q, shards, symmetry, reduce) for q in range(shards)]
         model, _ = make()
+        mode = reduction_mode(model, invariants) if reduce else FULL
+        workers = [actor.remote(make, q, shards, symmetry, mode) for q in range(shards)]
         initial = model.initial_rows()
         if symmetry:
             initial = model.canonical(initial)
@@ -202,4 +204,5 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
         else:
             verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
             results.append(PropertyResult(prop.name, prop.description, prop.kind, verdict))
-    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce, mode="untimed")
+    return CheckResult(results, stats, symmetry=symmetry, reduction=mode != FULL,
+                       mode="untimed")

@@ -19,7 +19,9 @@ Design:
   visited when that edge's source is expanded, so every cycle contains a fully expanded
   state (docs/reduction.md).
   The reduction is used only when every invariant reads nothing but what the model's
-  reduction keeps visible (`model.reduction_reads`). A reduced graph may reach a
+  reduction keeps visible (`model.reduction_reads`); if every invariant is also
+  upward closed, the model may hide actions that only add to what they read
+  (`reduction_mode`). A reduced graph may reach a
   violation only by a longer path, so the trace of a violation found with reduction
   comes from a second, unreduced search that stops at the first violation (it never
   goes deeper than the reduced one did).
@@ -43,6 +45,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_loop
+from hacheck.checker.model import FULL, GROWING, INVISIBLE
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
@@ -100,6 +103,21 @@ class _Parents:
         return path[::-1]
 
 
+def reduction_mode(model, properties: Sequence[Property]) -> int:
+    """How far `model`'s partial-order reduction may go while it keeps `properties`:
+    FULL (not at all), INVISIBLE or GROWING (`checker.model`)."""
+    invariants = [p for p in properties if p.kind == ALWAYS]
+    liveness = any(p.kind != ALWAYS for p in properties)
+    if not model.supports_reduction or (liveness and not model.reduction_keeps_liveness):
+        return FULL
+    if not all(p.reads is not None and p.reads <= model.reduction_reads for p in invariants):
+        return FULL
+    if model.reduction_hides_growth and not liveness and all(
+            p.upward_closed for p in invariants):
+        return GROWING
+    return INVISIBLE
+
+
 def explore(
     model,
     properties: Sequence[Property],
@@ -146,9 +164,7 @@ def explore(
     invariants = [p for p in properties if p.kind == ALWAYS]
     settled = [p for p in properties if p.kind == AT_QUIESCENCE]
     cycles = [p for p in properties if p.kind == TERMINATES]
-    reduce = reduce and model.supports_reduction and (
-        model.reduction_keeps_liveness or not (settled or cycles)) and all(
-        p.reads is not None and p.reads <= model.reduction_reads for p in invariants)
+    reduce = reduction_mode(model, properties) if reduce else FULL
     edges = EdgeLog() if cycles else None
     first_violation: dict[str, int] = {}
     violating = {p.name: 0 for p in invariants + settled}
@@ -410,7 +426,7 @@ def explore(
                 time_counterexample(model, result, witness, budget, stats)
     order = [p.name for p in properties]
     results.sort(key=lambda r: order.index(r.name))
-    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce,
+    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce != FULL,
                        mode="timed" if same is not None else "untimed")
 
 

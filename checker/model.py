@@ -10,7 +10,10 @@ batches, so a model can compute successors without building an object per state:
   and of its action. With `symmetry`, successors come as canonical rows (the least
   member of their orbit under the model's automorphisms, so equal iff in one orbit).
   With `reduce`, a model may return only an ample subset of a state's successors
-  (partial-order reduction) and flag that state as reduced. A model whose ample sets
+  (partial-order reduction) and flag that state as reduced. `reduce` says what the
+  ample actions may do to what the invariants read: nothing (`INVISIBLE`), or, if the
+  model sets `reduction_hides_growth` and every invariant is `upward_closed`, add to it
+  but never take away (`GROWING`). A model whose ample sets
   satisfy the cycle proviso by themselves (a static proviso) sets `static_proviso`;
   otherwise the engine checks it and asks again with `reduce=False` where it fails.
   The reduction serves invariants only, unless the model sets
@@ -85,6 +88,13 @@ def spare_buffer(spare, rows: int, width: int) -> np.ndarray:
     return np.empty((rows, width), dtype=np.uint8)
 
 
+# What `successors(..., reduce)` asks of the ample actions (the module docstring). Plain
+# ints, so that compiled model code can compare them.
+FULL = 0        # no reduction
+INVISIBLE = 1   # they change nothing the invariants read
+GROWING = 2     # they may add to what the invariants read, never take anything away
+
+
 class Model:
     """What the engine needs of a model (see the module docstring)."""
 
@@ -93,6 +103,7 @@ class Model:
     symmetry_group_size: int = 1
     supports_reduction: bool = False
     reduction_reads: frozenset = frozenset()   # variables the reduction keeps visible
+    reduction_hides_growth: bool = False       # it can do GROWING (see FULL, INVISIBLE)
     static_proviso: bool = False
     reduction_keeps_liveness: bool = False
     zone_layout: tuple | None = None           # a timed model: (key bytes, k at, zone at)
@@ -101,7 +112,7 @@ class Model:
     def initial_rows(self) -> np.ndarray:
         raise NotImplementedError
 
-    def successors(self, rows: np.ndarray, symmetry: bool, reduce: bool,
+    def successors(self, rows: np.ndarray, symmetry: bool, reduce: int,
                    spare: Successors | None = None) -> Successors:
         raise NotImplementedError
 

@@ -37,7 +37,10 @@ class Property:
     boolean array, True where the property fails), which the explorer uses instead.
     `explain(state)`, if given, says in words why a violating state violates it.
     `reads` names the state variables the predicate depends on, so that a model can tell
-    whether its partial-order reduction preserves it.
+    whether its partial-order reduction preserves it. `upward_closed` says that a state
+    violating it still does after the variables it reads gain members (more bits set in
+    a mask, none cleared): a reduction may then hide actions that only add to them
+    (docs/reduction.md, "Growing what S1 reads").
     """
 
     name: str
@@ -47,12 +50,13 @@ class Property:
     explain: Callable[[object], str] | None = None
     violated: Callable[[np.ndarray], np.ndarray] | None = None
     reads: frozenset | None = None   # None: any variable
+    upward_closed: bool = False
 
 
 def always(name: str, description: str, holds, explain=None, violated=None,
-           reads=None) -> Property:
+           reads=None, upward_closed=False) -> Property:
     return Property(name, description, ALWAYS, holds, explain, violated,
-                    frozenset(reads) if reads is not None else None)
+                    frozenset(reads) if reads is not None else None, upward_closed)
 
 
 def at_quiescence(name: str, description: str, holds, explain=None) -> Property:

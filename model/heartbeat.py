@@ -53,6 +53,7 @@ class HeartbeatModel(Model):
     supports_reduction = True
     static_proviso = True                  # kernel.ample never holds a cycle-closing action
     reduction_reads = frozenset({"own"})   # actions that change nothing else are invisible
+    reduction_hides_growth = True          # kernel.ample: GROWING keeps what only adds to own
 
     def __init__(self, cfg, capacity: int = DEFAULT_CAPACITY, exhaustive_symmetry: bool = False):
         self.cfg = cfg
@@ -91,7 +92,7 @@ class HeartbeatModel(Model):
         status = np.empty(R, dtype=np.uint8)
         symmetric = symmetry and self.symmetry_group_size > 1
         tables = (self.k, self._kinds, self._arg_a, self._arg_b, self._actor, rows, symmetric,
-                  self.exhaustive, self.group, self.cells, reduce)
+                  self.exhaustive, self.group, self.cells, int(reduce))
         if R < SERIAL_BELOW:
             kernel.successors_serial(*tables, out, action, counts, reduced, status)
         else:

@@ -23,7 +23,8 @@ again, and protocol actions of different nodes are independent. For a seed node 
 the least set of nodes containing x and closed under: if y is in T and an up peer z
 linked to y has nothing on ch[z][y], then z is in T (z may still send to y, which would
 enable a DELIVER of y's). The enabled actions of the nodes of T form an ample set when
-none of them changes `own` (S1 reads only `own`) and none is a CHILD of a node without
+none of them changes `own` (S1 reads only `own`), or, asked for GROWING (S1's violations
+stay violations as groups are taken), none of them takes a group away; and none is a CHILD of a node without
 local groups: every cycle of layer D contains such a CHILD, so a state whose ample set
 holds one is expanded fully and every cycle of the reduced graph passes a fully expanded
 state (the cycle proviso, in its static form). Of all seeds, the one with the fewest
@@ -36,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from hacheck.checker.model import FULL, GROWING
 from hacheck.model.row import (
     COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, OWN, PH, STARTING, TOGGLES_LEFT, UP,
     ipresp_fields, is_ipreq, is_ipresp,
@@ -90,9 +92,10 @@ def closure(k, s, x):
 
 
 @njit(cache=True)
-def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor):
+def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor, reduce):
     """Keep only an ample subset of the `count` successors at out[first:]; returns how
-    many are kept (== count when no reduction applies)."""
+    many are kept (== count when no reduction applies). `reduce` is INVISIBLE or
+    GROWING (checker.model): whether a kept action may add groups to `own`."""
     N = k[K_N]
     for x in range(first, first + count):
         a = action[x]
@@ -101,7 +104,7 @@ def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor):
                 out[first] = out[x]
                 action[first] = a
             return 1
-    visible = 0      # nodes with an enabled action that changes `own`, or a sticky one
+    visible = 0      # nodes with an enabled action that S1 may see, or a sticky one
     enabled = 0      # nodes with an enabled action
     for x in range(first, first + count):
         a = action[x]
@@ -114,7 +117,8 @@ def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor):
             continue
         t = out[x]
         for j in range(N):
-            if t[node(k, j) + OWN] != s[node(k, j) + OWN]:
+            before, after = s[node(k, j) + OWN], t[node(k, j) + OWN]
+            if before & ~after if reduce == GROWING else before != after:
                 visible |= 1 << i
                 break
     best_nodes = 0
@@ -161,8 +165,8 @@ def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, gr
             action[first + n] = a
             n += 1
     reduced = False
-    if reduce and n > 1:
-        kept = ample(k, s, out, first, n, action, kinds, arg_a, arg_b, actor)
+    if reduce != FULL and n > 1:
+        kept = ample(k, s, out, first, n, action, kinds, arg_a, arg_b, actor, reduce)
         reduced = kept < n
         n = kept
     if symmetry:

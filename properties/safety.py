@@ -54,4 +54,5 @@ def S1(cfg):
         return "; ".join(parts)
 
     return always("S1", "no resource group is held by two nodes at once",
-                  no_group_held_twice, explain, violated=violated, reads={"own"})
+                  no_group_held_twice, explain, violated=violated, reads={"own"},
+                  upward_closed=True)   # a group held twice stays so as others are taken

@@ -43,8 +43,10 @@ def test_verdict_and_shortest_trace_are_the_same_with_and_without_por_and_symmet
 
 # --- what the reduction keeps ------------------------------------------------------------------
 
-def own_vectors(cfg, **options) -> tuple[set, object]:
-    """Every distinct `own` (the only variable S1 reads) of the states a search visits."""
+def own_vectors(cfg, upward_closed=False, **options) -> tuple[set, object]:
+    """Every distinct `own` (the only variable S1 reads) of the states a search visits,
+    recorded by a property that reads `own` (upward closed or not: INVISIBLE or GROWING
+    reduction)."""
     model = HeartbeatModel(cfg)
     k = model.k
     offsets = [node(k, i) + OWN for i in range(int(k[K_N]))]
@@ -54,7 +56,8 @@ def own_vectors(cfg, **options) -> tuple[set, object]:
         seen.update(map(bytes, np.unique(rows[:, offsets], axis=0)))
         return np.zeros(len(rows), dtype=np.bool_)
 
-    own_only = always("own", "records own", lambda s: True, violated=record, reads={"own"})
+    own_only = always("own", "records own", lambda s: True, violated=record, reads={"own"},
+                      upward_closed=upward_closed)
     stats = explore(model, [own_only], keep_going=True, **options).statistics
     assert stats.complete
     return seen, stats
@@ -76,6 +79,85 @@ def test_the_reduced_search_reaches_every_ownership_the_full_search_reaches(cfg)
     reduced, reduced_stats = own_vectors(cfg, symmetry=False, reduce=True)
     assert reduced == full
     assert reduced_stats.distinct_states < full_stats.distinct_states   # it does reduce
+
+
+def contains(big: bytes, small: bytes) -> bool:
+    """Does one `own` vector hold every group the other does, node by node?"""
+    return all(b & s == s for b, s in zip(big, small))
+
+
+@pytest.mark.parametrize("cfg", COMPLETE, ids=str)
+def test_growing_reduction_reaches_an_ownership_containing_every_one_the_full_search_does(cfg):
+    """docs/reduction.md, "Growing what S1 reads": for an upward-closed invariant, ample
+    actions may take groups but never give one up. The reduced graph then reaches only
+    real ownerships, and for each the full graph reaches, one that contains it, which is
+    what keeps every violation of S1 (upward closed); and it reduces more."""
+    full, _ = own_vectors(cfg, symmetry=False, reduce=False)
+    invisible, invisible_stats = own_vectors(cfg, symmetry=False, reduce=True)
+    growing, growing_stats = own_vectors(cfg, upward_closed=True, symmetry=False, reduce=True)
+    assert growing <= full
+    assert all(any(contains(g, v) for g in growing) for v in full)
+    assert growing_stats.distinct_states <= invisible_stats.distinct_states
+
+
+@pytest.mark.parametrize("cfg", COMPLETE[:4], ids=str)
+def test_a_growing_ample_set_never_gives_a_group_up(cfg):
+    """C2' state by state: every successor kept by a proper GROWING ample set holds, node
+    by node, every group its source held (an INVISIBLE one: exactly the same groups)."""
+    from hacheck.checker.model import GROWING, INVISIBLE
+    model = HeartbeatModel(cfg)
+    offsets = [node(model.k, i) + OWN for i in range(cfg.N)]
+    kept = {GROWING: 0, INVISIBLE: 0}
+
+    def check_rows(rows):
+        for reduce in kept:
+            succ = model.successors(rows, False, reduce)
+            for row, r in zip(succ.rows, succ.source):
+                if succ.reduced[r]:
+                    before, after = rows[r, offsets], row[offsets]
+                    assert contains(after, before) if reduce == GROWING else (
+                        bytes(after) == bytes(before))
+                    kept[reduce] += 1
+        return np.zeros(len(rows), dtype=np.bool_)
+
+    explore(model, [always("all", "checks every state", lambda s: True, violated=check_rows)],
+            symmetry=False, keep_going=True, max_states=60_000)
+    assert kept[GROWING] > 0
+
+
+def test_the_reduction_asks_as_much_as_the_invariants_allow():
+    from hacheck.checker.explorer import reduction_mode
+    from hacheck.checker.model import FULL, GROWING, INVISIBLE
+    from hacheck.properties import all_properties
+    cfg = Config(N=2, home=(0, 1))
+    model = HeartbeatModel(cfg)
+    s1 = safety_properties(cfg)
+    assert reduction_mode(model, s1) == GROWING
+    plain = always("own", "reads own", lambda s: True, reads={"own"})
+    assert reduction_mode(model, [plain]) == INVISIBLE            # not upward closed
+    assert reduction_mode(model, [*s1, plain]) == INVISIBLE
+    anything = always("any", "reads anything", lambda s: True)
+    assert reduction_mode(model, [*s1, anything]) == FULL
+    assert reduction_mode(model, all_properties(cfg)) == FULL     # L0, L1 need the full graph
+    assert reduction_mode(HeartbeatModel(Config(N=2, home=(0, 1), heal=True)), s1) == FULL
+
+
+def test_growing_reduction_reduces_more_at_three_nodes():
+    """The gain that made it worth having (docs/reduction.md): three nodes without
+    faults, the orbits within nine steps, breadth first, with each kind of ample set."""
+    from hacheck.checker.model import GROWING, INVISIBLE
+    model = HeartbeatModel(Config(N=3, home=(0, 1, 2)))
+
+    def within(steps, reduce):
+        frontier = model.initial_rows()
+        seen = {frontier[0].tobytes()}
+        for _ in range(steps):
+            fresh = [row for row in model.successors(frontier, True, reduce).rows
+                     if row.tobytes() not in seen and not seen.add(row.tobytes())]
+            frontier = np.array(fresh, dtype=np.uint8)
+        return len(seen)
+
+    assert within(9, GROWING) < 0.95 * within(9, INVISIBLE)
 
 
 def node_permutation(cfg, pi):

@@ -12,8 +12,9 @@ The ample set (docs/reduction.md argues why it is sound for S1) is one of two ki
 1. A single *idle action*: one whose only effect is to remove the head of a queue, or
    to set bits nothing reads any more, whatever else happens first: SELF(j) of j's own
    `starting`, `ip-request` or `ip-request-resp` (process_resources ignores the first,
-   the scripts the others), DELIVER(i, j) of an `ip-request-resp` meant for another
-   node, once j has heard from i, and HEAR(j, k) once j is L (its `heard` bit is read
+   the scripts the others), DELIVER(i, j), once j has heard from i, of an
+   `ip-request-resp` meant for another node or of an `ip-request` for a group j does
+   not hold and can never take (`never_holds`), and HEAR(j, k) once j is L (its `heard` bit is read
    only by commup_check, which does nothing then; its `dead` bit by DEAD(j, k), which
    needs k inaudible). Only crashes (and, for DELIVER and HEAR, link toggles) can
    interfere, so it is used when none is left.
@@ -39,17 +40,29 @@ from numba import njit, prange
 
 from hacheck.checker.model import FULL, GROWING
 from hacheck.model.row import (
-    COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, OWN, PH, STARTING, TOGGLES_LEFT, UP,
-    ipresp_fields, is_ipreq, is_ipresp,
+    COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, M_IPREQ, MD, OWN, PH, STARTING, TOGGLES_LEFT,
+    UP, ipresp_fields, is_ipreq, is_ipresp,
 )
 from hacheck.model.rules import A_CHILD, A_DELIVER, A_HEAR, A_SELF, ENVIRONMENT, take
-from hacheck.model.state import K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq
+from hacheck.model.state import (
+    K_HOME, K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq,
+)
 from hacheck.model.symmetry import canonicalize, canonicalize_exhaustive
 
 
 @njit(cache=True)
 def is_environment(kind):
     return kind in ENVIRONMENT
+
+
+@njit(cache=True)
+def never_holds(k, s, j, g):
+    """Does j not hold g, and can it never take it? (With no crash and no link toggle
+    left, and g's home up: only MACHDOWN of the home would give it g, and the `md` bit
+    that needs is set only by DEAD of a home that cannot be heard.)"""
+    h = k[K_HOME + g]
+    return (s[node(k, j) + OWN] >> g & 1 == 0 and s[node(k, j) + MD] >> h & 1 == 0
+            and s[node(k, h) + PH] == UP)
 
 
 @njit(cache=True)
@@ -63,9 +76,13 @@ def idle_pop(k, s, kind, a, b):
         return m == STARTING or is_ipreq(m) or is_ipresp(m)
     if kind == A_DELIVER and s[TOGGLES_LEFT] == 0:
         m = s[ch(k, a, b) + 1]
+        if s[node(k, b) + HEARD] >> a & 1 == 0:
+            return False
         if is_ipresp(m):
             dest, _ = ipresp_fields(m)
-            return dest != b and s[node(k, b) + HEARD] >> a & 1 == 1
+            return dest != b
+        if is_ipreq(m):
+            return never_holds(k, s, b, m - M_IPREQ)
     if kind == A_HEAR and s[TOGGLES_LEFT] == 0:
         return s[node(k, a) + COMM] == COMM_LINKSUP
     return False

@@ -362,3 +362,50 @@ def test_a_node_that_is_up_hears_a_peer_again_as_a_single_idle_action():
     explore(model, [always("all", "checks every state", lambda s: True, violated=check_row)],
             symmetry=False, keep_going=True, max_states=40_000)
     assert seen[True] > 0 and seen[False] > 0
+
+
+@pytest.mark.parametrize("cfg", [Config(N=2, home=(0, 1)), Config(N=3, home=(0, 1, 2))],
+                         ids=str)
+def test_an_ip_request_for_a_group_the_receiver_can_never_take_stays_idle_until_delivered(cfg):
+    """docs/reduction.md, kind 1: DELIVER(i, j) of an `ip-request` for g, once j has heard
+    from i, is idle when j does not hold g and can never take it (`never_holds`). Checked
+    on every edge of the unreduced graph: after any other action the message still heads
+    its channel and j still never holds g; and a state with such a delivery is expanded
+    by one idle action alone."""
+    from hacheck.model.kernel import idle_pop
+    from hacheck.model.row import M_IPREQ, is_ipreq
+    from hacheck.model.rules import A_DELIVER
+    from hacheck.model.state import ch
+    model = HeartbeatModel(cfg)
+    k = model.k
+    seen = [0]
+
+    def idle_ipreqs(row):
+        found = set()
+        for a in range(cfg.N):
+            for b in range(cfg.N):
+                q = ch(k, a, b)
+                if a != b and row[q] and is_ipreq(row[q + 1]) and idle_pop(
+                        k, row, A_DELIVER, a, b):
+                    found.add((a, b, int(row[q + 1])))
+        return found
+
+    def check_rows(rows):
+        succ = model.successors(rows, False, False)
+        for t, r, x in zip(succ.rows, succ.source, succ.action):
+            action = model.action(int(x))
+            for a, b, m in idle_ipreqs(rows[r]):
+                seen[0] += 1
+                if action.name == "DELIVER" and action.args == (a, b):
+                    assert t[node(k, b) + OWN] == rows[r, node(k, b) + OWN]
+                    continue
+                assert (a, b, m) in idle_ipreqs(t), (action, m - M_IPREQ)
+        for r in range(len(rows)):
+            if idle_ipreqs(rows[r]):
+                assert len(model.successors(rows[r:r + 1], False, True)) == 1
+        return np.zeros(len(rows), dtype=np.bool_)
+
+    explore(model, [always("all", "checks every state", lambda s: True, violated=check_rows)],
+            symmetry=False, keep_going=True, max_states=40_000)
+    assert seen[0] > 0
+

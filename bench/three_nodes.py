@@ -1,0 +1,76 @@
+"""How far the untimed search of three nodes without faults gets in a fixed time (issue 20's
+goal: the whole space decided in 30 minutes and 20 GB), with each kind of S1 ample set.
+
+Each row is one search of heartbeat 1.51 at N = 3, one group per node, no faults, with
+symmetry and partial-order reduction, fingerprint mode, cut at `--seconds`, in a freshly
+spawned process (so its peak RSS is its own):
+
+- `invisible`: ample actions change nothing S1 reads (S1 declared not upward closed);
+- `growing`: ample actions may take groups, never give one up (S1 as it is, the default).
+
+Both rows run on the same machine in one invocation, so compare them with each other
+(states reached, depth, ratio), not with figures from another day.
+
+Usage: python3 bench/three_nodes.py [--seconds S] [--workers K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+
+
+def run_one(upward_closed: bool, seconds: float, workers: int) -> dict:
+    """Runs in the spawned worker: one time-limited search and its figures."""
+    import dataclasses
+    import resource
+
+    from hacheck.model import Config
+    from hacheck.properties import safety_properties
+    from hacheck.tools.run import search
+
+    cfg = Config(N=3, home=(0, 1, 2))
+    s1 = [dataclasses.replace(p, upward_closed=upward_closed) for p in safety_properties(cfg)]
+    last: dict = {}
+    stats = search(cfg, s1, symmetry=True, reduce=True, keep_going=True, fingerprint=True,
+                   workers=workers, time_limit=seconds, progress=last.update,
+                   progress_interval=1.0).result.statistics
+    return {"states": stats.distinct_states, "depth": stats.max_depth,
+            "queued": last.get("queue", 0), "seconds": stats.wall_seconds,
+            "complete": stats.complete, "reduced": stats.reduced_states,
+            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def in_fresh_process(function, *args) -> dict:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes=1, maxtasksperchild=1) as pool:
+        return pool.apply(function, args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=300.0,
+                        help="time limit of each search (default 300)")
+    parser.add_argument("--workers", type=int, default=2, help="threads per search (default 2)")
+    args = parser.parse_args(argv)
+    if args.seconds <= 0 or args.workers < 1:
+        parser.error("--seconds must be > 0 and --workers >= 1")
+    print(f"three nodes, no faults, symmetry + POR, fingerprints, {args.workers} workers, "
+          f"{args.seconds:g} s per search")
+    print(f"{'ample sets':<10}  {'states':>12}  {'depth':>5}  {'queued':>12}  "
+          f"{'states/s':>9}  {'reduced':>7}  {'peak RSS MiB':>12}  complete")
+    rows = {}
+    for label, upward_closed in (("invisible", False), ("growing", True)):
+        r = rows[label] = in_fresh_process(run_one, upward_closed, args.seconds, args.workers)
+        print(f"{label:<10}  {r['states']:>12,}  {r['depth']:>5}  {r['queued']:>12,}  "
+              f"{r['states'] / r['seconds']:>9,.0f}  {r['reduced'] / r['states']:>7.0%}  "
+              f"{r['rss_mib']:>12,.0f}  {'yes' if r['complete'] else 'no'}", flush=True)
+    a, b = rows["invisible"], rows["growing"]
+    print(f"growing / invisible: states {b['states'] / a['states']:.2f}, "
+          f"depth {b['depth'] - a['depth']:+d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

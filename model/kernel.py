@@ -12,7 +12,8 @@ The ample set (docs/reduction.md argues why it is sound for S1) is one of two ki
 1. A single *idle action*: one whose only effect is to remove the head of a queue, or
    to set bits nothing reads any more, whatever else happens first: SELF(j) of j's own
    `starting`, `ip-request` or `ip-request-resp` (process_resources ignores the first,
-   the scripts the others), DELIVER(i, j), once j has heard from i, of an
+   the scripts the others) or of a `resource` message whose claim j's `ih` holds
+   already (`claims_nothing_new`), DELIVER(i, j), once j has heard from i, of an
    `ip-request-resp` meant for another node or of an `ip-request` for a group j does
    not hold and can never take (`never_holds`), and HEAR(j, k) once j is L (its `heard` bit is read
    only by commup_check, which does nothing then; its `dead` bit by DEAD(j, k), which
@@ -40,8 +41,8 @@ from numba import njit, prange
 
 from hacheck.checker.model import FULL, GROWING
 from hacheck.model.row import (
-    COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, M_IPREQ, MD, OWN, PH, STARTING, TOGGLES_LEFT,
-    UP, ipresp_fields, is_ipreq, is_ipresp,
+    COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, IH, M_IPREQ, MD, NONE, OWN, PH, R_RSCRCVD, RS,
+    STARTING, TOGGLES_LEFT, UP, ipresp_fields, is_ipreq, is_ipresp, is_res, res_fields,
 )
 from hacheck.model.rules import A_CHILD, A_DELIVER, A_HEAR, A_SELF, ENVIRONMENT, take
 from hacheck.model.state import (
@@ -66,6 +67,20 @@ def never_holds(k, s, j, g):
 
 
 @njit(cache=True)
+def claims_nothing_new(k, s, i, m):
+    """Is m a `resource` message of i's own that i reads back without effect, whatever
+    it does first? (i is L and past R_RSCRCVD, where reading its own claim only adds it
+    to `ih`; m claims something, not `none`, which would wipe `ih`, and is no mach_down
+    message; `ih` holds the claim already, and only grows until m is read.)"""
+    if not is_res(m):
+        return False
+    claim, _, mach_down = res_fields(m)
+    n = node(k, i)
+    return (claim != NONE and mach_down == 0 and s[n + COMM] == COMM_LINKSUP
+            and s[n + RS] >= R_RSCRCVD and s[n + IH] & claim == claim)
+
+
+@njit(cache=True)
 def idle_pop(k, s, kind, a, b):
     """Is this enabled action an idle one (module docstring) that nothing but a crash or
     a link toggle could disturb, and is none of those left?"""
@@ -73,7 +88,7 @@ def idle_pop(k, s, kind, a, b):
         return False
     if kind == A_SELF:
         m = s[selfq(k, a) + 1]
-        return m == STARTING or is_ipreq(m) or is_ipresp(m)
+        return m == STARTING or is_ipreq(m) or is_ipresp(m) or claims_nothing_new(k, s, a, m)
     if kind == A_DELIVER and s[TOGGLES_LEFT] == 0:
         m = s[ch(k, a, b) + 1]
         if s[node(k, b) + HEARD] >> a & 1 == 0:

@@ -1,7 +1,8 @@
 """Partial-order reduction of layer T's instantaneous steps (docs/reduction.md, "Under time").
 
-A SELF(j) that pops one of j's own `starting`, `ip-request` or `ip-request-resp` messages
-is an *idle pop* (`model.kernel.idle_pop`): it changes nothing but the head of j's own
+A SELF(j) that pops one of j's own `starting`, `ip-request` or `ip-request-resp` messages,
+or a `resource` message of its own whose claim it holds already, is an *idle pop*
+(`model.kernel.idle_pop`): it changes nothing but the head of j's own
 queue, starts and stops no clock, and has to happen at the instant its message was sent,
 since no time passes while an own message waits. Once no crash is left, nothing can
 disable it. So every other step taken before it happens at the same instant and commutes

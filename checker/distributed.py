@@ -30,7 +30,7 @@ from hacheck.checker.explorer import reduction_mode, violations
 from hacheck.checker.model import FULL
 from hacheck.checker.properties import ALWAYS
 from hacheck.checker.stopping import Budget, Stopped
-from hacheck.checker.store import ExactStore, hash_rows
+from hacheck.checker.store import ExactStore, row_hashes
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
 
 BATCH = 4096
@@ -58,8 +58,7 @@ def split_by_owner(rows: np.ndarray, shards: int) -> list:
     """The rows each shard owns, with their hashes (hashed once, here: the owner inserts
     them with these): a (rows, hashes) pair per shard, in the rows' order."""
     rows = np.ascontiguousarray(rows)
-    hashes = np.empty(len(rows), dtype=np.uint64)
-    hash_rows(rows.view(np.uint64), np.arange(len(rows), dtype=np.int64), hashes)
+    hashes = row_hashes(rows.view(np.uint64))
     owner = owners(hashes, shards)
     return [(rows[owner == q], hashes[owner == q]) for q in range(shards)]
 

@@ -48,7 +48,7 @@ from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_
 from hacheck.checker.model import FULL, GROWING, INVISIBLE
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.stopping import Budget, Stopped
-from hacheck.checker.store import ExactStore, FingerprintStore, hash_rows
+from hacheck.checker.store import ExactStore, FingerprintStore, row_hashes
 from hacheck.checker.zonestore import ZoneStore
 from hacheck.checker.trace import replay
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
@@ -190,10 +190,8 @@ def explore(
     def hashes_of(buffer, index) -> np.ndarray:
         """The store's hash of each row buffer[index] (of its key, for a zone store)."""
         words = buffer.view(np.uint64)
-        hashes = np.empty(len(index), dtype=np.uint64)
         keys = words if store.hash_words == words.shape[1] else words[:, :store.hash_words]
-        hash_rows(keys, index, hashes)
-        return hashes
+        return row_hashes(keys, index)
 
     def insert(buffer, index, parent_ids, depth, hashes):
         words = buffer.view(np.uint64)
@@ -451,10 +449,8 @@ def _count_discrete(model, store: ZoneStore, symmetry: bool, budget: Budget):
             padded = np.zeros((len(rows), seen.width), dtype=np.uint8)
             padded[:, :width] = rows
             words = padded.view(np.uint64)
-            index = np.arange(len(rows), dtype=np.int64)
-            hashes = np.empty(len(rows), dtype=np.uint64)
-            hash_rows(words, index, hashes)
-            seen.insert(words, index, hashes, MAX_STATES)
+            seen.insert(words, np.arange(len(rows), dtype=np.int64), row_hashes(words),
+                        MAX_STATES)
         except Stopped as stop:
             return seen, width, stop.reason
         except MemoryError:

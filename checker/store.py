@@ -59,6 +59,16 @@ def hash_rows(words, index, out):
         out[x] = row_hash(words[index[x]])
 
 
+def row_hashes(words: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+    """The hash of each row words[index] (of every row without `index`), as the stores
+    hash them; `words` is rows viewed as uint64."""
+    if index is None:
+        index = np.arange(len(words), dtype=np.int64)
+    out = np.empty(len(index), dtype=np.uint64)
+    hash_rows(words, index, out)
+    return out
+
+
 @njit(cache=True)
 def pack_row(row, out):
     """out := the bitmap of row's non-zero bytes, then those bytes; returns its length."""

@@ -58,14 +58,13 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
     """
     if same is None:
         same = _equal
-    from hacheck.checker.store import hash_rows
+    from hacheck.checker.store import row_hashes
 
     def identities(rows: np.ndarray) -> list:
         if symmetry:
             rows = model.canonical(rows)
         words = np.ascontiguousarray(rows).view(np.uint64)
-        hashes = np.empty(len(rows), dtype=np.uint64)
-        hash_rows(words, np.arange(len(rows)), hashes)
+        hashes = row_hashes(words)
         return [identity_of(words[r], hashes[r]) for r in range(len(rows))]
 
     def first(found: list, identity) -> int:

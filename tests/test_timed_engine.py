@@ -321,7 +321,7 @@ def zone_rows(count: int, clocks: int, first_key: int) -> np.ndarray:
 
 
 def test_the_passed_list_foresees_what_inserting_states_with_many_clocks_allocates():
-    from hacheck.checker.store import hash_rows
+    from hacheck.checker.store import row_hashes
     from hacheck.checker.zonestore import ZoneStore
     clocks = 20
     store = ZoneStore(zone_rows(1, clocks, 0).shape[1], 8, 8, 10)
@@ -332,8 +332,7 @@ def test_the_passed_list_foresees_what_inserting_states_with_many_clocks_allocat
                   if isinstance(getattr(store, name), np.ndarray)}
         foreseen = store.growth_bytes(len(rows))
         words = rows.view(np.uint64)
-        hashes = np.empty(len(rows), dtype=np.uint64)
-        hash_rows(words[:, :1], np.arange(len(rows)), hashes)
+        hashes = row_hashes(words[:, :1])
         ids, new, looked = store.insert(words, np.arange(len(rows)), hashes, 1 << 30)
         assert new.all() and looked == len(rows)
         allocated = sum(getattr(store, name).nbytes for name, size in before.items()

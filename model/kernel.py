@@ -15,23 +15,23 @@ The ample set (docs/reduction.md argues why it is sound for S1) is one of two ki
    the scripts the others) or of a `resource` message whose claim j's `ih` holds
    already (`claims_nothing_new`), DELIVER(i, j), once j has heard from i, of an
    `ip-request-resp` meant for another node or of an `ip-request` for a group j does
-   not hold and can never take (`never_holds`), and HEAR(j, k) once j is L (its `heard` bit is read
-   only by commup_check, which does nothing then; its `dead` bit by DEAD(j, k), which
-   needs k inaudible). Only crashes (and, for DELIVER and HEAR, link toggles) can
-   interfere, so it is used when none is left.
-2. The actions of a set of nodes, used only when
-   no environment action (BOOT, CRASH, RESTART, LINK) is enabled; then none ever will be
-again, and protocol actions of different nodes are independent. For a seed node x, T is
-the least set of nodes containing x and closed under: if y is in T and an up peer z
-linked to y has nothing on ch[z][y], then z is in T (z may still send to y, which would
-enable a DELIVER of y's). The enabled actions of the nodes of T form an ample set when
-none of them changes `own` (S1 reads only `own`), or, asked for GROWING (S1's violations
-stay violations as groups are taken), none of them takes a group away; and none is a CHILD of a node without
-local groups: every cycle of layer D contains such a CHILD, so a state whose ample set
-holds one is expanded fully and every cycle of the reduced graph passes a fully expanded
-state (the cycle proviso, in its static form). Of all seeds, the one with the fewest
-enabled actions is taken (ties: the lowest node); a set as large as the full one is no
-reduction and is not used.
+   not hold and can never take (`never_holds`), and HEAR(j, k) once j is L (its
+   `heard` bit is read only by commup_check, which does nothing then; its `dead` bit
+   by DEAD(j, k), which needs k inaudible). Only crashes (and, for DELIVER and HEAR,
+   link toggles) can interfere, so it is used when none is left.
+2. The actions of a set of nodes, used only when no environment action (BOOT, CRASH,
+   RESTART, LINK) is enabled; then none ever will be again, and protocol actions of
+   different nodes are independent. For a seed node x, T is the least set of nodes
+   containing x and closed under: if y is in T and an up peer z linked to y has nothing
+   on ch[z][y], then z is in T (z may still send to y, which would enable a DELIVER of
+   y's). The enabled actions of the nodes of T form an ample set when none of them
+   changes `own` (S1 reads only `own`), or, asked for GROWING (S1's violations stay
+   violations as groups are taken), none of them takes a group away; and none is a CHILD
+   of a node without local groups: every cycle of layer D contains such a CHILD, so a
+   state whose ample set holds one is expanded fully and every cycle of the reduced
+   graph passes a fully expanded state (the cycle proviso, in its static form). Of all
+   seeds, the one with the fewest enabled actions is taken (ties: the lowest node); a
+   set as large as the full one is no reduction and is not used.
 """
 
 from __future__ import annotations

@@ -179,7 +179,8 @@ def _state_table(view: TraceView, step, changed: set) -> list:
     for key, text in (step.flat or flat_state(step.state)).items():
         match = _FLAT_KEY.fullmatch(key)
         index = match["key"] if match else None
-        if index is not None and index.isdigit() and int(index) < view.nodes:
+        # ASCII digits only: a trace is untrusted, and str.isdigit accepts '¹', int() not
+        if index is not None and index.isascii() and index.isdigit() and int(index) < view.nodes:
             cells = nodes.setdefault(match["name"], [["", False] for _ in range(view.nodes)])
             cells[int(index)] = [text, key in changed]
             continue

@@ -168,6 +168,9 @@ def _axis(view: TraceView, chart: Chart) -> list[str]:
 
 
 _FLAT_KEY = re.compile(r"(?P<name>.*?)\[(?P<key>[^\[\]]*)\]")
+# A node's number in a key, as trace_view reads channel keys: a trace is untrusted, and
+# str.isdigit accepts '¹' and any length, which int() refuses
+_NODE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def _state_table(view: TraceView, step, changed: set) -> list:
@@ -179,8 +182,7 @@ def _state_table(view: TraceView, step, changed: set) -> list:
     for key, text in (step.flat or flat_state(step.state)).items():
         match = _FLAT_KEY.fullmatch(key)
         index = match["key"] if match else None
-        # ASCII digits only: a trace is untrusted, and str.isdigit accepts '¹', int() not
-        if index is not None and index.isascii() and index.isdigit() and int(index) < view.nodes:
+        if index is not None and _NODE_NUMBER.fullmatch(index) and int(index) < view.nodes:
             cells = nodes.setdefault(match["name"], [["", False] for _ in range(view.nodes)])
             cells[int(index)] = [text, key in changed]
             continue

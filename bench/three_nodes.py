@@ -17,8 +17,9 @@ Usage: python3 bench/three_nodes.py [--seconds S] [--workers K]
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
+
+from foundation import in_fresh_process   # bench/ is this script's directory: on the path
 
 
 def run_one(upward_closed: bool, seconds: float, workers: int) -> dict:
@@ -40,12 +41,6 @@ def run_one(upward_closed: bool, seconds: float, workers: int) -> dict:
             "queued": last.get("queue", 0), "seconds": stats.wall_seconds,
             "complete": stats.complete, "reduced": stats.reduced_states,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-
-
-def in_fresh_process(function, *args) -> dict:
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes=1, maxtasksperchild=1) as pool:
-        return pool.apply(function, args)
 
 
 def main(argv: list[str] | None = None) -> int:

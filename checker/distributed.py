@@ -162,6 +162,7 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
             budget.check()
             if budget.max_states is not None and counters["distinct"] >= budget.max_states:
                 raise Stopped(f"state budget of {budget.max_states:,} states reached")
+            budget.check_depth(level)
             level += 1
             expanded = [w.expand.options(num_returns=shards + 1).remote() for w in workers]
             counters["transitions"] += sum(ray.get([e[0] for e in expanded]))

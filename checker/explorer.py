@@ -296,6 +296,7 @@ def explore(
         last_report = started
         batch = max(1, model.batch_size)
         while hi > lo:
+            budget.check_depth(level)    # states at this level are left unexpanded
             level += 1
             skipped = store.skipped(lo, hi)    # zones covered at this level or before
 

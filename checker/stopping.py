@@ -1,10 +1,11 @@
 """Why a run ends early, decided in one place: the run's `Budget`.
 
-A run can be cut short in five ways: a person interrupts it (SIGINT), a CI system cancels
-it (SIGTERM), the time limit or the state budget is reached, or memory runs short. All
-five end it the same way. The engine polls `Budget.check()` between batches, in every
-phase of a run (the state search, the cycle search, the search for a shortest trace,
-and whatever a caller adds: timestamps, files); a signal handler only calls
+A run can be cut short in six ways: a person interrupts it (SIGINT), a CI system cancels
+it (SIGTERM), the time limit, the state budget or the depth bound is reached, or memory
+runs short. All six end it the same way. The engine polls `Budget.check()` between
+batches, in every phase of a run (the state search, the cycle search, the search for a
+shortest trace, and whatever a caller adds: timestamps, files), and
+`Budget.check_depth()` before it expands a level; a signal handler only calls
 `Budget.request()`, so a stop never lands in the middle of an update of the visited set.
 `check()` then raises `Stopped`, the phase ends, and what was found so far is reported,
 with every undecided property INCOMPLETE.
@@ -50,13 +51,16 @@ class Budget:
     """Everything that may end a run early (see the module docstring).
 
     `time_limit` (seconds of wall time since the first search began), `max_states` (distinct
-    states a search may store; the engine stops exactly there), `memory_limit` (bytes of
-    resident memory; None: no limit of ours)."""
+    states a search may store; the engine stops exactly there), `max_depth` (a search
+    expands no state more than this many steps from an initial one), `memory_limit` (bytes
+    of resident memory; None: no limit of ours)."""
 
     def __init__(self, *, time_limit: float | None = None, max_states: int | None = None,
-                 memory_limit: int | None = None, clock=time.perf_counter):
+                 memory_limit: int | None = None, max_depth: int | None = None,
+                 clock=time.perf_counter):
         self.time_limit = time_limit
         self.max_states = max_states
+        self.max_depth = max_depth
         self.memory_limit = memory_limit
         self.clock = clock
         self.started = None           # the clock starts with the first search (`start_clock`)
@@ -128,6 +132,13 @@ class Budget:
         if self.time_limit is not None and self.elapsed() > self.time_limit:
             raise self._limit(f"time limit of {self.time_limit:g} s reached")
         self.check_memory(extra_bytes)
+
+    def check_depth(self, level: int) -> None:
+        """Raise `Stopped` if the states at `level` steps from the start, some of them
+        not yet expanded, are as deep as a search may go."""
+        if self.max_depth is not None and level >= self.max_depth:
+            steps = "step" if self.max_depth == 1 else "steps"
+            raise self._limit(f"depth bound of {self.max_depth:,} {steps} reached")
 
     def check_memory(self, extra_bytes: int = 0) -> None:
         """Raise `Stopped` if the process's memory plus `extra_bytes` would pass a limit

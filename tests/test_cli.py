@@ -104,7 +104,7 @@ def test_help_exits_zero_and_explains_every_option_and_every_exit_code(capsys):
     assert code == 0
     text = " ".join(out.split())
     for option in ("--nodes", "--untimed", "--explain", "--no-symmetry", "--no-por", "--keep-going", "--max-states",
-                   "--time-limit", "--workers", "--fingerprint", "--json", "--trace-out",
+                   "--max-depth", "--time-limit", "--workers", "--fingerprint", "--json", "--trace-out",
                    "--quiet", "--version", "--checkpoint", "--checkpoint-every", "--resume"):
         assert option in text
     for code_meaning in ("0 every property holds", "12 a safety property is violated",
@@ -412,6 +412,42 @@ BAD_SPECS = {
 }
 
 
+def states_within(cfg, depth: int) -> int:
+    """model.md's states within `depth` steps of the initial one, by a plain breadth-first
+    walk over the model's own successors (no engine, no reduction)."""
+    from hacheck.model import HeartbeatModel
+    model = HeartbeatModel(cfg)
+    level = {model.encode(s): s for s in model.init_states()}
+    seen = set(level)
+    for _ in range(depth):
+        following = {}
+        for state in level.values():
+            for _, after in model.successors_of(state):
+                key = model.encode(after)
+                if key not in seen:
+                    seen.add(key)
+                    following[key] = after
+        level = following
+    return len(seen)
+
+
+def test_a_depth_bound_counts_the_states_within_it_and_is_incomplete(capsys):
+    from hacheck.model.spec import load
+    code, out, _ = hacheck(capsys, "--no-symmetry", "--no-por", "--keep-going",
+                           "--max-depth", "6", "--json", "-q")
+    report = json.loads(out)
+    assert code == 3
+    assert report["statistics"]["distinct_states"] == states_within(load(None).config(None), 6)
+    assert report["statistics"]["max_depth"] == 6 and not report["statistics"]["complete"]
+    assert report["statistics"]["stop_reason"] == "depth bound of 6 steps reached"
+    assert [p["verdict"] for p in report["properties"]] == ["INCOMPLETE"] * 3
+    # S1's shortest counterexample at two nodes with the default faults has 9 steps
+    code, out, _ = hacheck(capsys, "--max-depth", "9", "-q")
+    assert code == 12 and re.search(r"^S1 .*: VIOLATED$", out, re.M)
+    code, out, _ = hacheck(capsys, "--max-depth", "8", "-q")
+    assert code == 3 and "depth bound of 8 steps reached" in out
+
+
 @pytest.mark.parametrize("text, extra, needles", BAD_SPECS.values(), ids=BAD_SPECS.keys())
 def test_a_bad_spec_file_gives_one_line_naming_file_key_value_and_expectation(
         capsys, tmp_path, text, extra, needles):
@@ -427,6 +463,7 @@ BAD_OPTIONS = {
     "--max-states 0": (["--max-states", "0"], ["--max-states", "got 0", ">= 1"]),
     "--max-states -5": (["--max-states", "-5"], ["--max-states", "got -5", ">= 1"]),
     "--time-limit 0": (["--time-limit", "0"], ["--time-limit", "got 0", "> 0"]),
+    "--max-depth -1": (["--max-depth", "-1"], ["--max-depth", "got -1", ">= 0"]),
     "--max-states 2**63": (["--max-states", "9223372036854775808"],
                            ["--max-states", "got 9223372036854775808", "at most 2,147,483,647"]),
     "--workers 1000": (["--workers", "1000"], ["--workers", "got 1000", "from 1 to"]),

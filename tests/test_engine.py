@@ -3,6 +3,7 @@
 import pytest
 
 from hacheck.checker import Verdict, always, explore
+from hacheck.checker.stopping import Budget
 from hacheck.checker.verdict import ExitCode
 
 from fixture_models import Counter, Grid, Ignoring, TwoRoads
@@ -52,6 +53,34 @@ def test_a_search_cut_short_by_the_state_budget_is_incomplete_never_holds():
     assert not result.statistics.complete
     assert result.properties[0].verdict is Verdict.INCOMPLETE
     assert result.exit_code is ExitCode.INCOMPLETE
+
+
+@pytest.mark.parametrize("fingerprint", [False, True])
+def test_a_depth_bound_stores_exactly_the_states_within_that_many_steps(fingerprint):
+    # the 4x4 grid's states within d steps are those with a + b <= d
+    for bound in range(7):
+        result = explore(Grid(3), [TRUE], symmetry=False, fingerprint=fingerprint,
+                         budget=Budget(max_depth=bound))
+        stats = result.statistics
+        within = sum(1 for a in range(4) for b in range(4) if a + b <= bound)
+        assert (stats.distinct_states, stats.max_depth) == (within, bound)
+        assert not stats.complete and "depth bound" in stats.stop_reason
+        assert result.properties[0].verdict is Verdict.INCOMPLETE
+        assert result.exit_code is ExitCode.INCOMPLETE
+
+
+def test_a_depth_bound_beyond_the_deepest_state_leaves_the_search_complete():
+    result = explore(Grid(3), [TRUE], symmetry=False, budget=Budget(max_depth=7))
+    assert result.statistics.complete and result.statistics.distinct_states == 16
+    assert result.properties[0].verdict is Verdict.HOLDS
+
+
+def test_a_violation_within_the_depth_bound_is_found_with_its_shortest_trace():
+    result = explore(TwoRoads(), [NEVER_X], budget=Budget(max_depth=3))
+    assert result.properties[0].verdict is Verdict.VIOLATED
+    assert len(result.properties[0].trace) == 3
+    cut = explore(TwoRoads(), [NEVER_X], budget=Budget(max_depth=2))
+    assert cut.properties[0].verdict is Verdict.INCOMPLETE
 
 
 def test_a_violation_in_the_initial_state_has_an_empty_trace():

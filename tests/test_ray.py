@@ -10,6 +10,7 @@ import pytest
 
 from hacheck.checker import explore
 from hacheck.checker.distributed import explore_on_ray, owners
+from hacheck.checker.stopping import Budget
 from hacheck.model import Config, HeartbeatModel
 from hacheck.properties import all_properties, safety_properties
 from hacheck.tools.cli import main
@@ -24,12 +25,12 @@ def local_ray():
     ray.shutdown()
 
 
-def on_ray(cfg, symmetry, reduce, keep_going, shards=2):
+def on_ray(cfg, symmetry, reduce, keep_going, shards=2, budget=None):
     def trace_search(prop):
         return search(cfg, [prop], symmetry=symmetry, reduce=reduce).result.properties[0]
     return explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), all_properties(cfg),
                           symmetry=symmetry, reduce=reduce, keep_going=keep_going,
-                          shards=shards, trace_search=trace_search)
+                          shards=shards, trace_search=trace_search, budget=budget)
 
 
 @pytest.mark.parametrize("cfg, symmetry, reduce", [
@@ -65,6 +66,19 @@ def test_the_first_violation_on_ray_has_the_single_process_shortest_trace(cfg, l
     assert two.properties[0].trace == one.properties[0].trace
     assert two.statistics.stop_reason == "violation found"
     assert two.statistics.distinct_states >= one.statistics.distinct_states > 0
+
+
+def test_a_depth_bound_on_ray_stores_the_single_process_states_within_it(local_ray):
+    cfg = Config(N=3, home=(0, 1, 2))
+    one = explore(HeartbeatModel(cfg), safety_properties(cfg), symmetry=True, reduce=True,
+                  keep_going=True, budget=Budget(max_depth=7))
+    two = on_ray(cfg, True, True, keep_going=True, budget=Budget(max_depth=7))
+    for stats in (one.statistics, two.statistics):
+        assert stats.stop_reason == "depth bound of 7 steps reached" and not stats.complete
+    assert (two.statistics.distinct_states, two.statistics.transitions,
+            two.statistics.max_depth) == (one.statistics.distinct_states,
+                                          one.statistics.transitions, 7)
+    assert two.properties[0].violating_states == one.properties[0].violating_states > 0
 
 
 def test_every_state_has_one_owner_and_the_owners_share_the_states():

@@ -79,12 +79,13 @@ counterexample (`hacheck view --help`); `hacheck gate` is the pre-merge gate
 (`hacheck gate --help`). `python -m hacheck` is the same command.
 
 Ctrl-C (SIGINT) or SIGTERM ends the run at its next check, in any phase, with the
-report of what was found so far; so do --time-limit, --max-states and --memory-limit.
+report of what was found so far; so do --time-limit, --max-states, --max-depth and
+--memory-limit.
 
 exit codes: 0 every property holds; 12 a safety property is violated; 13 a liveness
-property is violated; 3 the search was cut short (--max-states, --time-limit,
---memory-limit, out of memory, Ctrl-C, SIGTERM) before every property was decided;
-2 usage or configuration error; 1 internal error.
+property is violated; 3 the search was cut short (--max-states, --max-depth,
+--time-limit, --memory-limit, out of memory, Ctrl-C, SIGTERM) before every property was
+decided; 2 usage or configuration error; 1 internal error.
 """
 
 
@@ -121,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="explore the whole state space; count the states violating each property")
     p.add_argument("--max-states", type=int, metavar="K",
                    help="stop after K distinct states (the verdict is then INCOMPLETE)")
+    p.add_argument("--max-depth", type=int, metavar="D",
+                   help="expand no state more than D steps from the start: a search "
+                        "that reaches depth D is INCOMPLETE; with --untimed --no-symmetry "
+                        "--no-por the count is of model.md's states within D steps, a "
+                        "figure any implementation can reproduce")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop the search after this many seconds (the verdict is then "
                         "INCOMPLETE)")
@@ -374,6 +380,8 @@ def validate(args) -> None:
     if args.max_states is not None and not 1 <= args.max_states <= MAX_STATES:
         raise SpecError("--max-states", None, args.max_states,
                         f"a whole number >= 1 and at most {MAX_STATES:,} (state ids are 32-bit)")
+    if args.max_depth is not None and args.max_depth < 0:
+        raise SpecError("--max-depth", None, args.max_depth, "a whole number of steps >= 0")
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise SpecError("--time-limit", None, args.time_limit, "a number of seconds > 0")
     if args.memory_limit is not None and not (math.isfinite(args.memory_limit)
@@ -499,6 +507,7 @@ def check_main(argv: list[str], budget: Budget) -> int:
             print(f"hacheck: stopped: {_cannot_load(e)}; nothing was checked", file=sys.stderr)
             return int(ExitCode.INCOMPLETE)
     budget.time_limit, budget.max_states = args.time_limit, args.max_states
+    budget.max_depth = args.max_depth
     budget.memory_limit = (gigabytes(args.memory_limit) if args.memory_limit is not None
                            else default_memory_limit())
     try:

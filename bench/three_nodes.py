@@ -11,7 +11,12 @@ spawned process (so its peak RSS is its own):
 Both rows run on the same machine in one invocation, so compare them with each other
 (states reached, depth, ratio), not with figures from another day.
 
-Usage: python3 bench/three_nodes.py [--seconds S] [--workers K]
+`--walks W` first takes W random runs of the unreduced model from the initial state until
+no action is enabled (no faults: every run settles, L0) and prints their lengths: a
+breadth-first search of the whole space must go about as deep as the longest of them,
+which says how far the searches above are from the end.
+
+Usage: python3 bench/three_nodes.py [--seconds S] [--workers K] [--walks W]
 """
 
 from __future__ import annotations
@@ -43,14 +48,39 @@ def run_one(upward_closed: bool, seconds: float, workers: int) -> dict:
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def walk_lengths(walks: int, seed: int = 1) -> list[int]:
+    """The number of steps of each of `walks` random runs to a state without successors."""
+    import numpy as np
+
+    from hacheck.model import Config, HeartbeatModel
+
+    model = HeartbeatModel(Config(N=3, home=(0, 1, 2)))
+    rng = np.random.default_rng(seed)
+    lengths = []
+    for _ in range(walks):
+        row, steps = model.initial_rows()[0], 0
+        while len((succ := model.successors(row[None, :], False, False)).index):
+            row = succ.buffer[succ.index[rng.integers(len(succ.index))]].copy()
+            steps += 1
+        lengths.append(steps)
+    return lengths
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=300.0,
                         help="time limit of each search (default 300)")
     parser.add_argument("--workers", type=int, default=2, help="threads per search (default 2)")
+    parser.add_argument("--walks", type=int, default=0,
+                        help="random runs to settle first, for the depth of the space")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.workers < 1:
-        parser.error("--seconds must be > 0 and --workers >= 1")
+    if args.seconds <= 0 or args.workers < 1 or args.walks < 0:
+        parser.error("--seconds must be > 0, --workers >= 1 and --walks >= 0")
+    if args.walks:
+        import statistics
+        lengths = walk_lengths(args.walks)
+        print(f"{args.walks} random runs to a settled state: {min(lengths)} to "
+              f"{max(lengths)} steps, median {statistics.median(lengths):g}")
     print(f"three nodes, no faults, symmetry + POR, fingerprints, {args.workers} workers, "
           f"{args.seconds:g} s per search")
     print(f"{'ample sets':<10}  {'states':>12}  {'depth':>5}  {'queued':>12}  "

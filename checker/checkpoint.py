@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = 1
+FORMAT = 2      # 2: fingerprint mode's frontier is saved packed (checker/frontier.py)
 
 
 class CheckpointError(ValueError):

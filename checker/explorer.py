@@ -44,6 +44,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from hacheck.checker.frontier import FrontierRows
 from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_loop
 from hacheck.checker.model import FULL, GROWING, INVISIBLE
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
@@ -177,7 +178,7 @@ def explore(
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
                 "skipped": 0}
-    next_rows: list[np.ndarray] = []     # fingerprint mode: the rows of the next level
+    next_level = FrontierRows(model.width)    # fingerprint mode: the rows of the next level
 
     def add(buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
             depth: int, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -204,7 +205,7 @@ def explore(
             parents.extend(parent_ids[new])
             counters["depth"] = depth
             if fingerprint:
-                next_rows.append(fresh)
+                next_level.extend(fresh)
             fresh_ids = ids[new]
             stop = False
             for prop in invariants:
@@ -263,7 +264,7 @@ def explore(
         if edges is not None:
             arrays["edges_src"], arrays["edges_dst"] = edges.edges()
         if fingerprint:
-            arrays["frontier"] = frontier
+            arrays.update({f"frontier_{k}": v for k, v in frontier.snapshot().items()})
         checkpoint.save(arrays, {"level": level, "lo": lo, "hi": hi, "counters": counters,
                                  "first_violation": first_violation, "violating": violating})
 
@@ -278,7 +279,11 @@ def explore(
         counters.update(meta["counters"])
         first_violation.update(meta["first_violation"])
         violating.update(meta["violating"])
-        return meta["level"], meta["lo"], meta["hi"], arrays.get("frontier")
+        frontier = None
+        if "frontier_heap" in arrays:
+            frontier = FrontierRows.restore(model.width, {
+                "heap": arrays["frontier_heap"], "starts": arrays["frontier_starts"]})
+        return meta["level"], meta["lo"], meta["hi"], frontier
 
     def search() -> None:
         if restored is None:
@@ -288,8 +293,7 @@ def explore(
             add(initial, np.arange(len(initial)), np.full(len(initial), -1, dtype=np.int64),
                 0)
             lo, hi = 0, len(store)
-            frontier = np.array(next_rows[0]) if fingerprint else None
-            next_rows.clear()
+            frontier = next_level.hand_over() if fingerprint else None
             level = 0
         else:
             level, lo, hi, frontier = restore()
@@ -302,7 +306,11 @@ def explore(
 
             def batch_at(start):
                 end = min(hi, start + batch)
-                rows = frontier[start - lo:end - lo] if fingerprint else store.rows(start, end)
+                if fingerprint:
+                    frontier.release(start - lo)    # rows read already: no longer needed
+                    rows = frontier.rows(start - lo, end - lo)
+                else:
+                    rows = store.rows(start, end)
                 row_ids = np.arange(start, end, dtype=np.int64)
                 keep = ~skipped[start - lo:end - lo]
                 if not keep.all():
@@ -329,9 +337,7 @@ def explore(
                               "elapsed": now - started})
             lo, hi = hi, len(store)
             if fingerprint:
-                frontier = (np.concatenate(next_rows) if next_rows
-                            else np.empty((0, model.width), dtype=np.uint8))
-                next_rows.clear()
+                frontier = next_level.hand_over()
             if checkpoint is not None and (checkpoint.due() or hi == lo):
                 with budget.deferred():         # a signal waits until it is written
                     save(level, lo, hi, frontier)

@@ -14,7 +14,7 @@ States are rows of `width` bytes (a multiple of 8, compared as 64-bit words). Tw
   states with one fingerprint would make the search miss the second (and what only it
   leads to). For n states and a uniform hash, the chance that any two share one is at
   most n(n-1)/2 / 2^64, the birthday bound, which the result reports. The rows of the
-  level being expanded and of the next are kept apart (`FrontierRows`).
+  level being expanded and of the next are kept apart (`checker.frontier.FrontierRows`).
 
 Both insert a batch of candidate rows in order, so ids are the same on every run.
 """
@@ -126,7 +126,7 @@ def packed_equal(heap, start, words):
 
 
 @njit(cache=True)
-def _unpack_rows(heap, offsets, lo, hi, out):
+def unpack_rows(heap, offsets, lo, hi, out):
     for i in range(lo, hi):
         unpack_row(heap, offsets[i], out[i - lo])
 
@@ -468,7 +468,7 @@ class ExactStore:
 
     def rows(self, lo: int, hi: int) -> np.ndarray:
         out = np.empty((hi - lo, self.width), dtype=np.uint8)
-        _unpack_rows(self.heap, self.offsets, lo, hi, out)
+        unpack_rows(self.heap, self.offsets, lo, hi, out)
         return out
 
     def snapshot(self) -> dict[str, np.ndarray]:

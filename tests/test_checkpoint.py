@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hacheck.checker.checkpoint import FORMAT
 from hacheck.tools.cli import main
 
 SPEC = "[cluster]\nnodes = 2\n[faults]\ncrashes = 1\n"
@@ -83,6 +84,7 @@ def test_a_finished_run_resumes_at_once_to_the_same_result(spec, tmp_path, capsy
 @pytest.mark.parametrize("argv, needles", [
     (["--resume", "{empty}"], ["no checkpoint to resume"]),
     (["--resume", "{other}"], ["another run", "`configuration`"]),
+    (["--resume", "{older}"], ["not a checkpoint of this hacheck", f"format {FORMAT} expected"]),
     (["--checkpoint", "{ck}", "--resume", "{ck}"], ["--checkpoint", "no --resume"]),
     (["--checkpoint-every", "5"], ["--checkpoint-every", "--checkpoint DIR"]),
     (["--checkpoint", "{ck}", "--checkpoint-every", "-1"], ["--checkpoint-every", ">= 0"]),
@@ -92,10 +94,13 @@ def test_checkpoint_options_that_cannot_work_are_one_line_errors(argv, needles, 
                                                                  capsys):
     other = tmp_path / "other"
     other.mkdir()
-    (other / "run.json").write_text(json.dumps({"format": 1, "run": {"configuration": {}}}))
+    (other / "run.json").write_text(json.dumps({"format": FORMAT, "run": {"configuration": {}}}))
+    older = tmp_path / "older"       # written by a hacheck whose checkpoints differ
+    older.mkdir()
+    (older / "run.json").write_text(json.dumps({"format": FORMAT - 1, "run": {}}))
     (tmp_path / "empty").mkdir()
     (tmp_path / "file").write_text("")
-    places = {"empty": tmp_path / "empty", "other": other, "ck": tmp_path / "ck",
+    places = {"empty": tmp_path / "empty", "other": other, "older": older, "ck": tmp_path / "ck",
               "notdir": tmp_path / "file" / "ck"}
     code = main([str(spec), "--untimed", "-q", *(a.format(**places) for a in argv)])
     out, err = capsys.readouterr()

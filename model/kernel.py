@@ -19,6 +19,11 @@ The ample set (docs/reduction.md argues why it is sound for S1) is one of two ki
    `heard` bit is read only by commup_check, which does nothing then; its `dead` bit
    by DEAD(j, k), which needs k inaudible). Only crashes (and, for DELIVER and HEAR,
    link toggles) can interfere, so it is used when none is left.
+   Or, when a kept action may take groups (GROWING), a FORCETAKE(j, g) (`lone_take`):
+   it reads and writes only `rq[g]` and `own[j][g]`, and no other protocol action
+   depends on it (CHILD(j) skips g either way; only g's home asks for g, so no
+   `ip-request` for g reaches j; an `ip-request-resp` for g sets the same bit). Only a
+   crash of j can disturb it.
 2. The actions of a set of nodes, used only when no environment action (BOOT, CRASH,
    RESTART, LINK) is enabled; then none ever will be again, and protocol actions of
    different nodes are independent. For a seed node x, T is the least set of nodes
@@ -44,7 +49,9 @@ from hacheck.model.row import (
     COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, IH, M_IPREQ, MD, NONE, OWN, PH, R_RSCRCVD, RS,
     STARTING, TOGGLES_LEFT, UP, ipresp_fields, is_ipreq, is_ipresp, is_res, res_fields,
 )
-from hacheck.model.rules import A_CHILD, A_DELIVER, A_HEAR, A_SELF, ENVIRONMENT, take
+from hacheck.model.rules import (
+    A_CHILD, A_DELIVER, A_FORCETAKE, A_HEAR, A_SELF, ENVIRONMENT, take,
+)
 from hacheck.model.state import (
     K_HOME, K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq,
 )
@@ -104,6 +111,13 @@ def idle_pop(k, s, kind, a, b):
 
 
 @njit(cache=True)
+def lone_take(s, kind, reduce):
+    """Is this enabled action a FORCETAKE that may be taken alone (module docstring)?
+    It takes a group, so only where the ample sets may (GROWING)."""
+    return reduce == GROWING and kind == A_FORCETAKE and s[CRASHES_LEFT] == 0
+
+
+@njit(cache=True)
 def closure(k, s, x):
     """The least node set containing x and every up peer linked to one of its members
     that has nothing in flight to it (see the module docstring)."""
@@ -131,7 +145,7 @@ def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor, reduce):
     N = k[K_N]
     for x in range(first, first + count):
         a = action[x]
-        if idle_pop(k, s, kinds[a], arg_a[a], arg_b[a]):
+        if idle_pop(k, s, kinds[a], arg_a[a], arg_b[a]) or lone_take(s, kinds[a], reduce):
             if x != first:
                 out[first] = out[x]
                 action[first] = a

@@ -422,3 +422,48 @@ def test_an_idle_action_only_pops_and_stays_idle_whatever_happens_first(cfg):
     explore(model, [always("all", "checks every state", lambda s: True, violated=check_rows)],
             symmetry=False, keep_going=True, max_states=20_000)
     assert sum(seen.values()) > 0
+
+
+@pytest.mark.parametrize("cfg", IDLE_CONFIGS, ids=str)
+def test_a_forced_take_commutes_with_every_other_action_and_is_taken_alone(cfg):
+    """docs/reduction.md, "A forced take alone", on every edge of the unreduced graph: where
+    FORCETAKE(j, g) is enabled and no crash is left, every other action b leaves it
+    enabled, and taking it then b or b then it ends in the same state; such a state is
+    expanded (GROWING) by one FORCETAKE alone."""
+    from hacheck.checker.model import GROWING
+    from hacheck.model.kernel import lone_take
+    model = HeartbeatModel(cfg)
+    seen = {"lone": 0, "pairs": 0}
+
+    def after(row):
+        """{action: successor} of one row, unreduced"""
+        succ = model.successors(row[None, :], False, False)
+        return {int(a): succ.buffer[x] for a, x in zip(succ.action, succ.index)}
+
+    def lone(row, actions):
+        return [a for a in actions if lone_take(row, int(model._kinds[a]), GROWING)]
+
+    def check_rows(rows):
+        for row in rows:
+            following = after(row)
+            takes = lone(row, following)
+            if not takes:
+                continue
+            seen["lone"] += 1
+            assert len(model.successors(row[None, :], False, GROWING)) == 1
+            for x in takes:
+                x_first = after(following[x])
+                for b, t in following.items():
+                    if b == x:
+                        continue
+                    b_then = after(t)
+                    assert x in b_then, (model.action(x), model.action(b))
+                    assert b in x_first, (model.action(b), model.action(x))
+                    assert np.array_equal(b_then[x], x_first[b]), (model.action(x),
+                                                                  model.action(b))
+                    seen["pairs"] += 1
+        return np.zeros(len(rows), dtype=np.bool_)
+
+    explore(model, [always("all", "checks every state", lambda s: True, violated=check_rows)],
+            symmetry=False, keep_going=True, max_states=15_000)
+    assert seen["lone"] > 0 and seen["pairs"] > 0

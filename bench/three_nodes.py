@@ -2,8 +2,8 @@
 goal: the whole space decided in 30 minutes and 20 GB), with each kind of S1 ample set.
 
 Each row is one search of heartbeat 1.51 at N = 3, one group per node, no faults, with
-symmetry and partial-order reduction, fingerprint mode, cut at `--seconds`, in a freshly
-spawned process (so its peak RSS is its own):
+symmetry and partial-order reduction, fingerprint mode, cut at `--seconds` or `--memory`
+(default 20 GB, the goal's), in a freshly spawned process (so its peak RSS is its own):
 
 - `invisible`: ample actions change nothing S1 reads (S1 declared not upward closed);
 - `growing`: ample actions may take groups, never give one up (S1 as it is, the default).
@@ -16,7 +16,8 @@ no action is enabled (no faults: every run settles, L0) and prints their lengths
 breadth-first search of the whole space must go about as deep as the longest of them,
 which says how far the searches above are from the end.
 
-Usage: python3 bench/three_nodes.py [--seconds S] [--workers K] [--walks W]
+Usage: python3 bench/three_nodes.py [--seconds S] [--memory GB] [--workers K]
+                                    [--rows both|growing|invisible] [--walks W]
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ import sys
 from foundation import in_fresh_process   # bench/ is this script's directory: on the path
 
 
-def run_one(upward_closed: bool, seconds: float, workers: int) -> dict:
-    """Runs in the spawned worker: one time-limited search and its figures."""
+def run_one(upward_closed: bool, seconds: float, workers: int, memory_gb: float) -> dict:
+    """Runs in the spawned worker: one time- and memory-limited search and its figures."""
     import dataclasses
     import resource
 
+    from hacheck.checker.stopping import Budget, gigabytes
     from hacheck.model import Config
     from hacheck.properties import safety_properties
     from hacheck.tools.run import search
@@ -40,9 +42,11 @@ def run_one(upward_closed: bool, seconds: float, workers: int) -> dict:
     s1 = [dataclasses.replace(p, upward_closed=upward_closed) for p in safety_properties(cfg)]
     last: dict = {}
     stats = search(cfg, s1, symmetry=True, reduce=True, keep_going=True, fingerprint=True,
-                   workers=workers, time_limit=seconds, progress=last.update,
-                   progress_interval=1.0).result.statistics
+                   workers=workers, progress=last.update, progress_interval=1.0,
+                   budget=Budget(time_limit=seconds, memory_limit=gigabytes(memory_gb))
+                   ).result.statistics
     return {"states": stats.distinct_states, "depth": stats.max_depth,
+            "stop": stats.stop_reason,
             "queued": last.get("queue", 0), "seconds": stats.wall_seconds,
             "complete": stats.complete, "reduced": stats.reduced_states,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -71,29 +75,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300.0,
                         help="time limit of each search (default 300)")
     parser.add_argument("--workers", type=int, default=2, help="threads per search (default 2)")
+    parser.add_argument("--memory", type=float, default=20.0,
+                        help="memory limit of each search in GB (default 20, the goal's)")
+    parser.add_argument("--rows", choices=("both", "growing", "invisible"), default="both",
+                        help="which searches to run (default both)")
     parser.add_argument("--walks", type=int, default=0,
                         help="random runs to settle first, for the depth of the space")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.workers < 1 or args.walks < 0:
-        parser.error("--seconds must be > 0, --workers >= 1 and --walks >= 0")
+    if args.seconds <= 0 or args.workers < 1 or args.walks < 0 or args.memory <= 0:
+        parser.error("--seconds and --memory must be > 0, --workers >= 1, --walks >= 0")
     if args.walks:
         import statistics
         lengths = walk_lengths(args.walks)
         print(f"{args.walks} random runs to a settled state: {min(lengths)} to "
               f"{max(lengths)} steps, median {statistics.median(lengths):g}")
     print(f"three nodes, no faults, symmetry + POR, fingerprints, {args.workers} workers, "
-          f"{args.seconds:g} s per search")
+          f"{args.seconds:g} s and {args.memory:g} GB per search")
     print(f"{'ample sets':<10}  {'states':>12}  {'depth':>5}  {'queued':>12}  "
-          f"{'states/s':>9}  {'reduced':>7}  {'peak RSS MiB':>12}  complete")
+          f"{'states/s':>9}  {'reduced':>7}  {'peak RSS MiB':>12}  ended by")
     rows = {}
     for label, upward_closed in (("invisible", False), ("growing", True)):
-        r = rows[label] = in_fresh_process(run_one, upward_closed, args.seconds, args.workers)
+        if args.rows not in ("both", label):
+            continue
+        r = rows[label] = in_fresh_process(run_one, upward_closed, args.seconds, args.workers,
+                                           args.memory)
         print(f"{label:<10}  {r['states']:>12,}  {r['depth']:>5}  {r['queued']:>12,}  "
               f"{r['states'] / r['seconds']:>9,.0f}  {r['reduced'] / r['states']:>7.0%}  "
-              f"{r['rss_mib']:>12,.0f}  {'yes' if r['complete'] else 'no'}", flush=True)
-    a, b = rows["invisible"], rows["growing"]
-    print(f"growing / invisible: states {b['states'] / a['states']:.2f}, "
-          f"depth {b['depth'] - a['depth']:+d}")
+              f"{r['rss_mib']:>12,.0f}  {r['stop'] or 'the end: complete'}", flush=True)
+    if len(rows) == 2:
+        a, b = rows["invisible"], rows["growing"]
+        print(f"growing / invisible: states {b['states'] / a['states']:.2f}, "
+              f"depth {b['depth'] - a['depth']:+d}")
     return 0
 
 

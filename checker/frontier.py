@@ -3,7 +3,7 @@
 A `FingerprintStore` keeps no rows, so the explorer keeps the rows of the level it is
 expanding and of the level it is filling here. They are packed as `ExactStore` packs its
 rows (a bitmap of the non-zero bytes, then those bytes: at three nodes a 176-byte row
-takes about 70), in chunks, one per batch of new rows, each allocated at its exact size;
+takes about 65), in chunks, one per batch of new rows, each allocated at its exact size;
 a chunk is dropped as soon as the search has read past it (`release`), and handing a full
 level on to be expanded moves its chunks, without a copy. So the frontier costs about
 what its packed rows take, and the level being expanded shrinks as the next one grows.

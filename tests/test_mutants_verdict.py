@@ -35,7 +35,8 @@ def test_the_exit_codes_are_the_ones_the_readme_documents():
     assert rows["S1 violated (first violation, or any time before a stop)"] \
         == ExitCode.SAFETY_VIOLATED == 12
     assert rows["L0 or L1 violated, S1 not"] == ExitCode.LIVENESS_VIOLATED == 13
-    assert rows["`--time-limit`, `--max-states`, `--memory-limit`"] == ExitCode.INCOMPLETE == 3
+    assert rows["`--time-limit`, `--max-states`, `--max-depth`, `--memory-limit`"] \
+        == ExitCode.INCOMPLETE == 3
     assert rows["bad input: a spec, an option, an output path"] == ExitCode.USAGE == 2
     assert rows["a model bound (a fourth pending child) or an internal error"] \
         == ExitCode.INTERNAL_ERROR == 1

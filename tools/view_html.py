@@ -29,7 +29,7 @@ import html
 import json
 import re
 
-from hacheck.tools.trace_view import TraceView, flat_state
+from hacheck.tools.trace_view import NODE_NUMBER, TraceView, flat_state
 from hacheck.tools.view_layout import LEFT, LINE, TOP, Chart, per_node, lane_x, layout, step_x
 
 RS_COLOURS = {"INIT": "#e5e7eb", "STARTING": "#fde68a", "BOTHSTARTING": "#fdba74",
@@ -168,9 +168,7 @@ def _axis(view: TraceView, chart: Chart) -> list[str]:
 
 
 _FLAT_KEY = re.compile(r"(?P<name>.*?)\[(?P<key>[^\[\]]*)\]")
-# A node's number in a key, as trace_view reads channel keys: a trace is untrusted, and
-# str.isdigit accepts '¹' and any length, which int() refuses
-_NODE_NUMBER = re.compile(r"[0-9]{1,9}")
+_NODE_NUMBER = re.compile(NODE_NUMBER)
 
 
 def _state_table(view: TraceView, step, changed: set) -> list:

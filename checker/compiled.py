@@ -13,6 +13,29 @@ freed under it; it must not store or return an array it did not receive.
 
 from __future__ import annotations
 
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 leaf = njit(cache=True, _nrt=False)
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Ask the CPU to bring array[index] into its caches, without waiting for it (LLVM's
+    `llvm.prefetch`: a read, kept in every cache level). The visited set's lookups are
+    random reads of tables larger than the caches; issued a few candidates ahead, their
+    misses overlap instead of following one another."""
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        item = cgutils.get_item_pointer(context, builder, array_type, view, [args[1]])
+        pointer = builder.bitcast(item, ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        builder.call(function, [pointer, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(array, index), codegen

@@ -201,9 +201,10 @@ def explore(
         limit = max_states if max_states is not None else MAX_STATES
         ids, new, looked_at = store.insert(words, index, hashes, limit)
         if new.any():
-            fresh = buffer[index[new]]
             parents.extend(parent_ids[new])
             counters["depth"] = depth
+            # the new rows, copied out only if something reads them
+            fresh = buffer[index[new]] if fingerprint or invariants else None
             if fingerprint:
                 next_level.extend(fresh)
             fresh_ids = ids[new]

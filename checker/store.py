@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from hacheck.checker.compiled import prefetch
+
 EMPTY = np.uint64(0)
 MAX_LOAD = 0.7
 P1 = np.uint64(0x9E3779B97F4A7C15)
@@ -131,6 +133,52 @@ def unpack_rows(heap, offsets, lo, hi, out):
         unpack_row(heap, offsets[i], out[i - lo])
 
 
+PROVISIONAL = np.uint64(1 << 31)   # an entry's low half: a candidate of this batch, not an id
+LOW = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True)
+def _home(tag, shift, region_mask, region_size):
+    """The region (the tag's top bits) and the home slot in it (the tag's low bits). One
+    region (shift 32) is the whole table."""
+    part = tag >> shift
+    return part, part * region_size + (tag & region_mask)
+
+
+AHEAD = 16      # candidates: how far ahead a lookup's memory is asked for (see _fetch_ahead)
+
+
+@njit(cache=True)
+def _fetch_ahead(table, heap, offsets, hashes, x, part, shift, region_mask, region_size):
+    """Prefetch what the lookups of later candidates will read, in three steps so that
+    each reads what the one before brought: candidate x + AHEAD's home slot, the offset
+    of the row that x + AHEAD/2's home slot names, and the packed row itself for
+    x + AHEAD/4. The hits are stored rows (most successors were seen before), and each
+    of these reads would otherwise be a cache miss waited for in turn. A slot that has
+    changed since costs only a useless fetch (a prefetch never faults). Only candidates
+    whose home is in region `part` are fetched for (the partitioned lookup's thread)."""
+    n = hashes.shape[0]
+    if x + AHEAD < n:
+        region, slot = _home(hashes[x + AHEAD] >> np.uint64(32), shift, region_mask,
+                             region_size)
+        if region == part:
+            prefetch(table, slot)
+    if x + AHEAD // 2 < n:
+        tag = hashes[x + AHEAD // 2] >> np.uint64(32)
+        region, slot = _home(tag, shift, region_mask, region_size)
+        entry = table[slot]
+        if region == part and entry >> np.uint64(32) == tag and not entry & PROVISIONAL:
+            prefetch(offsets, np.int64(entry & LOW) - 1)
+    if x + AHEAD // 4 < n:
+        tag = hashes[x + AHEAD // 4] >> np.uint64(32)
+        region, slot = _home(tag, shift, region_mask, region_size)
+        entry = table[slot]
+        if region == part and entry >> np.uint64(32) == tag and not entry & PROVISIONAL:
+            start = offsets[np.int64(entry & LOW) - 1]
+            prefetch(heap, start)
+            prefetch(heap, start + 63)
+
+
 @njit(cache=True, nogil=True)
 def _exact_insert(table, heap, used, offsets, count, batch, words, index, hashes, ids, new,
                   limit, packed):
@@ -138,12 +186,14 @@ def _exact_insert(table, heap, used, offsets, count, batch, words, index, hashes
     once `limit` states are stored, or when the heap has no room for another row;
     returns how many rows it looked at."""
     mask = np.uint64(table.shape[0] - 1)
+    size = np.uint64(table.shape[0])
     W = batch.shape[1]
     n = count[0]
     for x in range(index.shape[0]):
         if n >= limit or used[0] + W + W // 8 > heap.shape[0]:
             count[0] = n
             return x
+        _fetch_ahead(table, heap, offsets, hashes, x, np.uint64(0), np.uint64(32), mask, size)
         row = batch[index[x]]
         tag = hashes[x] >> np.uint64(32)
         slot = tag & mask
@@ -185,16 +235,6 @@ def _exact_rehash(old, table):
 
 # --- the partitioned table: one region per worker, ids assigned in batch order ------------
 
-PROVISIONAL = np.uint64(1 << 31)   # an entry's low half: a candidate of this batch, not an id
-LOW = np.uint64(0xFFFFFFFF)
-
-
-@njit(cache=True)
-def _home(tag, shift, region_mask, region_size):
-    """The region (the tag's top bits) and the home slot in it (the tag's low bits)."""
-    part = tag >> shift
-    return part, part * region_size + (tag & region_mask)
-
 
 @njit(cache=True)
 def packed_length(row):
@@ -224,6 +264,8 @@ def _partitioned_lookup(table, parts, shift, heap, offsets, batch, words, index,
     rmask = np.uint64(R - 1)
     for p in prange(parts):
         for x in range(index.shape[0]):
+            _fetch_ahead(table, heap, offsets, hashes, x, np.uint64(p), shift, rmask,
+                         np.uint64(R))
             tag = hashes[x] >> np.uint64(32)
             part, slot = _home(tag, shift, rmask, np.uint64(R))
             if np.int64(part) != p:

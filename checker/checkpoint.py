@@ -60,14 +60,17 @@ class Checkpoints:
                     from None
             except (OSError, ValueError) as e:
                 raise CheckpointError(f"{where}/run.json: cannot read it ({e})") from None
-            if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+            if (not isinstance(saved, dict) or saved.get("format") != FORMAT
+                    or not isinstance(saved.get("run", {}), dict)):
                 raise CheckpointError(f"{where}/run.json: not a checkpoint of this hacheck "
                                       f"(format {FORMAT} expected)")
-            for key, value in run.items():
-                if saved.get("run", {}).get(key) != value:
+            earlier = saved.get("run", {})
+            for key in [*run, *(k for k in earlier if k not in run)]:
+                value = run.get(key)
+                if earlier.get(key) != value:
                     raise CheckpointError(
                         f"{where}/run.json: the checkpoint is of another run: `{key}` was "
-                        f"{json.dumps(saved.get('run', {}).get(key))}, this run has "
+                        f"{json.dumps(earlier.get(key))}, this run has "
                         f"{json.dumps(value)}")
         else:
             try:
@@ -94,17 +97,21 @@ class SearchCheckpoint:
     def due(self) -> bool:
         return time.monotonic() - self.last >= self.every
 
-    def save(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    def save(self, arrays, meta: dict) -> None:
         """Replace the checkpoint by this one: the arrays first, then `meta.json`, which
-        names them, so that a checkpoint is complete once its meta.json is."""
+        names them, so that a checkpoint is complete once its meta.json is. `arrays` is
+        a mapping of names to arrays, or an iterable of (name, array) pairs, read one at
+        a time (the Ray search fetches each shard's arrays only when they are written)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         generation = int(time.time_ns())
-        for name, array in arrays.items():
+        names = []
+        for name, array in (arrays.items() if isinstance(arrays, dict) else arrays):
             _write_atomically(self.directory / f"{name}.{generation}.npy",
                               lambda f, a=array: np.save(f, np.ascontiguousarray(a),
                                                          allow_pickle=False))
+            names.append(name)
         document = json.dumps({"format": FORMAT, "generation": generation,
-                               "arrays": sorted(arrays), **meta}).encode()
+                               "arrays": sorted(names), **meta}).encode()
         _write_atomically(self.directory / "meta.json", lambda f: f.write(document))
         for old in self.directory.glob("*.npy"):       # the arrays of older checkpoints
             if not old.name.endswith(f".{generation}.npy"):
@@ -113,6 +120,15 @@ class SearchCheckpoint:
 
     def load(self) -> tuple[dict, dict] | None:
         """(arrays, meta) of the last checkpoint, or None (not resuming, or none yet)."""
+        found = self.load_lazily()
+        if found is None:
+            return None
+        names, meta, read = found
+        return {name: read(name) for name in names}, meta
+
+    def load_lazily(self):
+        """(names, meta, read) of the last checkpoint, or None: `read(name)` reads one
+        array, so that a caller can hold one part of a large checkpoint at a time."""
         if not self.resume:
             return None
         try:
@@ -121,11 +137,11 @@ class SearchCheckpoint:
             return None
         except (OSError, ValueError) as e:
             raise CheckpointError(f"{self.directory}/meta.json: cannot read it ({e})") from None
-        arrays = {}
-        for name in meta.get("arrays", []):
+
+        def read(name: str) -> np.ndarray:
             path = self.directory / f"{name}.{meta['generation']}.npy"
             try:
-                arrays[name] = np.load(path, allow_pickle=False)
+                return np.load(path, allow_pickle=False)
             except (OSError, ValueError) as e:
                 raise CheckpointError(f"{path}: cannot read it ({e})") from None
-        return arrays, meta
+        return list(meta.get("arrays", [])), meta, read

@@ -16,6 +16,15 @@ distributed search found it (for heartbeat's specs, a fraction of a second): the
 shortest trace as `explore`. Only invariants (`always`) are checked here: L0's cycle
 search needs the whole graph in one place.
 
+With a `checkpoint` (`checker.checkpoint.SearchCheckpoint`), the driver saves the search
+at level ends (when one is due, and when it finishes): every shard's visited set and
+frontier, fetched and written one shard at a time, so the driver never holds more than
+one shard's part, and the directory is the driver's (a cluster needs no shared disk).
+A resumed search sends each shard its part back and goes on from that level; what each
+shard stores does not depend on timing, so the counts and verdicts are those of an
+uninterrupted run. A checkpoint is of one number of shards (states belong to a shard by
+hash mod P).
+
 The engine knows nothing of the model: `make` is a picklable function that builds
 (model, invariants) in each actor and in the driver.
 """
@@ -26,6 +35,7 @@ import time
 
 import numpy as np
 
+from hacheck.checker.checkpoint import CheckpointError
 from hacheck.checker.explorer import reduction_mode, violations
 from hacheck.checker.model import FULL
 from hacheck.checker.properties import ALWAYS
@@ -90,6 +100,20 @@ class Shard:
                                 np.concatenate([hashes for _, hashes in p])] if p else None
                                for p in parts)]
 
+    def snapshot(self) -> dict:
+        """This shard's part of a checkpoint: its visited set and its frontier."""
+        return {**{f"store_{k}": v for k, v in self.store.snapshot().items()},
+                "frontier": self.frontier}
+
+    def restore(self, arrays: dict) -> dict:
+        """Put a `snapshot` back; the report `insert` gives, its violations counted
+        already (they are in the checkpoint's counters)."""
+        self.store.restore({k[len("store_"):]: v for k, v in arrays.items()
+                            if k.startswith("store_")})
+        self.frontier = arrays["frontier"]
+        return {"new": len(self.frontier), "violating": {p.name: 0 for p in self.invariants},
+                "stored": len(self.store)}
+
     def insert(self, *batches) -> dict:
         """Insert the (rows, hashes) batches sent by shards 0, 1, ... in that order; the
         new rows are the next frontier. How many are new, and how many violate each
@@ -109,14 +133,40 @@ class Shard:
         return {"new": len(self.frontier), "violating": violating, "stored": len(self.store)}
 
 
+def _shard_arrays(ray, workers):
+    """(name, array) for every shard's part of a checkpoint, fetched as they are read."""
+    for q, worker in enumerate(workers):
+        for name, array in ray.get(worker.snapshot.remote()).items():
+            yield f"shard{q}_{name}", array
+
+
+def _resume(ray, workers, restored, counters, violating, first_level):
+    """Give each shard its part of the checkpoint `restored` (one shard at a time) and
+    the driver its counters: (the level, the shards' reports)."""
+    names, meta, read = restored
+    if meta.get("shards") != len(workers):
+        raise CheckpointError(f"the checkpoint is of a search on {meta.get('shards')} "
+                              f"shards, this one has {len(workers)} (--workers)")
+    counters.update(meta["counters"])
+    violating.update(meta["violating"])
+    first_level.update(meta["first_level"])
+    reports = []
+    for q, worker in enumerate(workers):
+        prefix = f"shard{q}_"
+        part = {name[len(prefix):]: read(name) for name in names if name.startswith(prefix)}
+        reports.append(ray.get(worker.restore.remote(part)))
+    return meta["level"], reports
+
+
 def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = False,
                    keep_going: bool = False, shards: int = 2, address: str | None = None,
                    budget: Budget | None = None, progress=None,
-                   trace_search=None) -> CheckResult:
+                   trace_search=None, checkpoint=None) -> CheckResult:
     """The invariants of `properties` checked by a search partitioned over `shards` Ray
     actors (a local Ray of `shards` CPUs unless `address` names a cluster).
     `trace_search(prop)`, if given, gives the single-process search's result for one
-    violated property (its shortest trace)."""
+    violated property (its shortest trace). `checkpoint`: where the search saves itself
+    at level ends, and, when resuming, what it starts from (module docstring)."""
     ray = _ray()
     budget = budget if budget is not None else Budget()
     budget.start_clock()
@@ -138,12 +188,17 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
         model, _ = make()
         mode = reduction_mode(model, invariants) if reduce else FULL
         workers = [actor.remote(make, q, shards, symmetry, mode) for q in range(shards)]
-        initial = model.initial_rows()
-        if symmetry:
-            initial = model.canonical(initial)
-        reports = ray.get([w.insert.remote(part)
-                           for w, part in zip(workers, split_by_owner(initial, shards))])
-        level = 0
+        restored = checkpoint.load_lazily() if checkpoint is not None else None
+        if restored is None:
+            initial = model.initial_rows()
+            if symmetry:
+                initial = model.canonical(initial)
+            reports = ray.get([w.insert.remote(part)
+                               for w, part in zip(workers, split_by_owner(initial, shards))])
+            level = 0
+        else:
+            level, reports = _resume(ray, workers, restored, counters, violating,
+                                     first_level)
         while True:
             new = sum(r["new"] for r in reports)
             counters["distinct"] = sum(r["stored"] for r in reports)
@@ -154,6 +209,13 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                     violating[name] += count
                     if count:
                         first_level.setdefault(name, level)
+            finished = not new or (first_level and not keep_going)
+            if checkpoint is not None and restored is None and (checkpoint.due() or finished):
+                with budget.deferred():         # a signal waits until it is written
+                    checkpoint.save(_shard_arrays(ray, workers), {
+                        "level": level, "shards": shards, "counters": counters,
+                        "violating": violating, "first_level": first_level})
+            restored = None
             if first_level and not keep_going:
                 stop_reason = "violation found"
                 break

@@ -113,3 +113,13 @@ def test_the_timed_search_has_no_checkpoints(spec, tmp_path, capsys):
     code = main([str(spec), "-q", "--checkpoint", str(tmp_path / "ck")])
     _, err = capsys.readouterr()
     assert code == 2 and "--untimed as well" in err
+
+
+def test_a_checkpoint_file_that_cannot_be_read_is_a_one_line_error(spec, tmp_path, capsys):
+    run(capsys, spec, "--checkpoint", tmp_path / "ck", "--trace-out", tmp_path / "t.itf.json")
+    damaged = sorted((tmp_path / "ck").glob("*/*.npy"))[0]
+    damaged.write_bytes(b"not an array")
+    code = main([str(spec), "--untimed", "--keep-going", "-q", "--resume", str(tmp_path / "ck")])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert damaged.name in err and "cannot read it" in err, err

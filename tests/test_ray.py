@@ -9,6 +9,7 @@ import json
 import pytest
 
 from hacheck.checker import explore
+from hacheck.checker.checkpoint import CheckpointError, Checkpoints
 from hacheck.checker.distributed import explore_on_ray, owners
 from hacheck.checker.stopping import Budget
 from hacheck.model import Config, HeartbeatModel
@@ -25,12 +26,14 @@ def local_ray():
     ray.shutdown()
 
 
-def on_ray(cfg, symmetry, reduce, keep_going, shards=2, budget=None):
+def on_ray(cfg, symmetry, reduce, keep_going, shards=2, budget=None, checkpoint=None,
+           progress=None):
     def trace_search(prop):
         return search(cfg, [prop], symmetry=symmetry, reduce=reduce).result.properties[0]
     return explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), all_properties(cfg),
                           symmetry=symmetry, reduce=reduce, keep_going=keep_going,
-                          shards=shards, trace_search=trace_search, budget=budget)
+                          shards=shards, trace_search=trace_search, budget=budget,
+                          checkpoint=checkpoint, progress=progress)
 
 
 @pytest.mark.parametrize("cfg, symmetry, reduce", [
@@ -109,7 +112,6 @@ def test_the_command_on_ray_reports_the_local_counts(tmp_path, capsys, local_ray
 
 @pytest.mark.parametrize("argv, needles", [
     (["--backend", "ray"], ["--backend", "--untimed as well"]),
-    (["--untimed", "--backend", "ray", "--checkpoint", "ck"], ["--checkpoint", "local backend"]),
     (["--untimed", "--backend", "ray", "--fingerprint"], ["--fingerprint", "local backend"]),
     (["--untimed", "--ray-address", "h:6379"], ["--ray-address", "--backend ray"]),
 ])
@@ -119,3 +121,71 @@ def test_what_the_ray_backend_cannot_do_is_a_one_line_error(argv, needles, capsy
     assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
     for needle in needles:
         assert needle in err, err
+
+
+def figures(result) -> tuple:
+    stats = result.statistics
+    return (stats.distinct_states, stats.transitions, stats.max_depth, stats.complete,
+            [(p.name, p.verdict.name, p.violating_states, p.trace) for p in result.properties])
+
+
+@pytest.mark.parametrize("keep_going", [True, False], ids=["whole-space", "first-violation"])
+def test_a_ray_search_stopped_part_way_resumes_to_the_uninterrupted_result(keep_going,
+                                                                          tmp_path, local_ray):
+    cfg = Config(N=2, home=(0, 1), crashes=1, restarts=1)
+    expected = figures(on_ray(cfg, True, True, keep_going=keep_going))
+    saving = Checkpoints(tmp_path / "ck", {"test": 1}, every=0)
+    stopped = on_ray(cfg, True, True, keep_going=keep_going, budget=Budget(max_states=900),
+                     checkpoint=saving.search({"search": 1}))
+    assert not stopped.statistics.complete and "state budget" in stopped.statistics.stop_reason
+    meta = json.loads(next((tmp_path / "ck").glob("*/meta.json")).read_text())
+    assert meta["shards"] == 2 and 0 < meta["level"] < expected[2]
+    assert any(name.startswith("shard1_") for name in meta["arrays"])
+    resuming = Checkpoints(tmp_path / "ck", {"test": 1}, resume=True)
+    levels = []
+    resumed = on_ray(cfg, True, True, keep_going=keep_going,
+                     checkpoint=resuming.search({"search": 1}),
+                     progress=lambda report: levels.append(report["depth"]))
+    assert figures(resumed) == expected
+    assert levels[0] == meta["level"] + 1       # it went on from there, not from the start
+    # and the finished search, resumed, is finished at once with the same figures
+    again = on_ray(cfg, True, True, keep_going=keep_going,
+                   checkpoint=Checkpoints(tmp_path / "ck", {"test": 1}, resume=True).search(
+                       {"search": 1}))
+    assert figures(again) == expected
+
+
+def test_a_ray_checkpoint_is_refused_by_another_number_of_shards(tmp_path, local_ray):
+    cfg = Config(N=2, home=(0, 1))
+    on_ray(cfg, True, True, keep_going=True,
+           checkpoint=Checkpoints(tmp_path / "ck", {}, every=0).search({}))
+    with pytest.raises(CheckpointError, match="on 2 shards, this one has 1"):
+        on_ray(cfg, True, True, keep_going=True, shards=1,
+               checkpoint=Checkpoints(tmp_path / "ck", {}, resume=True).search({}))
+
+
+def test_the_command_on_ray_resumes_its_checkpoint(tmp_path, capsys, local_ray):
+    spec = tmp_path / "crash.toml"
+    spec.write_text("[cluster]\nnodes = 2\n[faults]\ncrashes = 1\nrestarts = 1\n")
+    ray_args = ["--untimed", "--keep-going", "-q", "--json", "--backend", "ray",
+                "--workers", "2"]
+
+    def run(*argv):
+        code = main([str(spec), *ray_args, *argv])
+        return code, json.loads(capsys.readouterr().out)
+    code, whole = run("--trace-out", str(tmp_path / "whole.itf.json"))
+    ck = tmp_path / "ck"
+    code_cut, cut = run("--checkpoint", str(ck), "--checkpoint-every", "0", "--max-depth", "4",
+                        "--trace-out", str(tmp_path / "cut.itf.json"))
+    assert code_cut == 3 and not cut["statistics"]["complete"]
+    code_on, resumed = run("--resume", str(ck), "--trace-out", str(tmp_path / "on.itf.json"))
+    assert code_on == code == 12
+    for key in ("distinct_states", "transitions", "max_depth", "complete"):
+        assert resumed["statistics"][key] == whole["statistics"][key], key
+    assert (tmp_path / "on.itf.json").read_text() == (tmp_path / "whole.itf.json").read_text()
+    # a checkpoint of two shards, resumed with one, or by the local search: refused
+    for argv in (["--workers", "1"], ["--backend", "local"]):
+        code = main([str(spec), *ray_args, "--resume", str(ck), *argv])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "" and err.count("\n") == 1, err
+        assert "another run" in err and "`ray_shards`" in err, err

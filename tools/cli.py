@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", metavar="DIR",
                    help="untimed mode: save the search in DIR at the end of a level, every "
                         "--checkpoint-every minutes, and when it finishes, so that a run "
-                        "that dies can go on with --resume DIR")
+                        "that dies can go on with --resume DIR (with --backend ray: every "
+                        "shard's part, written by this process, one shard at a time)")
     p.add_argument("--checkpoint-every", type=float, metavar="MINUTES",
                    help="minutes between checkpoints (default 10)")
     p.add_argument("--resume", metavar="DIR",
@@ -401,8 +402,6 @@ def validate(args) -> None:
         for option, value, why in (
                 ("--backend", not args.untimed, "--untimed as well (the timed search runs "
                  "locally)"),
-                ("--resume" if args.resume else "--checkpoint", args.checkpoint or args.resume,
-                 "the local backend (--backend ray keeps no checkpoints)"),
                 ("--fingerprint", args.fingerprint,
                  "the local backend (--backend ray stores exact rows)")):
             if value:
@@ -445,6 +444,8 @@ def _checkpoints(args, cfg):
     run = {"configuration": json.loads(json.dumps(cfg.described(), default=str)),
            "symmetry": not args.no_symmetry, "por": args.por,
            "keep_going": args.keep_going, "fingerprint": args.fingerprint}
+    if args.backend == "ray":       # its states are split over the shards by hash
+        run["ray_shards"] = args.workers or default_workers()
     every = 60 * (args.checkpoint_every if args.checkpoint_every is not None else 10)
     return Checkpoints(directory, run, every, resume=args.resume is not None)
 
@@ -521,6 +522,9 @@ def check_main(argv: list[str], budget: Budget) -> int:
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)
+    except CheckpointError as e:       # a checkpoint's file that cannot be read back
+        print(f"hacheck: error: {e}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     run.result.statistics.memory_limit = budget.memory_limit or 0
     run.result.statistics.peak_memory = peak_memory()
     try:

@@ -115,9 +115,10 @@ def heartbeat_parts(cfg, capacity: int):
 
 def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=False,
                   shards=2, address=None, budget: Budget | None = None, progress=None,
-                  notice=None) -> Search:
+                  notice=None, checkpoints=None) -> Search:
     """The untimed search on Ray (`checker.distributed`), with room enough in the rows;
-    each violated invariant's trace from a single-process search, as `search` finds it."""
+    each violated invariant's trace from a single-process search, as `search` finds it.
+    With `checkpoints`, the search saves itself there and resumes from it, as `search`."""
     import functools
 
     from hacheck.checker.distributed import explore_on_ray
@@ -130,10 +131,17 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
             return search(cfg, [prop], symmetry=symmetry, reduce=reduce, room=room,
                           budget=budget, phase="search for a shortest counterexample"
                           ).result.properties[0]
+        checkpoint = None
+        if checkpoints is not None:
+            checkpoint = checkpoints.search({
+                "backend": "ray", "shards": shards, "properties": [p.name for p in properties],
+                "width": model.width, "symmetry": symmetry, "reduce": reduce,
+                "keep_going": keep_going})
         result = explore_on_ray(functools.partial(heartbeat_parts, cfg, room.capacity),
                                 properties, symmetry=symmetry, reduce=reduce,
                                 keep_going=keep_going, shards=shards, address=address,
-                                budget=budget, progress=progress, trace_search=trace_search)
+                                budget=budget, progress=progress, trace_search=trace_search,
+                                checkpoint=checkpoint)
         return Search(result, model, compiled)
     return with_room(attempt, notice)
 
@@ -149,7 +157,8 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
     `reduce` (partial-order reduction) defaults to on untimed and off timed: under time
     it leaves states out of the figure of discrete states real runs reach. `checkpoints`
     (untimed only): where the searches save themselves, and resume from. `backend` "ray"
-    (untimed only): the search on Ray, `workers` shards, invariants only."""
+    (untimed only): the search on Ray, `workers` shards, invariants only (checkpoints
+    too)."""
     from hacheck.properties import all_properties, safety_properties
     cfg = spec.config(nodes)
     if budget is None:
@@ -166,7 +175,8 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
         elif backend == "ray":
             done = search_on_ray(cfg, all_properties(cfg), symmetry=symmetry, reduce=reduce,
                                  keep_going=keep_going, shards=workers, address=ray_address,
-                                 budget=budget, progress=progress, notice=notice)
+                                 budget=budget, progress=progress, notice=notice,
+                                 checkpoints=checkpoints)
             result, model = done.result, done.model
         else:
             options = dict(symmetry=symmetry, notice=notice, progress=progress,

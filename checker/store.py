@@ -396,6 +396,22 @@ def _grown(array: np.ndarray, needed: int) -> np.ndarray:
     return bigger
 
 
+def grow(owner, name: str, needed: int) -> None:
+    """Give `owner.<name>` room for `needed` items (its length by `capacity`): in place
+    when nothing else refers to the array (numpy's resize, a realloc: the C library
+    remaps a large block instead of copying it, so the items already there are neither
+    copied nor touched again), else as a grown copy (a view of it is alive)."""
+    if needed <= getattr(owner, name).shape[0]:
+        return
+    array = getattr(owner, name)
+    shape = (capacity(array, needed),) + array.shape[1:]
+    del array
+    try:
+        getattr(owner, name).resize(shape, refcheck=True)
+    except ValueError:
+        setattr(owner, name, _grown(getattr(owner, name), needed))
+
+
 def _table_size(states: int) -> int:
     size = 1 << 10
     while states > size * MAX_LOAD:
@@ -432,7 +448,7 @@ class ExactStore:
             return self._insert_partitioned(batch, index, hashes, limit)
         rows = batch.view(np.uint8)
         n = len(self) + index.shape[0]
-        self.offsets = _grown(self.offsets, n)
+        grow(self, "offsets", n)
         if _table_size(n) > self.table.shape[0]:
             old, self.table = self.table, np.zeros(_table_size(n), dtype=np.uint64)
             _exact_rehash(old, self.table)
@@ -440,7 +456,7 @@ class ExactStore:
         new = np.zeros(index.shape[0], dtype=np.bool_)
         done = 0
         while done < index.shape[0]:   # the heap grows between passes, never inside one
-            self.heap = _grown(self.heap, int(self.used[0]) + 2 * (self.width + self.width // 8))
+            grow(self, "heap", int(self.used[0]) + 2 * (self.width + self.width // 8))
             part = slice(done, index.shape[0])
             looked = _exact_insert(self.table, self.heap, self.used, self.offsets, self.count,
                                    rows, batch, index[part], hashes[part], ids[part],
@@ -449,7 +465,7 @@ class ExactStore:
             if len(self) >= limit:
                 break
             if done < index.shape[0]:
-                self.heap = _grown(self.heap, self.heap.shape[0] + 1)   # by the policy
+                grow(self, "heap", self.heap.shape[0] + 1)   # by the policy
         return ids, new, done
 
     def _insert_partitioned(self, batch, index, hashes, limit):
@@ -466,8 +482,8 @@ class ExactStore:
             if size > self.table.shape[0]:
                 old, self.table = self.table, np.zeros(size, dtype=np.uint64)
                 _partitioned_rehash(old, self.table, self.parts, shift)
-            self.offsets = _grown(self.offsets, len(self) + k)
-            self.heap = _grown(self.heap, int(self.used[0]) + k * (self.width + self.width // 8))
+            grow(self, "offsets", len(self) + k)
+            grow(self, "heap", int(self.used[0]) + k * (self.width + self.width // 8))
             slots = np.empty(k, dtype=np.uint64)
             lengths = np.zeros(k, dtype=np.int64)
             _partitioned_lookup(self.table, self.parts, shift, self.heap, self.offsets, rows,
@@ -557,7 +573,7 @@ class FingerprintStore:
 
     def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):
         n = len(self) + index.shape[0]
-        self.by_id = _grown(self.by_id, n)
+        grow(self, "by_id", n)
         if _table_size(n) > self.table.shape[0]:
             self.table = np.zeros(_table_size(n), dtype=np.uint64)
             self.table_ids = np.zeros(self.table.shape[0], dtype=np.uint32)

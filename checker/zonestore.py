@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from hacheck.checker.store import (
-    _exact_rehash, _grown, _table_size, capacity, pack_row, packed_equal, unpack_row,
+    _exact_rehash, _table_size, capacity, grow, pack_row, packed_equal, unpack_row,
 )
 from hacheck.checker.zones import INF, _add, le, lt
 
@@ -210,11 +210,11 @@ class ZoneStore:
     def _room(self, more: int, zone_entries: int) -> None:
         n, keys = len(self) + more, self.keys + more
         for name in ("zone_offsets", "zone_k", "zone_key", "zone_next", "covered_by"):
-            setattr(self, name, _grown(getattr(self, name), n))
-        self.key_offsets = _grown(self.key_offsets, keys)
-        self.key_head = _grown(self.key_head, keys)
-        self.zone_heap = _grown(self.zone_heap, int(self.zone_used[0]) + zone_entries)
-        self.key_heap = _grown(self.key_heap, int(self.key_used[0]) + more * 9 * self.key_words)
+            grow(self, name, n)
+        grow(self, "key_offsets", keys)
+        grow(self, "key_head", keys)
+        grow(self, "zone_heap", int(self.zone_used[0]) + zone_entries)
+        grow(self, "key_heap", int(self.key_used[0]) + more * 9 * self.key_words)
         if _table_size(keys) > self.table.shape[0]:
             old, self.table = self.table, np.zeros(_table_size(keys), dtype=np.uint64)
             _exact_rehash(old, self.table)

@@ -204,3 +204,30 @@ def test_ample_sets_that_keep_only_invariants_are_not_used_for_liveness():
     result = explore(Ignoring(), [FLAG_CLEAR, terminates("T", "no endless cycle")],
                      symmetry=False, reduce=True, keep_going=True)
     assert not result.reduction and result.statistics.reduced_states == 0
+
+
+class _Holder:
+    def __init__(self, array):
+        self.array = array
+
+
+def test_a_store_array_grows_in_place_unless_a_view_of_it_is_alive():
+    import numpy as np
+
+    from hacheck.checker.store import grow
+    alone = _Holder(np.arange(1000, dtype=np.int64))
+    before = alone.array
+    del before                              # nothing but the holder refers to it now
+    identity = id(alone.array)
+    grow(alone, "array", 1500)
+    assert id(alone.array) == identity and len(alone.array) >= 1500
+    assert (alone.array[:1000] == np.arange(1000)).all()
+
+    viewed = _Holder(np.arange(1000, dtype=np.int64))
+    view = viewed.array[:10]                # e.g. a checkpoint's snapshot being written
+    identity = id(viewed.array)
+    grow(viewed, "array", 1500)
+    assert id(viewed.array) != identity and len(viewed.array) >= 1500    # a copy: the view
+    assert (viewed.array[:1000] == np.arange(1000)).all() and (view == np.arange(10)).all()
+    grow(viewed, "array", 10)               # room enough already: nothing changes
+    assert len(viewed.array) >= 1500

@@ -13,8 +13,11 @@ so are the verdicts.
 Ids are per shard, so the parent links do not give the single-process trace; the trace
 comes from a single-process search that stops at the first violation, at the depth the
 distributed search found it (for heartbeat's specs, a fraction of a second): the same
-shortest trace as `explore`. Only invariants (`always`) are checked here: L0's cycle
-search needs the whole graph in one place.
+shortest trace as `explore`. Invariants (`always`) are checked on the new states of a
+level, properties checked at quiescence (`at_quiescence`, L1) on the states a shard
+expands (those with no protocol successor); a violation of the latter gets its trace
+from a single-process search bounded at the depth where it was found. L0's cycle search
+needs the whole graph in one place and is not done here.
 
 With a `checkpoint` (`checker.checkpoint.SearchCheckpoint`), the driver saves the search
 at level ends (when one is due, and when it finishes): every shard's visited set and
@@ -36,9 +39,9 @@ import time
 import numpy as np
 
 from hacheck.checker.checkpoint import CheckpointError
-from hacheck.checker.explorer import reduction_mode, violations
+from hacheck.checker.explorer import reduction_mode, settled_violations, violations
 from hacheck.checker.model import FULL
-from hacheck.checker.properties import ALWAYS
+from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, row_hashes
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
@@ -76,27 +79,35 @@ def split_by_owner(rows: np.ndarray, shards: int) -> list:
 class Shard:
     """One part of the visited set, and the expansion of its states (a Ray actor)."""
 
-    def __init__(self, make, number: int, shards: int, symmetry: bool, reduce: int):
+    def __init__(self, make, number: int, shards: int, symmetry: bool, reduce: int,
+                 checked: list):
         import numba
         numba.set_num_threads(1)          # one core per actor
-        self.model, self.invariants = make()
+        self.model, properties = make()
+        chosen = [p for p in properties if p.name in checked]
+        self.invariants = [p for p in chosen if p.kind == ALWAYS]
+        self.settled = [p for p in chosen if p.kind == AT_QUIESCENCE]
         self.number, self.shards = number, shards
         self.symmetry, self.reduce = symmetry, reduce
         self.store = ExactStore(self.model.width)
         self.frontier = np.empty((0, self.model.width), dtype=np.uint8)
 
     def expand(self) -> list:
-        """How many successors this shard's frontier has, then a batch of (rows, hashes)
-        per owner: all of them, in the frontier's order."""
+        """How many successors this shard's frontier has, how many of its states violate
+        each property checked at quiescence, then a batch of (rows, hashes) per owner:
+        all of them, in the frontier's order."""
         parts = [[] for _ in range(self.shards)]
         transitions = 0
+        settled = {p.name: 0 for p in self.settled}
         for start in range(0, len(self.frontier), BATCH):
-            succ = self.model.successors(self.frontier[start:start + BATCH], self.symmetry,
-                                         self.reduce)
+            rows = self.frontier[start:start + BATCH]
+            succ = self.model.successors(rows, self.symmetry, self.reduce)
             transitions += len(succ)
+            for name, bad in settled_violations(self.model, self.settled, rows, succ).items():
+                settled[name] += len(bad)
             for q, part in enumerate(split_by_owner(succ.buffer[succ.index], self.shards)):
                 parts[q].append(part)
-        return [transitions, *([np.concatenate([rows for rows, _ in p]),
+        return [transitions, settled, *([np.concatenate([rows for rows, _ in p]),
                                 np.concatenate([hashes for _, hashes in p])] if p else None
                                for p in parts)]
 
@@ -171,6 +182,7 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
     budget = budget if budget is not None else Budget()
     budget.start_clock()
     invariants = [p for p in properties if p.kind == ALWAYS]
+    settled = [p for p in properties if p.kind == AT_QUIESCENCE]
     started_here = not ray.is_initialized()
     if started_here:
         if address:
@@ -180,14 +192,16 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                      log_to_driver=False)
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0, "distinct": 0}
-    violating = {p.name: 0 for p in invariants}
+    violating = {p.name: 0 for p in invariants + settled}
     first_level: dict[str, int] = {}
     stop_reason = ""
     try:
         actor = ray.remote(num_cpus=1)(Shard)
         model, _ = make()
-        mode = reduction_mode(model, invariants) if reduce else FULL
-        workers = [actor.remote(make, q, shards, symmetry, mode) for q in range(shards)]
+        mode = reduction_mode(model, invariants + settled) if reduce else FULL
+        checked = [p.name for p in invariants + settled]
+        workers = [actor.remote(make, q, shards, symmetry, mode, checked)
+                   for q in range(shards)]
         restored = checkpoint.load_lazily() if checkpoint is not None else None
         if restored is None:
             initial = model.initial_rows()
@@ -209,14 +223,17 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                     violating[name] += count
                     if count:
                         first_level.setdefault(name, level)
-            finished = not new or (first_level and not keep_going)
+            # an invariant's violation ends the search; one found at quiescence does not,
+            # as in the local search
+            stopped = not keep_going and any(p.name in first_level for p in invariants)
+            finished = not new or stopped
             if checkpoint is not None and restored is None and (checkpoint.due() or finished):
                 with budget.deferred():         # a signal waits until it is written
                     checkpoint.save(_shard_arrays(ray, workers), {
                         "level": level, "shards": shards, "counters": counters,
                         "violating": violating, "first_level": first_level})
             restored = None
-            if first_level and not keep_going:
+            if stopped:
                 stop_reason = "violation found"
                 break
             if not new:
@@ -226,9 +243,14 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                 raise Stopped(f"state budget of {budget.max_states:,} states reached")
             budget.check_depth(level)
             level += 1
-            expanded = [w.expand.options(num_returns=shards + 1).remote() for w in workers]
+            expanded = [w.expand.options(num_returns=shards + 2).remote() for w in workers]
             counters["transitions"] += sum(ray.get([e[0] for e in expanded]))
-            reports = ray.get([w.insert.remote(*(e[1 + q] for e in expanded))
+            for found in ray.get([e[1] for e in expanded]):
+                for name, count in found.items():    # quiescent states of the level before
+                    violating[name] += count
+                    if count:
+                        first_level.setdefault(name, level - 1)
+            reports = ray.get([w.insert.remote(*(e[2 + q] for e in expanded))
                                for q, w in enumerate(workers)])
             if progress is not None:
                 now = time.perf_counter()
@@ -251,12 +273,14 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                        complete=not stop_reason, stop_reason=stop_reason, workers=shards)
     results = []
     for prop in properties:
-        if prop.kind != ALWAYS:
+        if prop.kind not in (ALWAYS, AT_QUIESCENCE):
             results.append(PropertyResult(
                 prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
-                explanation="not checked on the Ray backend (it checks invariants only)"))
+                explanation="not checked on the Ray backend (its cycle search needs the "
+                            "whole graph in one place)"))
         elif prop.name in first_level:
-            found = trace_search(prop) if trace_search is not None else None
+            found = (trace_search(prop, first_level[prop.name]) if trace_search is not None
+                     else None)
             results.append(PropertyResult(
                 prop.name, prop.description, prop.kind, Verdict.VIOLATED,
                 violating_states=violating[prop.name],

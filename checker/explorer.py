@@ -230,20 +230,13 @@ def explore(
         counters["transitions"] += len(succ)
         ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level,
                        getattr(succ, "hashes", None))
-        if settled or cycles:
+        if edges is not None:
             protocol = ~model.is_environment(succ.action)
-            if edges is not None:
-                budget.check(edges.growth_bytes(int(protocol.sum())))
-                edges.extend(row_ids[succ.source[protocol]], ids[protocol])
-            busy = np.bincount(succ.source[protocol], minlength=len(rows))
-            # quiescent: only faults or boots left, and time may pass for ever
-            idle = np.flatnonzero((busy == 0) & model.time_can_pass(rows))
-            for r in idle:
-                state = model.observe(model.decode(rows[r]))
-                for prop in settled:
-                    if not prop.holds(state):
-                        violating[prop.name] += 1
-                        first_violation.setdefault(prop.name, int(row_ids[r]))
+            budget.check(edges.growth_bytes(int(protocol.sum())))
+            edges.extend(row_ids[succ.source[protocol]], ids[protocol])
+        for name, bad in settled_violations(model, settled, rows, succ).items():
+            violating[name] += len(bad)
+            first_violation.setdefault(name, int(row_ids[bad[0]]))
         if not reduce or not succ.reduced.any():
             return
         counters["reduced"] += int(succ.reduced.sum())
@@ -537,6 +530,24 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, sam
                           trace=trace, loop=loop_index,
                           explanation=f"a cycle of {len(trace) - loop_index} protocol steps "
                                       "repeats forever")
+
+
+def settled_violations(model, settled: Sequence[Property], rows: np.ndarray,
+                       succ) -> dict[str, list[int]]:
+    """For each property of `settled` (checked at quiescence) that some of `rows` violate,
+    their positions, in order. A row is quiescent when none of its successors `succ` is
+    a protocol step (only faults or boots are left) and time may pass for ever."""
+    if not settled:
+        return {}
+    protocol = ~model.is_environment(succ.action)
+    busy = np.bincount(succ.source[protocol], minlength=len(rows))
+    found: dict[str, list[int]] = {}
+    for r in np.flatnonzero((busy == 0) & model.time_can_pass(rows)):
+        state = model.observe(model.decode(rows[r]))
+        for prop in settled:
+            if not prop.holds(state):
+                found.setdefault(prop.name, []).append(int(r))
+    return found
 
 
 def violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:

@@ -133,6 +133,18 @@ class Budget:
             raise self._limit(f"time limit of {self.time_limit:g} s reached")
         self.check_memory(extra_bytes)
 
+    @contextmanager
+    def depth_bound(self, depth: int | None):
+        """Within it, searches go no deeper than `depth` steps too (None: no bound of its
+        own); the run's own bound, if lower, still holds."""
+        saved = self.max_depth
+        if depth is not None and (saved is None or depth < saved):
+            self.max_depth = depth
+        try:
+            yield
+        finally:
+            self.max_depth = saved
+
     def check_depth(self, level: int) -> None:
         """Raise `Stopped` if the states at `level` steps from the start, some of them
         not yet expanded, are as deep as a search may go."""

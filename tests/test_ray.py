@@ -28,9 +28,11 @@ def local_ray():
 
 def on_ray(cfg, symmetry, reduce, keep_going, shards=2, budget=None, checkpoint=None,
            progress=None):
-    def trace_search(prop):
+    """As the command runs it: S1 alone when reduced (L0 and L1 get their own search)."""
+    def trace_search(prop, depth):
         return search(cfg, [prop], symmetry=symmetry, reduce=reduce).result.properties[0]
-    return explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), all_properties(cfg),
+    properties = safety_properties(cfg) if reduce else all_properties(cfg)
+    return explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), properties,
                           symmetry=symmetry, reduce=reduce, keep_going=keep_going,
                           shards=shards, trace_search=trace_search, budget=budget,
                           checkpoint=checkpoint, progress=progress)
@@ -54,8 +56,19 @@ def test_the_whole_space_on_two_actors_is_the_single_process_one(cfg, symmetry, 
     assert s1.name == "S1" and s1.verdict.name == one.properties[0].verdict.name
     assert s1.violating_states == one.properties[0].violating_states
     assert s1.trace == one.properties[0].trace
-    assert {p.name: p.verdict.name for p in two.properties[1:]} == {
-        "L0": "INCOMPLETE", "L1": "INCOMPLETE"}
+
+
+@pytest.mark.parametrize("cfg", [Config(N=2, home=(0, 1), crashes=1),
+                                 Config(N=2, home=(0, 1))], ids=["n2-crash", "n2-plain"])
+def test_l1_on_two_actors_is_the_single_process_verdict(cfg, local_ray):
+    one = explore(HeartbeatModel(cfg), all_properties(cfg), symmetry=True, keep_going=True)
+    two = on_ray(cfg, True, False, keep_going=True)
+    local = {p.name: p for p in one.properties}
+    ray = {p.name: p for p in two.properties}
+    assert (ray["L1"].verdict, ray["L1"].violating_states, ray["L1"].trace) == (
+        local["L1"].verdict, local["L1"].violating_states, local["L1"].trace)
+    assert ray["L0"].verdict.name == "INCOMPLETE" and "whole graph" in ray["L0"].explanation
+    assert two.statistics.distinct_states == one.statistics.distinct_states
 
 
 @pytest.mark.parametrize("cfg", [
@@ -105,9 +118,14 @@ def test_the_command_on_ray_reports_the_local_counts(tmp_path, capsys, local_ray
     assert local_code == ray_code == 12
     for key in ("distinct_states", "transitions", "max_depth"):
         assert ray_report["statistics"][key] == local["statistics"][key]
-    assert (tmp_path / "ray.itf.json").read_text() == (tmp_path / "local.itf.json").read_text()
-    verdicts = {p["name"]: p["verdict"] for p in ray_report["properties"]}
-    assert verdicts == {"S1": "VIOLATED", "L0": "INCOMPLETE", "L1": "INCOMPLETE"}
+    for name in ("", "-L1"):          # S1's trace and L1's, as the local search gives them
+        assert ((tmp_path / f"ray{name}.itf.json").read_text()
+                == (tmp_path / f"local{name}.itf.json").read_text())
+    verdicts = {p["name"]: (p["verdict"], p.get("violating_states"))
+                for p in ray_report["properties"]}
+    assert verdicts == {"S1": ("VIOLATED", 9240), "L0": ("INCOMPLETE", 0),
+                        "L1": ("VIOLATED", 3)}
+    assert {p["name"]: p["verdict"] for p in local["properties"]}["L0"] == "HOLDS"
 
 
 @pytest.mark.parametrize("argv, needles", [

@@ -107,10 +107,11 @@ def compiled_model(cfg, room: Room, symmetry: bool, notice, budget):
 
 
 def heartbeat_parts(cfg, capacity: int):
-    """(the model, its invariants): what each shard of the Ray search builds for itself."""
+    """(the model, its properties): what each shard of the Ray search builds for itself
+    (it checks those the search names)."""
     from hacheck.model import HeartbeatModel
-    from hacheck.properties import safety_properties
-    return HeartbeatModel(cfg, capacity=capacity), safety_properties(cfg)
+    from hacheck.properties import all_properties
+    return HeartbeatModel(cfg, capacity=capacity), all_properties(cfg)
 
 
 def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=False,
@@ -127,10 +128,15 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
     def attempt(room):
         model, compiled = compiled_model(cfg, room, symmetry, notice, budget)  # shards load it
 
-        def trace_search(prop):
-            return search(cfg, [prop], symmetry=symmetry, reduce=reduce, room=room,
-                          budget=budget, phase="search for a shortest counterexample"
-                          ).result.properties[0]
+        def trace_search(prop, depth):
+            """The local search's result for `prop`, violated `depth` steps in: an
+            invariant's search stops at its first violation; one checked at quiescence
+            is searched no deeper than the Ray search found it."""
+            bound = None if prop.kind == ALWAYS else depth + 1
+            with budget.depth_bound(bound):
+                return search(cfg, [prop], symmetry=symmetry, reduce=reduce, room=room,
+                              budget=budget, phase="search for a counterexample"
+                              ).result.properties[0]
         checkpoint = None
         if checkpoints is not None:
             checkpoint = checkpoints.search({
@@ -157,8 +163,8 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
     `reduce` (partial-order reduction) defaults to on untimed and off timed: under time
     it leaves states out of the figure of discrete states real runs reach. `checkpoints`
     (untimed only): where the searches save themselves, and resume from. `backend` "ray"
-    (untimed only): the search on Ray, `workers` shards, invariants only (checkpoints
-    too)."""
+    (untimed only): the search on Ray, `workers` shards: S1 and L1 (L0 is INCOMPLETE),
+    with checkpoints too."""
     from hacheck.properties import all_properties, safety_properties
     cfg = spec.config(nodes)
     if budget is None:
@@ -173,11 +179,15 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
                                          notice=notice, explain=explain, budget=budget,
                                          workers=workers)
         elif backend == "ray":
-            done = search_on_ray(cfg, all_properties(cfg), symmetry=symmetry, reduce=reduce,
-                                 keep_going=keep_going, shards=workers, address=ray_address,
-                                 budget=budget, progress=progress, notice=notice,
-                                 checkpoints=checkpoints)
+            options = dict(symmetry=symmetry, shards=workers, address=ray_address,
+                           budget=budget, progress=progress, notice=notice,
+                           checkpoints=checkpoints)
+            first = safety_properties(cfg) if reduce else all_properties(cfg)
+            done = search_on_ray(cfg, first, reduce=reduce, keep_going=keep_going, **options)
             result, model = done.result, done.model
+            if reduce:
+                _add_liveness(cfg, result, keep_going, budget, lambda liveness: search_on_ray(
+                    cfg, liveness, reduce=False, keep_going=True, **options).result)
         else:
             options = dict(symmetry=symmetry, notice=notice, progress=progress,
                            fingerprint=fingerprint, workers=workers, budget=budget,
@@ -186,7 +196,9 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
             done = search(cfg, first, reduce=reduce, keep_going=keep_going, **options)
             result, model = done.result, done.model
             if reduce:
-                _add_liveness(cfg, result, keep_going, options)
+                _add_liveness(cfg, result, keep_going, budget, lambda liveness: search(
+                    cfg, liveness, reduce=False, keep_going=True, phase="liveness search",
+                    **options).result)
             result.mode = "untimed"
     except Stopped as stop:          # start-up was cut short: nothing was searched
         result = undecided(all_properties(cfg), stop.reason, timed)
@@ -309,15 +321,14 @@ def itf_document(cfg, prop, result) -> dict:
     return document
 
 
-def _add_liveness(cfg, result, keep_going, options) -> None:
+def _add_liveness(cfg, result, keep_going, budget, search_liveness) -> None:
     """L0 and L1 need every interleaving, so partial-order reduction (which keeps S1's
-    verdict only) does not apply: they get a search of their own, over the whole space,
-    once S1's search has covered it too (or was asked to keep going). If that search is
-    cut short, so is the run."""
+    verdict only) does not apply: they get a search of their own, over the whole space
+    (`search_liveness(properties)`, unreduced), once S1's search has covered it too (or
+    was asked to keep going). If that search is cut short, so is the run."""
     from hacheck.properties import liveness_properties
     liveness = liveness_properties(cfg)
     stats = result.statistics
-    budget = options["budget"]
     if budget.stopping or not (keep_going or stats.complete):
         why = (f"not decided: the run was stopped ({budget.reason})" if budget.stopping
                else NOT_CHECKED)
@@ -325,8 +336,7 @@ def _add_liveness(cfg, result, keep_going, options) -> None:
                                              explanation=why) for p in liveness]
         return
     try:
-        done = search(cfg, liveness, reduce=False, keep_going=True, phase="liveness search",
-                      **options).result
+        done = search_liveness(liveness)
     except Stopped as stop:
         done = undecided(liveness, stop.reason, timed=False)
         for p in done.properties:

@@ -200,7 +200,12 @@ def test_the_command_on_ray_resumes_its_checkpoint(tmp_path, capsys, local_ray):
     assert code_on == code == 12
     for key in ("distinct_states", "transitions", "max_depth", "complete"):
         assert resumed["statistics"][key] == whole["statistics"][key], key
-    assert (tmp_path / "on.itf.json").read_text() == (tmp_path / "whole.itf.json").read_text()
+    assert ([(p["name"], p["verdict"], p.get("violating_states")) for p in resumed["properties"]]
+            == [(p["name"], p["verdict"], p.get("violating_states")) for p in whole["properties"]])
+    for name in ("", "-L1"):          # S1's trace and L1's (the liveness search resumed too)
+        assert ((tmp_path / f"on{name}.itf.json").read_text()
+                == (tmp_path / f"whole{name}.itf.json").read_text())
+    assert len(list(ck.glob("*/meta.json"))) == 2      # S1's search and the liveness one
     # a checkpoint of two shards, resumed with one, or by the local search: refused
     for argv in (["--workers", "1"], ["--backend", "local"]):
         code = main([str(spec), *ray_args, "--resume", str(ck), *argv])

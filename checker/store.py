@@ -166,14 +166,14 @@ def _fetch_ahead(table, heap, offsets, hashes, x, part, shift, region_mask, regi
     if x + AHEAD // 2 < n:
         tag = hashes[x + AHEAD // 2] >> np.uint64(32)
         region, slot = _home(tag, shift, region_mask, region_size)
-        entry = table[slot]
-        if region == part and entry >> np.uint64(32) == tag and not entry & PROVISIONAL:
+        entry = table[slot] if region == part else EMPTY
+        if entry >> np.uint64(32) == tag and not entry & PROVISIONAL and entry != EMPTY:
             prefetch(offsets, np.int64(entry & LOW) - 1)
     if x + AHEAD // 4 < n:
         tag = hashes[x + AHEAD // 4] >> np.uint64(32)
         region, slot = _home(tag, shift, region_mask, region_size)
-        entry = table[slot]
-        if region == part and entry >> np.uint64(32) == tag and not entry & PROVISIONAL:
+        entry = table[slot] if region == part else EMPTY
+        if entry >> np.uint64(32) == tag and not entry & PROVISIONAL and entry != EMPTY:
             start = offsets[np.int64(entry & LOW) - 1]
             prefetch(heap, start)
             prefetch(heap, start + 63)

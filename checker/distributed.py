@@ -173,11 +173,12 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                    keep_going: bool = False, shards: int = 2, address: str | None = None,
                    budget: Budget | None = None, progress=None,
                    trace_search=None, checkpoint=None) -> CheckResult:
-    """The invariants of `properties` checked by a search partitioned over `shards` Ray
-    actors (a local Ray of `shards` CPUs unless `address` names a cluster).
-    `trace_search(prop)`, if given, gives the single-process search's result for one
-    violated property (its shortest trace). `checkpoint`: where the search saves itself
-    at level ends, and, when resuming, what it starts from (module docstring)."""
+    """The invariants of `properties`, and those checked at quiescence, checked by a
+    search partitioned over `shards` Ray actors (a local Ray of `shards` CPUs unless
+    `address` names a cluster). `trace_search(prop, depth)`, if given, gives the
+    single-process search's result for a property violated `depth` steps in (its
+    trace). `checkpoint`: where the search saves itself at level ends, and, when
+    resuming, what it starts from (module docstring)."""
     ray = _ray()
     budget = budget if budget is not None else Budget()
     budget.start_clock()

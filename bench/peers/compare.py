@@ -26,7 +26,8 @@ Measurements:
 - peak MiB: peak resident set of the search process (the verifier or pan binary, as GNU
   time reports it; for hacheck `getrusage(RUSAGE_SELF)` in the spawned process,
   interpreter, numba and LLVM included: see the `baseline` line);
-- ratios are of wall time (search only) and of peak memory.
+- ratios are of wall time (search only) and of peak memory; the speed-up is hacheck's
+  one-worker time over its two-worker time, both from this run.
 Rumur runs with one thread (`--rumur-threads`), like pan.
 """
 
@@ -316,6 +317,14 @@ def main(argv=None) -> int:
             print(f"| {name} | {label} | {fmt_ratio(h['wall'], r.get('wall'))} | "
                   f"{fmt_ratio(h['wall'], s_.get('wall'))} | {fmt_ratio(h['rss'], r.get('rss'))} | "
                   f"{fmt_ratio(h['rss'], s_.get('rss'))} |")
+    print()
+    print("Speed-up from one worker to two, no reduction (issue 20 asks at least 1.8):")
+    print()
+    print("| config | 1 worker s | 2 workers s | speed-up |")
+    print("|---|---:|---:|---:|")
+    for name, whole, _, _ in rows:
+        one, two = whole[plain1]["wall"], whole[plain2]["wall"]
+        print(f"| {name} | {one:.2f} | {two:.2f} | {fmt_ratio(one, two)} |")
     print()
     print("Time to the first S1 violation (trace: its number of steps):")
     print()

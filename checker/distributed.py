@@ -214,16 +214,20 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
         else:
             level, reports = _resume(ray, workers, restored, counters, violating,
                                      first_level)
+        def tally(counts: dict, depth: int) -> None:
+            """Add a shard's violations, found `depth` steps in."""
+            for name, count in counts.items():
+                violating[name] += count
+                if count:
+                    first_level.setdefault(name, depth)
+
         while True:
             new = sum(r["new"] for r in reports)
             counters["distinct"] = sum(r["stored"] for r in reports)
             if new:
                 counters["depth"] = level
             for r in reports:
-                for name, count in r["violating"].items():
-                    violating[name] += count
-                    if count:
-                        first_level.setdefault(name, level)
+                tally(r["violating"], level)
             # an invariant's violation ends the search; one found at quiescence does not,
             # as in the local search
             stopped = not keep_going and any(p.name in first_level for p in invariants)
@@ -247,10 +251,7 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
             expanded = [w.expand.options(num_returns=shards + 2).remote() for w in workers]
             counters["transitions"] += sum(ray.get([e[0] for e in expanded]))
             for found in ray.get([e[1] for e in expanded]):
-                for name, count in found.items():    # quiescent states of the level before
-                    violating[name] += count
-                    if count:
-                        first_level.setdefault(name, level - 1)
+                tally(found, level - 1)           # quiescent states of the level before
             reports = ray.get([w.insert.remote(*(e[2 + q] for e in expanded))
                                for q, w in enumerate(workers)])
             if progress is not None:

@@ -230,11 +230,11 @@ def explore(
         counters["transitions"] += len(succ)
         ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level,
                        getattr(succ, "hashes", None))
+        protocol = ~model.is_environment(succ.action) if settled or cycles else None
         if edges is not None:
-            protocol = ~model.is_environment(succ.action)
             budget.check(edges.growth_bytes(int(protocol.sum())))
             edges.extend(row_ids[succ.source[protocol]], ids[protocol])
-        for name, bad in settled_violations(model, settled, rows, succ).items():
+        for name, bad in settled_violations(model, settled, rows, succ, protocol).items():
             violating[name] += len(bad)
             first_violation.setdefault(name, int(row_ids[bad[0]]))
         if not reduce or not succ.reduced.any():
@@ -532,14 +532,16 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, sam
                                       "repeats forever")
 
 
-def settled_violations(model, settled: Sequence[Property], rows: np.ndarray,
-                       succ) -> dict[str, list[int]]:
+def settled_violations(model, settled: Sequence[Property], rows: np.ndarray, succ,
+                       protocol: np.ndarray | None = None) -> dict[str, list[int]]:
     """For each property of `settled` (checked at quiescence) that some of `rows` violate,
     their positions, in order. A row is quiescent when none of its successors `succ` is
-    a protocol step (only faults or boots are left) and time may pass for ever."""
+    a protocol step (only faults or boots are left) and time may pass for ever.
+    `protocol`: which successors are protocol steps, if the caller knows already."""
     if not settled:
         return {}
-    protocol = ~model.is_environment(succ.action)
+    if protocol is None:
+        protocol = ~model.is_environment(succ.action)
     busy = np.bincount(succ.source[protocol], minlength=len(rows))
     found: dict[str, list[int]] = {}
     for r in np.flatnonzero((busy == 0) & model.time_can_pass(rows)):

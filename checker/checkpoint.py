@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = 2      # 2: fingerprint mode's frontier is saved packed (checker/frontier.py)
+FORMAT = 3      # 2: fingerprint mode's frontier is saved packed (checker/frontier.py);
+                # 3: a Ray shard saves its edges, its frontier's ids and its levels' ends
 
 
 class CheckpointError(ValueError):

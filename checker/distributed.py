@@ -17,7 +17,8 @@ shortest trace as `explore`. Invariants (`always`) are checked on the new states
 level, properties checked at quiescence (`at_quiescence`, L1) on the states a shard
 expands (those with no protocol successor); a violation of the latter gets its trace
 from a single-process search bounded at the depth where it was found. L0's cycle search
-needs the whole graph in one place and is not done here.
+runs across the shards, each keeping the protocol edges out of the states it expands
+(`checker.ray_cycles`).
 
 With a `checkpoint` (`checker.checkpoint.SearchCheckpoint`), the driver saves the search
 at level ends (when one is due, and when it finishes): every shard's visited set and
@@ -39,9 +40,11 @@ import time
 import numpy as np
 
 from hacheck.checker.checkpoint import CheckpointError
-from hacheck.checker.explorer import reduction_mode, settled_violations, violations
+from hacheck.checker.explorer import (cut_short, reduction_mode, settled_violations,
+                                      violations)
 from hacheck.checker.model import FULL
-from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE
+from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES
+from hacheck.checker.ray_cycles import CycleShard, deepest_cycle_level
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, row_hashes
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
@@ -67,16 +70,17 @@ def owners(hashes: np.ndarray, shards: int) -> np.ndarray:
     return ((hashes & np.uint64(0xFFFFFFFF)) % np.uint64(shards)).astype(np.int64)
 
 
-def split_by_owner(rows: np.ndarray, shards: int) -> list:
+def split_by_owner(rows: np.ndarray, shards: int) -> tuple[list, np.ndarray]:
     """The rows each shard owns, with their hashes (hashed once, here: the owner inserts
-    them with these): a (rows, hashes) pair per shard, in the rows' order."""
+    them with these): a (rows, hashes) pair per shard, in the rows' order; and each
+    row's owner."""
     rows = np.ascontiguousarray(rows)
     hashes = row_hashes(rows.view(np.uint64))
     owner = owners(hashes, shards)
-    return [(rows[owner == q], hashes[owner == q]) for q in range(shards)]
+    return [(rows[owner == q], hashes[owner == q]) for q in range(shards)], owner
 
 
-class Shard:
+class Shard(CycleShard):
     """One part of the visited set, and the expansion of its states (a Ray actor)."""
 
     def __init__(self, make, number: int, shards: int, symmetry: bool, reduce: int,
@@ -91,30 +95,54 @@ class Shard:
         self.symmetry, self.reduce = symmetry, reduce
         self.store = ExactStore(self.model.width)
         self.frontier = np.empty((0, self.model.width), dtype=np.uint8)
+        self.frontier_ids = np.empty(0, dtype=np.int64)
+        self.level_ends: list[int] = []   # the store's size after each level
+        self.edges = None
+        if any(p.kind == TERMINATES for p in chosen):
+            self._start_edges()
 
     def expand(self) -> list:
-        """How many successors this shard's frontier has, how many of its states violate
-        each property checked at quiescence, then a batch of (rows, hashes) per owner:
-        all of them, in the frontier's order."""
+        """How many successors this shard's frontier has and how many of its states were
+        expanded with an ample set, how many violate each property checked at quiescence,
+        then a batch of (rows, hashes) per owner:
+        all of them, in the frontier's order. With a cycle search, it notes the source
+        of each (`record_edges`)."""
         parts = [[] for _ in range(self.shards)]
-        transitions = 0
+        sent = [[] for _ in range(self.shards)]
+        counts = {"transitions": 0, "reduced": 0}
         settled = {p.name: 0 for p in self.settled}
         for start in range(0, len(self.frontier), BATCH):
             rows = self.frontier[start:start + BATCH]
             succ = self.model.successors(rows, self.symmetry, self.reduce)
-            transitions += len(succ)
-            for name, bad in settled_violations(self.model, self.settled, rows, succ).items():
+            counts["transitions"] += len(succ)
+            counts["reduced"] += int(succ.reduced.sum()) if self.reduce else 0
+            protocol = (~self.model.is_environment(succ.action)
+                        if self.settled or self.edges is not None else None)
+            for name, bad in settled_violations(self.model, self.settled, rows, succ,
+                                                protocol).items():
                 settled[name] += len(bad)
-            for q, part in enumerate(split_by_owner(succ.buffer[succ.index], self.shards)):
+            split, owner = split_by_owner(succ.buffer[succ.index], self.shards)
+            for q, part in enumerate(split):
                 parts[q].append(part)
-        return [transitions, settled, *([np.concatenate([rows for rows, _ in p]),
+            if self.edges is not None:
+                sources = self.frontier_ids[start:start + BATCH][succ.source]
+                for q in range(self.shards):
+                    sent[q].append((sources[owner == q], protocol[owner == q]))
+        if self.edges is not None:
+            self._note_sent(sent)
+        return [counts, settled, *([np.concatenate([rows for rows, _ in p]),
                                 np.concatenate([hashes for _, hashes in p])] if p else None
                                for p in parts)]
 
     def snapshot(self) -> dict:
-        """This shard's part of a checkpoint: its visited set and its frontier."""
+        """This shard's part of a checkpoint: its visited set, its frontier (and their
+        ids, the levels' ends and its edges)."""
+        edges = {}
+        if self.edges is not None:
+            edges["edges_src"], edges["edges_dst"] = self.edges.edges()
         return {**{f"store_{k}": v for k, v in self.store.snapshot().items()},
-                "frontier": self.frontier}
+                "frontier": self.frontier, "frontier_ids": self.frontier_ids,
+                "level_ends": np.asarray(self.level_ends, dtype=np.int64), **edges}
 
     def restore(self, arrays: dict) -> dict:
         """Put a `snapshot` back; the report `insert` gives, its violations counted
@@ -122,26 +150,38 @@ class Shard:
         self.store.restore({k[len("store_"):]: v for k, v in arrays.items()
                             if k.startswith("store_")})
         self.frontier = arrays["frontier"]
+        self.frontier_ids = arrays["frontier_ids"]
+        self.level_ends = [int(n) for n in arrays["level_ends"]]
+        if self.edges is not None:
+            self.edges.restore(arrays["edges_src"], arrays["edges_dst"])
         return {"new": len(self.frontier), "violating": {p.name: 0 for p in self.invariants},
                 "stored": len(self.store)}
 
-    def insert(self, *batches) -> dict:
+    def insert(self, *batches) -> list:
         """Insert the (rows, hashes) batches sent by shards 0, 1, ... in that order; the
-        new rows are the next frontier. How many are new, and how many violate each
-        invariant."""
-        new_rows = []
+        new rows are the next frontier. A report (how many are new, how many violate
+        each invariant), then, with a cycle search, the ids of each batch's rows (for the
+        shard that sent it: `record_edges`)."""
+        new_rows, new_ids, ids_by_sender = [], [], []
         for batch in batches:
             if batch is None or not len(batch[0]):
+                ids_by_sender.append(None)
                 continue
             rows, hashes = batch
             index = np.arange(len(rows), dtype=np.int64)
-            _, new, _ = self.store.insert(rows.view(np.uint64), index, hashes, 1 << 31)
+            ids, new, _ = self.store.insert(rows.view(np.uint64), index, hashes, 1 << 31)
             new_rows.append(rows[new])
+            new_ids.append(ids[new])
+            ids_by_sender.append(ids if self.edges is not None else None)
         self.frontier = (np.concatenate(new_rows) if new_rows
                          else np.empty((0, self.model.width), dtype=np.uint8))
+        self.frontier_ids = (np.concatenate(new_ids) if new_ids
+                             else np.empty(0, dtype=np.int64))
+        self.level_ends.append(len(self.store))
         violating = {prop.name: int(violations(self.model, prop, self.frontier).sum())
                      for prop in self.invariants}
-        return {"new": len(self.frontier), "violating": violating, "stored": len(self.store)}
+        return [{"new": len(self.frontier), "violating": violating,
+                 "stored": len(self.store)}, *ids_by_sender]
 
 
 def _shard_arrays(ray, workers):
@@ -184,6 +224,8 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
     budget.start_clock()
     invariants = [p for p in properties if p.kind == ALWAYS]
     settled = [p for p in properties if p.kind == AT_QUIESCENCE]
+    cycles = [p for p in properties if p.kind == TERMINATES]
+    cycle = (None, "")             # the cycle search's deepest level, or why it stopped
     started_here = not ray.is_initialized()
     if started_here:
         if address:
@@ -192,15 +234,15 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
             ray.init(num_cpus=shards, include_dashboard=False, logging_level="ERROR",
                      log_to_driver=False)
     started = time.perf_counter()
-    counters = {"transitions": 0, "depth": 0, "distinct": 0}
+    counters = {"transitions": 0, "depth": 0, "distinct": 0, "edges": 0, "reduced": 0}
     violating = {p.name: 0 for p in invariants + settled}
     first_level: dict[str, int] = {}
     stop_reason = ""
     try:
         actor = ray.remote(num_cpus=1)(Shard)
         model, _ = make()
-        mode = reduction_mode(model, invariants + settled) if reduce else FULL
-        checked = [p.name for p in invariants + settled]
+        mode = reduction_mode(model, properties) if reduce else FULL
+        checked = [p.name for p in invariants + settled + cycles]
         workers = [actor.remote(make, q, shards, symmetry, mode, checked)
                    for q in range(shards)]
         restored = checkpoint.load_lazily() if checkpoint is not None else None
@@ -208,8 +250,9 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
             initial = model.initial_rows()
             if symmetry:
                 initial = model.canonical(initial)
-            reports = ray.get([w.insert.remote(part)
-                               for w, part in zip(workers, split_by_owner(initial, shards))])
+            parts, _ = split_by_owner(initial, shards)
+            reports = ray.get([w.insert.options(num_returns=2).remote(part)[0]
+                               for w, part in zip(workers, parts)])
             level = 0
         else:
             level, reports = _resume(ray, workers, restored, counters, violating,
@@ -221,48 +264,48 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                 if count:
                     first_level.setdefault(name, depth)
 
-        while True:
-            new = sum(r["new"] for r in reports)
-            counters["distinct"] = sum(r["stored"] for r in reports)
-            if new:
-                counters["depth"] = level
-            for r in reports:
-                tally(r["violating"], level)
-            # an invariant's violation ends the search; one found at quiescence does not,
-            # as in the local search
-            stopped = not keep_going and any(p.name in first_level for p in invariants)
-            finished = not new or stopped
-            if checkpoint is not None and restored is None and (checkpoint.due() or finished):
-                with budget.deferred():         # a signal waits until it is written
-                    checkpoint.save(_shard_arrays(ray, workers), {
-                        "level": level, "shards": shards, "counters": counters,
-                        "violating": violating, "first_level": first_level})
-            restored = None
-            if stopped:
-                stop_reason = "violation found"
-                break
-            if not new:
-                break
-            budget.check()
-            if budget.max_states is not None and counters["distinct"] >= budget.max_states:
-                raise Stopped(f"state budget of {budget.max_states:,} states reached")
-            budget.check_depth(level)
-            level += 1
-            expanded = [w.expand.options(num_returns=shards + 2).remote() for w in workers]
-            counters["transitions"] += sum(ray.get([e[0] for e in expanded]))
-            for found in ray.get([e[1] for e in expanded]):
-                tally(found, level - 1)           # quiescent states of the level before
-            reports = ray.get([w.insert.remote(*(e[2 + q] for e in expanded))
-                               for q, w in enumerate(workers)])
-            if progress is not None:
-                now = time.perf_counter()
-                progress({"generated": counters["transitions"],
-                          "distinct": sum(r["stored"] for r in reports),
-                          "queue": sum(r["new"] for r in reports), "depth": level,
-                          "rate": counters["distinct"] / max(now - started, 1e-9),
-                          "elapsed": now - started})
-    except Stopped as stop:
-        stop_reason = stop.reason
+        try:
+            while True:
+                new = sum(r["new"] for r in reports)
+                counters["distinct"] = sum(r["stored"] for r in reports)
+                if new:
+                    counters["depth"] = level
+                for r in reports:
+                    tally(r["violating"], level)
+                # an invariant's violation ends the search; one found at quiescence
+                # does not, as in the local search
+                stopped = not keep_going and any(p.name in first_level for p in invariants)
+                finished = not new or stopped
+                if (checkpoint is not None and restored is None
+                        and (checkpoint.due() or finished)):
+                    with budget.deferred():     # a signal waits until it is written
+                        checkpoint.save(_shard_arrays(ray, workers), {
+                            "level": level, "shards": shards, "counters": counters,
+                            "violating": violating, "first_level": first_level})
+                restored = None
+                if stopped:
+                    stop_reason = "violation found"
+                    break
+                if not new:
+                    break
+                budget.check()
+                if (budget.max_states is not None
+                        and counters["distinct"] >= budget.max_states):
+                    raise Stopped(f"state budget of {budget.max_states:,} states reached")
+                budget.check_depth(level)
+                level += 1
+                reports = _next_level(ray, workers, counters, tally, level, bool(cycles))
+                if progress is not None:
+                    now = time.perf_counter()
+                    progress({"generated": counters["transitions"],
+                              "distinct": sum(r["stored"] for r in reports),
+                              "queue": sum(r["new"] for r in reports), "depth": level,
+                              "rate": counters["distinct"] / max(now - started, 1e-9),
+                              "elapsed": now - started})
+        except Stopped as stop:
+            stop_reason = stop.reason
+        if cycles:
+            cycle = _cycle_phase(ray, workers, budget)
     except ray.exceptions.RayTaskError as error:      # the model's own errors, as raised
         cause = getattr(error, "cause", None)
         raise (cause if isinstance(cause, Exception) else error) from None
@@ -272,14 +315,14 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
     stats = Statistics(distinct_states=counters["distinct"],
                        transitions=counters["transitions"], max_depth=counters["depth"],
                        wall_seconds=time.perf_counter() - started,
-                       complete=not stop_reason, stop_reason=stop_reason, workers=shards)
+                       complete=not stop_reason, stop_reason=stop_reason, workers=shards,
+                       reduced_states=counters["reduced"])
+    if cycles:
+        stats.protocol_edges, stats.bytes_per_edge = counters["edges"], 12.0
     results = []
     for prop in properties:
-        if prop.kind not in (ALWAYS, AT_QUIESCENCE):
-            results.append(PropertyResult(
-                prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
-                explanation="not checked on the Ray backend (its cycle search needs the "
-                            "whole graph in one place)"))
+        if prop.kind == TERMINATES:
+            results.append(_cycle_result(prop, cycle, stats, trace_search))
         elif prop.name in first_level:
             found = (trace_search(prop, first_level[prop.name]) if trace_search is not None
                      else None)
@@ -294,3 +337,53 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
             results.append(PropertyResult(prop.name, prop.description, prop.kind, verdict))
     return CheckResult(results, stats, symmetry=symmetry, reduction=mode != FULL,
                        mode="untimed")
+
+
+def _next_level(ray, workers, counters: dict, tally, level: int, edges: bool) -> list:
+    """Every shard expands its frontier, and every owner inserts what it was sent: the
+    shards' reports on the new level. With `edges`, each shard then records its protocol
+    edges of the level, now that their targets have ids."""
+    shards = len(workers)
+    expanded = [w.expand.options(num_returns=shards + 2).remote() for w in workers]
+    for counts in ray.get([e[0] for e in expanded]):
+        counters["transitions"] += counts["transitions"]
+        counters["reduced"] += counts["reduced"]
+    for found in ray.get([e[1] for e in expanded]):
+        tally(found, level - 1)           # quiescent states of the level before
+    inserted = [w.insert.options(num_returns=shards + 1).remote(
+        *(e[2 + q] for e in expanded)) for q, w in enumerate(workers)]
+    reports = ray.get([i[0] for i in inserted])
+    if edges:
+        counters["edges"] = sum(ray.get([w.record_edges.remote(*(i[1 + p] for i in inserted))
+                                         for p, w in enumerate(workers)]))
+    return reports
+
+
+def _cycle_phase(ray, workers, budget: Budget) -> tuple[int | None, str]:
+    """The cycle search over the shards' edges, under the budget: the deepest level of a
+    cycle (None: no cycle), or why it was cut short."""
+    try:
+        with budget.phase("cycle search for L0"):
+            budget.check()
+            return deepest_cycle_level(ray, workers, budget.check), ""
+    except Stopped as stop:
+        return None, stop.reason
+
+
+def _cycle_result(prop, cycle, stats: Statistics, trace_search) -> PropertyResult:
+    """A `terminates` property's result from the cycle search: a cycle among the edges
+    recorded is real even if the search was cut short, so only HOLDS needs a complete
+    one; the lasso is the local search's, bounded at the cycle's depth."""
+    depth, stopped = cycle
+    if stopped:
+        stats.cut(stopped)
+        return cut_short(prop, stopped, "the cycle search")
+    if depth is None:
+        verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
+        return PropertyResult(prop.name, prop.description, prop.kind, verdict)
+    found = trace_search(prop, depth) if trace_search is not None else None
+    if found is not None and found.verdict is Verdict.VIOLATED:
+        return found
+    return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
+                          explanation=f"a cycle of protocol steps within {depth} steps of "
+                                      "the start (its lasso was not rebuilt)")

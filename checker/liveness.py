@@ -20,11 +20,13 @@ from numba import njit
 
 
 class EdgeLog:
-    """Append-only protocol edges (source, target), grown by doubling."""
+    """Append-only protocol edges (source, target), grown by doubling. `target` is an
+    int32 id, or another type where targets are named otherwise (the Ray search's
+    global ids)."""
 
-    def __init__(self):
+    def __init__(self, target=np.int32):
         self.src = np.empty(1 << 16, dtype=np.int32)
-        self.dst = np.empty(1 << 16, dtype=np.int32)
+        self.dst = np.empty(1 << 16, dtype=target)
         self.count = 0
 
     def extend(self, src: np.ndarray, dst: np.ndarray) -> None:
@@ -42,12 +44,14 @@ class EdgeLog:
 
     def restore(self, src: np.ndarray, dst: np.ndarray) -> None:
         """Back to the edges a checkpoint kept (`edges()`)."""
-        self.src, self.dst, self.count = src.astype(np.int32), dst.astype(np.int32), len(src)
+        self.src, self.dst = src.astype(np.int32), dst.astype(self.dst.dtype)
+        self.count = len(src)
 
     def growth_bytes(self, more: int) -> int:
         """What `extend` would allocate for `more` edges now."""
         n = self.count + more
-        return 8 * max(n, 2 * len(self.src)) if n > len(self.src) else 0
+        per_edge = self.src.itemsize + self.dst.itemsize
+        return per_edge * max(n, 2 * len(self.src)) if n > len(self.src) else 0
 
 
 def _grown(a: np.ndarray, used: int, size: int) -> np.ndarray:

@@ -49,9 +49,10 @@ def test_the_whole_space_on_two_actors_is_the_single_process_one(cfg, symmetry, 
     two = on_ray(cfg, symmetry, reduce, keep_going=True)
     assert two.statistics.complete and one.statistics.complete
     assert (two.statistics.distinct_states, two.statistics.transitions,
-            two.statistics.max_depth) == (one.statistics.distinct_states,
-                                          one.statistics.transitions,
-                                          one.statistics.max_depth)
+            two.statistics.max_depth, two.statistics.reduced_states) == (
+        one.statistics.distinct_states, one.statistics.transitions,
+        one.statistics.max_depth, one.statistics.reduced_states)
+    assert (two.statistics.reduced_states > 0) == reduce
     s1 = two.properties[0]
     assert s1.name == "S1" and s1.verdict.name == one.properties[0].verdict.name
     assert s1.violating_states == one.properties[0].violating_states
@@ -60,15 +61,37 @@ def test_the_whole_space_on_two_actors_is_the_single_process_one(cfg, symmetry, 
 
 @pytest.mark.parametrize("cfg", [Config(N=2, home=(0, 1), crashes=1),
                                  Config(N=2, home=(0, 1))], ids=["n2-crash", "n2-plain"])
-def test_l1_on_two_actors_is_the_single_process_verdict(cfg, local_ray):
+def test_liveness_on_two_actors_is_the_single_process_verdict(cfg, local_ray):
     one = explore(HeartbeatModel(cfg), all_properties(cfg), symmetry=True, keep_going=True)
     two = on_ray(cfg, True, False, keep_going=True)
     local = {p.name: p for p in one.properties}
     ray = {p.name: p for p in two.properties}
     assert (ray["L1"].verdict, ray["L1"].violating_states, ray["L1"].trace) == (
         local["L1"].verdict, local["L1"].violating_states, local["L1"].trace)
-    assert ray["L0"].verdict.name == "INCOMPLETE" and "whole graph" in ray["L0"].explanation
+    assert ray["L0"].verdict.name == local["L0"].verdict.name == "HOLDS"
     assert two.statistics.distinct_states == one.statistics.distinct_states
+    # every protocol edge of the graph, held where its source was expanded
+    assert two.statistics.protocol_edges == one.statistics.protocol_edges > 0
+
+
+def test_an_l0_cycle_on_two_actors_has_the_single_process_lasso(local_ray):
+    # two groupless nodes announce to each other for ever (heartbeat-2000.md P5); layer
+    # D is infinite there, so both searches are bounded
+    cfg = Config(N=2, home=())
+    one = explore(HeartbeatModel(cfg), all_properties(cfg), symmetry=True, keep_going=True,
+                  budget=Budget(max_depth=30))
+    budget = Budget(max_depth=30)
+
+    def trace_search(prop, depth):
+        with budget.depth_bound(depth + 1):
+            return search(cfg, [prop], budget=budget).result.properties[0]
+    two = explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), all_properties(cfg),
+                         keep_going=True, trace_search=trace_search, budget=budget)
+    local = next(p for p in one.properties if p.name == "L0")
+    ray = next(p for p in two.properties if p.name == "L0")
+    assert local.verdict.name == ray.verdict.name == "VIOLATED"
+    assert (ray.trace, ray.loop) == (local.trace, local.loop)
+    assert two.statistics.protocol_edges == one.statistics.protocol_edges
 
 
 @pytest.mark.parametrize("cfg", [
@@ -123,8 +146,7 @@ def test_the_command_on_ray_reports_the_local_counts(tmp_path, capsys, local_ray
                 == (tmp_path / f"local{name}.itf.json").read_text())
     verdicts = {p["name"]: (p["verdict"], p.get("violating_states"))
                 for p in ray_report["properties"]}
-    assert verdicts == {"S1": ("VIOLATED", 9240), "L0": ("INCOMPLETE", 0),
-                        "L1": ("VIOLATED", 3)}
+    assert verdicts == {"S1": ("VIOLATED", 9240), "L0": ("HOLDS", 0), "L1": ("VIOLATED", 3)}
     assert {p["name"]: p["verdict"] for p in local["properties"]}["L0"] == "HOLDS"
 
 
@@ -212,3 +234,27 @@ def test_the_command_on_ray_resumes_its_checkpoint(tmp_path, capsys, local_ray):
         out, err = capsys.readouterr()
         assert code == 2 and out == "" and err.count("\n") == 1, err
         assert "another run" in err and "`ray_shards`" in err, err
+
+
+def test_a_ray_search_resumed_keeps_the_edges_of_the_levels_before(tmp_path, local_ray):
+    # the cycle of two groupless nodes needs edges from before and after the checkpoint
+    cfg = Config(N=2, home=())
+
+    def bounded(max_states=None, checkpoint=None):
+        budget = Budget(max_depth=30, max_states=max_states)
+
+        def trace_search(prop, depth):
+            with budget.depth_bound(depth + 1):
+                return search(cfg, [prop], budget=budget).result.properties[0]
+        result = explore_on_ray(functools.partial(heartbeat_parts, cfg, 12),
+                                all_properties(cfg), keep_going=True, budget=budget,
+                                trace_search=trace_search, checkpoint=checkpoint)
+        l0 = next(p for p in result.properties if p.name == "L0")
+        return result.statistics.protocol_edges, l0.verdict.name, l0.trace, l0.loop
+    expected = bounded()
+    assert expected[1] == "VIOLATED"
+    cut = bounded(max_states=2000,
+                  checkpoint=Checkpoints(tmp_path / "ck", {}, every=0).search({}))
+    assert cut[0] < expected[0]
+    resumed = bounded(checkpoint=Checkpoints(tmp_path / "ck", {}, resume=True).search({}))
+    assert resumed == expected

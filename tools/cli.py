@@ -144,8 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("local", "ray"), default="local",
                    help="untimed mode: 'ray' runs the search on Ray (pip install "
                         "'hacheck[ray]'), its visited set partitioned by hash over --workers "
-                        "actors; it checks S1 and L1 (L0's cycle search needs the whole graph "
-                        "in one place: INCOMPLETE). Default: local")
+                        "actors, with the local search's counts and verdicts. Default: local")
     p.add_argument("--ray-address", metavar="ADDR",
                    help="with --backend ray: an existing Ray cluster (ray://host:10001 or "
                         "host:6379); default: a local Ray of --workers CPUs")

@@ -167,13 +167,14 @@ def _statistics_line(result, stats) -> str:
             + ")")
         return (line + f", {stats.bytes_per_state:.0f} bytes/symbolic state, "
                 f"{stats.workers} worker{'s' if stats.workers != 1 else ''}" + reached
-                + (f"; {stats.protocol_edges:,} protocol edges kept for L0 (8 bytes each)"
+                + (f"; {stats.protocol_edges:,} protocol edges kept for L0 "
+                   f"({stats.bytes_per_edge:.0f} bytes each)"
                    if stats.protocol_edges else ""))
     return (line + f", {stats.bytes_per_state:.0f} bytes/state, "
             f"{stats.workers} worker{'s' if stats.workers != 1 else ''}"
             + (f"; liveness (L0, L1) searched again without partial-order reduction: "
                f"{stats.liveness_states:,} states, {stats.protocol_edges:,} protocol edges "
-               "(8 bytes each)" if stats.liveness_states else ""))
+               f"({stats.bytes_per_edge:.0f} bytes each)" if stats.liveness_states else ""))
 
 
 def _seconds(exact: str) -> str:

@@ -123,6 +123,7 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
     import functools
 
     from hacheck.checker.distributed import explore_on_ray
+    from hacheck.checker.explorer import MAX_STATES
     budget = budget if budget is not None else Budget()
 
     def attempt(room):
@@ -130,13 +131,18 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
 
         def trace_search(prop, depth):
             """The local search's result for `prop`, violated `depth` steps in: an
-            invariant's search stops at its first violation; one checked at quiescence
-            is searched no deeper than the Ray search found it."""
-            bound = None if prop.kind == ALWAYS else depth + 1
+            invariant's search stops at its first violation; a liveness property's is
+            searched no deeper than the Ray search found it (its quiescent state, or
+            every state of its cycle, and their edges), and only that bounds it (the Ray
+            search checks the state budget at level ends, so it may store more)."""
+            if prop.kind == ALWAYS:
+                bound, states = None, None
+            else:
+                bound, states = depth + 1, MAX_STATES
             with budget.depth_bound(bound):
                 return search(cfg, [prop], symmetry=symmetry, reduce=reduce, room=room,
-                              budget=budget, phase="search for a counterexample"
-                              ).result.properties[0]
+                              budget=budget, max_states=states,
+                              phase="search for a counterexample").result.properties[0]
         checkpoint = None
         if checkpoints is not None:
             checkpoint = checkpoints.search({
@@ -163,8 +169,7 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
     `reduce` (partial-order reduction) defaults to on untimed and off timed: under time
     it leaves states out of the figure of discrete states real runs reach. `checkpoints`
     (untimed only): where the searches save themselves, and resume from. `backend` "ray"
-    (untimed only): the search on Ray, `workers` shards: S1 and L1 (L0 is INCOMPLETE),
-    with checkpoints too."""
+    (untimed only): the search on Ray, `workers` shards, with checkpoints too."""
     from hacheck.properties import all_properties, safety_properties
     cfg = spec.config(nodes)
     if budget is None:

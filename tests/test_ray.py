@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -258,3 +264,43 @@ def test_a_ray_search_resumed_keeps_the_edges_of_the_levels_before(tmp_path, loc
     assert cut[0] < expected[0]
     resumed = bounded(checkpoint=Checkpoints(tmp_path / "ck", {}, resume=True).search({}))
     assert resumed == expected
+
+
+def test_a_killed_ray_run_resumes_to_the_uninterrupted_result(tmp_path, capsys, local_ray):
+    spec = tmp_path / "crash.toml"
+    spec.write_text("[cluster]\nnodes = 2\n[faults]\ncrashes = 1\n")
+    argv = [str(spec), "--untimed", "--keep-going", "-q", "--backend", "ray", "--workers", "2"]
+
+    def finished(*more) -> tuple:
+        code = main([*argv, "--json", *more])
+        report = json.loads(capsys.readouterr().out)
+        traces = sorted(p.read_text() for p in Path(more[-1]).parent.glob("*.itf.json"))
+        return (code, {k: report["statistics"][k] for k in
+                       ("distinct_states", "transitions", "max_depth", "complete")},
+                [(p["name"], p["verdict"], p.get("violating_states"))
+                 for p in report["properties"]], traces)
+    (tmp_path / "ref").mkdir()
+    expected = finished("--trace-out", str(tmp_path / "ref" / "t.itf.json"))
+    assert expected[0] == 12 and expected[1]["complete"] and len(expected[3]) == 2
+    # the same run in a process of its own (its own local Ray), saving at every level's
+    # end, killed once it has saved one
+    ck = tmp_path / "ck"
+    proc = subprocess.Popen([sys.executable, "-m", "hacheck.tools.cli", *argv, "--checkpoint",
+                             str(ck), "--checkpoint-every", "0"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        while not list(ck.glob("*/meta.json")) and time.monotonic() < deadline:
+            assert proc.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        # the driver's local Ray: its shards die with it, two of its agents outlive it
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    levels = [json.loads(p.read_text())["level"] for p in ck.glob("*/meta.json")]
+    assert levels and min(levels) < expected[1]["max_depth"]       # killed before the end
+    (tmp_path / "resumed").mkdir()
+    assert finished("--resume", str(ck),
+                    "--trace-out", str(tmp_path / "resumed" / "t.itf.json")) == expected

@@ -40,9 +40,9 @@ def main() -> None:
         walls = {}
         for how, run in (
                 ("Ray, L1 alone", lambda: search_on_ray(cfg, l1, reduce=False,
-                                                        keep_going=True, shards=2)),
+                                                        keep_going=True, workers=2)),
                 ("Ray, L0 and L1", lambda: search_on_ray(cfg, both, reduce=False,
-                                                         keep_going=True, shards=2)),
+                                                         keep_going=True, workers=2)),
                 ("local, L0 and L1", lambda: search(cfg, both, keep_going=True,
                                                     workers=2))):
             started = time.perf_counter()

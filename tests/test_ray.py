@@ -304,3 +304,14 @@ def test_a_killed_ray_run_resumes_to_the_uninterrupted_result(tmp_path, capsys, 
     (tmp_path / "resumed").mkdir()
     assert finished("--resume", str(ck),
                     "--trace-out", str(tmp_path / "resumed" / "t.itf.json")) == expected
+
+
+def test_a_stop_during_the_ray_search_names_the_phase_it_ended(local_ray):
+    from hacheck.tools.run import search_on_ray
+    cfg = Config(N=2, home=(0, 1))
+    budget = Budget()
+    done = search_on_ray(cfg, safety_properties(cfg), budget=budget,
+                         progress=lambda report: budget.request("interrupted (SIGINT)"))
+    stats = done.result.statistics
+    assert not stats.complete and stats.max_depth == 1
+    assert stats.stop_reason == "interrupted (SIGINT) during the state search"

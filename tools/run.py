@@ -11,6 +11,7 @@ counterexample already found kept, and its trace file written.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -115,13 +116,12 @@ def heartbeat_parts(cfg, capacity: int):
 
 
 def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=False,
-                  shards=2, address=None, budget: Budget | None = None, progress=None,
-                  notice=None, checkpoints=None) -> Search:
-    """The untimed search on Ray (`checker.distributed`), with room enough in the rows;
-    each violated invariant's trace from a single-process search, as `search` finds it.
-    With `checkpoints`, the search saves itself there and resumes from it, as `search`."""
-    import functools
-
+                  workers=2, address=None, budget: Budget | None = None, progress=None,
+                  notice=None, checkpoints=None, phase="state search") -> Search:
+    """The untimed search on Ray (`checker.distributed`) over `workers` shards, with
+    room enough in the rows; each violated invariant's trace from a single-process
+    search, as `search` finds it. With `checkpoints`, the search saves itself there and
+    resumes from it, as `search`; `phase` names it, as `search`'s does."""
     from hacheck.checker.distributed import explore_on_ray
     from hacheck.checker.explorer import MAX_STATES
     budget = budget if budget is not None else Budget()
@@ -146,14 +146,15 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
         checkpoint = None
         if checkpoints is not None:
             checkpoint = checkpoints.search({
-                "backend": "ray", "shards": shards, "properties": [p.name for p in properties],
+                "backend": "ray", "shards": workers, "properties": [p.name for p in properties],
                 "width": model.width, "symmetry": symmetry, "reduce": reduce,
                 "keep_going": keep_going})
-        result = explore_on_ray(functools.partial(heartbeat_parts, cfg, room.capacity),
-                                properties, symmetry=symmetry, reduce=reduce,
-                                keep_going=keep_going, shards=shards, address=address,
-                                budget=budget, progress=progress, trace_search=trace_search,
-                                checkpoint=checkpoint)
+        with budget.phase(phase):
+            result = explore_on_ray(
+                functools.partial(heartbeat_parts, cfg, room.capacity), properties,
+                symmetry=symmetry, reduce=reduce, keep_going=keep_going, shards=workers,
+                address=address, budget=budget, progress=progress,
+                trace_search=trace_search, checkpoint=checkpoint)
         return Search(result, model, compiled)
     return with_room(attempt, notice)
 
@@ -183,27 +184,19 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
                                          keep_going=keep_going, progress=progress,
                                          notice=notice, explain=explain, budget=budget,
                                          workers=workers)
-        elif backend == "ray":
-            options = dict(symmetry=symmetry, shards=workers, address=ray_address,
-                           budget=budget, progress=progress, notice=notice,
-                           checkpoints=checkpoints)
-            first = safety_properties(cfg) if reduce else all_properties(cfg)
-            done = search_on_ray(cfg, first, reduce=reduce, keep_going=keep_going, **options)
-            result, model = done.result, done.model
-            if reduce:
-                _add_liveness(cfg, result, keep_going, budget, lambda liveness: search_on_ray(
-                    cfg, liveness, reduce=False, keep_going=True, **options).result)
         else:
             options = dict(symmetry=symmetry, notice=notice, progress=progress,
-                           fingerprint=fingerprint, workers=workers, budget=budget,
-                           checkpoints=checkpoints)
+                           workers=workers, budget=budget, checkpoints=checkpoints)
+            if backend == "ray":
+                untimed = functools.partial(search_on_ray, cfg, address=ray_address, **options)
+            else:
+                untimed = functools.partial(search, cfg, fingerprint=fingerprint, **options)
             first = safety_properties(cfg) if reduce else all_properties(cfg)
-            done = search(cfg, first, reduce=reduce, keep_going=keep_going, **options)
+            done = untimed(first, reduce=reduce, keep_going=keep_going)
             result, model = done.result, done.model
             if reduce:
-                _add_liveness(cfg, result, keep_going, budget, lambda liveness: search(
-                    cfg, liveness, reduce=False, keep_going=True, phase="liveness search",
-                    **options).result)
+                _add_liveness(cfg, result, keep_going, budget, lambda liveness: untimed(
+                    liveness, reduce=False, keep_going=True, phase="liveness search").result)
             result.mode = "untimed"
     except Stopped as stop:          # start-up was cut short: nothing was searched
         result = undecided(all_properties(cfg), stop.reason, timed)

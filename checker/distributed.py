@@ -50,6 +50,8 @@ from hacheck.checker.store import ExactStore, row_hashes
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
 
 BATCH = 4096
+PROGRESS_INTERVAL = 5.0      # seconds between progress reports, as the local search's
+_now = time.perf_counter     # the driver's clock (a test sets it)
 
 
 class RayUnavailable(RuntimeError):
@@ -212,13 +214,15 @@ def _resume(ray, workers, restored, counters, violating, first_level):
 def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = False,
                    keep_going: bool = False, shards: int = 2, address: str | None = None,
                    budget: Budget | None = None, progress=None,
+                   progress_interval: float | None = None,
                    trace_search=None, checkpoint=None) -> CheckResult:
     """The invariants of `properties`, and those checked at quiescence, checked by a
     search partitioned over `shards` Ray actors (a local Ray of `shards` CPUs unless
     `address` names a cluster). `trace_search(prop, depth)`, if given, gives the
     single-process search's result for a property violated `depth` steps in (its
     trace). `checkpoint`: where the search saves itself at level ends, and, when
-    resuming, what it starts from (module docstring)."""
+    resuming, what it starts from (module docstring). `progress` is told at a level's
+    end, at most every `progress_interval` seconds (default `PROGRESS_INTERVAL`)."""
     ray = _ray()
     budget = budget if budget is not None else Budget()
     budget.start_clock()
@@ -233,7 +237,9 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
         else:
             ray.init(num_cpus=shards, include_dashboard=False, logging_level="ERROR",
                      log_to_driver=False)
-    started = time.perf_counter()
+    started = last_report = _now()
+    if progress_interval is None:
+        progress_interval = PROGRESS_INTERVAL
     counters = {"transitions": 0, "depth": 0, "distinct": 0, "edges": 0, "reduced": 0}
     violating = {p.name: 0 for p in invariants + settled}
     first_level: dict[str, int] = {}
@@ -295,8 +301,9 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                 budget.check_depth(level)
                 level += 1
                 reports = _next_level(ray, workers, counters, tally, level, bool(cycles))
-                if progress is not None:
-                    now = time.perf_counter()
+                now = _now()
+                if progress is not None and now - last_report >= progress_interval:
+                    last_report = now
                     progress({"generated": counters["transitions"],
                               "distinct": sum(r["stored"] for r in reports),
                               "queue": sum(r["new"] for r in reports), "depth": level,
@@ -314,7 +321,7 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
             ray.shutdown()
     stats = Statistics(distinct_states=counters["distinct"],
                        transitions=counters["transitions"], max_depth=counters["depth"],
-                       wall_seconds=time.perf_counter() - started,
+                       wall_seconds=_now() - started,
                        complete=not stop_reason, stop_reason=stop_reason, workers=shards,
                        reduced_states=counters["reduced"])
     if cycles:

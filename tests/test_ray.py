@@ -41,7 +41,7 @@ def on_ray(cfg, symmetry, reduce, keep_going, shards=2, budget=None, checkpoint=
     return explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), properties,
                           symmetry=symmetry, reduce=reduce, keep_going=keep_going,
                           shards=shards, trace_search=trace_search, budget=budget,
-                          checkpoint=checkpoint, progress=progress)
+                          checkpoint=checkpoint, progress=progress, progress_interval=0)
 
 
 @pytest.mark.parametrize("cfg, symmetry, reduce", [
@@ -306,8 +306,9 @@ def test_a_killed_ray_run_resumes_to_the_uninterrupted_result(tmp_path, capsys, 
                     "--trace-out", str(tmp_path / "resumed" / "t.itf.json")) == expected
 
 
-def test_a_stop_during_the_ray_search_names_the_phase_it_ended(local_ray):
+def test_a_stop_during_the_ray_search_names_the_phase_it_ended(local_ray, monkeypatch):
     from hacheck.tools.run import search_on_ray
+    monkeypatch.setattr("hacheck.checker.distributed.PROGRESS_INTERVAL", 0)
     cfg = Config(N=2, home=(0, 1))
     budget = Budget()
     done = search_on_ray(cfg, safety_properties(cfg), budget=budget,
@@ -315,3 +316,15 @@ def test_a_stop_during_the_ray_search_names_the_phase_it_ended(local_ray):
     stats = done.result.statistics
     assert not stats.complete and stats.max_depth == 1
     assert stats.stop_reason == "interrupted (SIGINT) during the state search"
+
+
+def test_the_ray_search_reports_progress_at_most_every_interval(local_ray, monkeypatch):
+    cfg = Config(N=2, home=(0, 1))
+    seen = []
+    clock = iter(range(0, 10_000, 2))        # every level's end two seconds after the last
+    monkeypatch.setattr("hacheck.checker.distributed._now", lambda: next(clock))
+    explore_on_ray(functools.partial(heartbeat_parts, cfg, 12), safety_properties(cfg),
+                   keep_going=True, progress=seen.append, progress_interval=5)
+    depths = [report["depth"] for report in seen]
+    assert depths and len(depths) < 20 and depths == sorted(depths)
+    assert all(b - a == 3 for a, b in zip(depths, depths[1:]))    # every third level

@@ -164,19 +164,29 @@ def _fetch_ahead(table, heap, offsets, hashes, x, part, shift, region_mask, regi
         if region == part:
             prefetch(table, slot)
     if x + AHEAD // 2 < n:
-        tag = hashes[x + AHEAD // 2] >> np.uint64(32)
-        region, slot = _home(tag, shift, region_mask, region_size)
-        entry = table[slot] if region == part else EMPTY
-        if entry >> np.uint64(32) == tag and not entry & PROVISIONAL and entry != EMPTY:
-            prefetch(offsets, np.int64(entry & LOW) - 1)
+        stored = _stored_at_home(table, hashes[x + AHEAD // 2], part, shift, region_mask,
+                                 region_size)
+        if stored >= 0:
+            prefetch(offsets, stored)
     if x + AHEAD // 4 < n:
-        tag = hashes[x + AHEAD // 4] >> np.uint64(32)
-        region, slot = _home(tag, shift, region_mask, region_size)
-        entry = table[slot] if region == part else EMPTY
-        if entry >> np.uint64(32) == tag and not entry & PROVISIONAL and entry != EMPTY:
-            start = offsets[np.int64(entry & LOW) - 1]
+        stored = _stored_at_home(table, hashes[x + AHEAD // 4], part, shift, region_mask,
+                                 region_size)
+        if stored >= 0:
+            start = offsets[stored]
             prefetch(heap, start)
             prefetch(heap, start + 63)
+
+
+@njit(cache=True, inline="always")
+def _stored_at_home(table, hash_value, part, shift, region_mask, region_size):
+    """The id of the stored row whose entry sits in the home slot of `hash_value`, if its
+    tag is that hash's and the home is in region `part`; -1 otherwise."""
+    tag = hash_value >> np.uint64(32)
+    region, slot = _home(tag, shift, region_mask, region_size)
+    entry = table[slot] if region == part else EMPTY
+    if entry >> np.uint64(32) == tag and not entry & PROVISIONAL and entry != EMPTY:
+        return np.int64(entry & LOW) - 1
+    return np.int64(-1)
 
 
 @njit(cache=True, nogil=True)

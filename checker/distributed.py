@@ -157,7 +157,7 @@ class Shard(CycleShard):
         if self.edges is not None:
             self.edges.restore(arrays["edges_src"], arrays["edges_dst"])
         return {"new": len(self.frontier), "violating": {p.name: 0 for p in self.invariants},
-                "stored": len(self.store)}
+                "stored": len(self.store), "bytes": self._bytes()}
 
     def insert(self, *batches) -> list:
         """Insert the (rows, hashes) batches sent by shards 0, 1, ... in that order; the
@@ -183,7 +183,11 @@ class Shard(CycleShard):
         violating = {prop.name: int(violations(self.model, prop, self.frontier).sum())
                      for prop in self.invariants}
         return [{"new": len(self.frontier), "violating": violating,
-                 "stored": len(self.store)}, *ids_by_sender]
+                 "stored": len(self.store), "bytes": self._bytes()}, *ids_by_sender]
+
+    def _bytes(self) -> float:
+        """What this shard's visited set takes, in bytes (its edges are counted apart)."""
+        return self.store.bytes_per_state() * len(self.store)
 
 
 def _shard_arrays(ray, workers):
@@ -240,7 +244,8 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
     started = last_report = _now()
     if progress_interval is None:
         progress_interval = PROGRESS_INTERVAL
-    counters = {"transitions": 0, "depth": 0, "distinct": 0, "edges": 0, "reduced": 0}
+    counters = {"transitions": 0, "depth": 0, "distinct": 0, "edges": 0, "reduced": 0,
+                "bytes": 0}
     violating = {p.name: 0 for p in invariants + settled}
     first_level: dict[str, int] = {}
     stop_reason = ""
@@ -274,6 +279,7 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
             while True:
                 new = sum(r["new"] for r in reports)
                 counters["distinct"] = sum(r["stored"] for r in reports)
+                counters["bytes"] = sum(r["bytes"] for r in reports)
                 if new:
                     counters["depth"] = level
                 for r in reports:
@@ -323,7 +329,8 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                        transitions=counters["transitions"], max_depth=counters["depth"],
                        wall_seconds=_now() - started,
                        complete=not stop_reason, stop_reason=stop_reason, workers=shards,
-                       reduced_states=counters["reduced"])
+                       reduced_states=counters["reduced"],
+                       bytes_per_state=counters["bytes"] / max(counters["distinct"], 1))
     if cycles:
         stats.protocol_edges, stats.bytes_per_edge = counters["edges"], 12.0
     results = []

@@ -59,6 +59,9 @@ def test_the_whole_space_on_two_actors_is_the_single_process_one(cfg, symmetry, 
         one.statistics.distinct_states, one.statistics.transitions,
         one.statistics.max_depth, one.statistics.reduced_states)
     assert (two.statistics.reduced_states > 0) == reduce
+    # the same packed rows and tables, split in two: about the local figure (its parent
+    # links aside, 4 bytes a state)
+    assert 0.8 < two.statistics.bytes_per_state / (one.statistics.bytes_per_state - 4) < 1.5
     s1 = two.properties[0]
     assert s1.name == "S1" and s1.verdict.name == one.properties[0].verdict.name
     assert s1.violating_states == one.properties[0].violating_states

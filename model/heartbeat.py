@@ -21,6 +21,11 @@ from hacheck.model.symmetry import automorphisms
 from hacheck.model.view import initial_state, pack, unpack
 
 OUTPUT_BUDGET = 32 << 20   # bytes of successor rows per batch
+# source rows per batch at most: on one worker the N = 2 crash-and-restart whole space
+# took 13.0-14.9 s with 2,048 against 14.7-17.2 s with 4,096 (five alternating pairs,
+# 2,048 faster in each); on two workers and at N = 3 no difference showed. Presumably
+# the successors of a smaller batch are still in the caches when the insert reads them
+MAX_BATCH = 2048
 SERIAL_BELOW = 64          # rows: smaller batches are expanded on one thread
 
 
@@ -76,7 +81,8 @@ class HeartbeatModel(Model):
                                    and not cfg.variants)
         self.cells = np.array([len(cfg.H(i)) for i in range(cfg.N)], dtype=np.int64)
         self.exhaustive = exhaustive_symmetry
-        self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (len(self.table) * self.width)))
+        self.batch_size = max(16, min(MAX_BATCH,
+                                      OUTPUT_BUDGET // (len(self.table) * self.width)))
 
     # --- the engine's interface --------------------------------------------------------
 

@@ -4,17 +4,14 @@ directory, ends with the counts, verdicts and traces of a run that was never sto
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from hacheck.checker.checkpoint import FORMAT
 from hacheck.tools.cli import main
+from killed_runs import kill_once_saved
 
 SPEC = "[cluster]\nnodes = 2\n[faults]\ncrashes = 1\n"
 SAME = ("distinct_states", "transitions", "max_depth", "complete", "protocol_edges")
@@ -50,16 +47,10 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(mode, spec, tmp_path, 
     assert code == 12 and expected[0]["complete"] and len(expected[2]) == 2
     # the same run, saving at every level's end, killed once it has saved a level
     ck = tmp_path / "ck"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hacheck.tools.cli", str(spec), "--untimed", "--keep-going",
-         "-q", *mode, "--checkpoint", str(ck), "--checkpoint-every", "0", "--trace-out",
-         str(tmp_path / "killed.itf.json")], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not list(ck.glob("*/meta.json")) and time.monotonic() < deadline:
-        assert proc.poll() is None, "the run ended before it could be killed"
-        time.sleep(0.005)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    code = kill_once_saved([str(spec), "--untimed", "--keep-going", "-q", *mode,
+                            "--checkpoint", str(ck), "--checkpoint-every", "0",
+                            "--trace-out", str(tmp_path / "killed.itf.json")], ck)
+    assert code == -signal.SIGKILL
     saved = [json.loads(p.read_text()) for p in ck.glob("*/meta.json")]
     assert saved and all(m["hi"] > m["lo"] for m in saved)    # killed before the end
     (tmp_path / "resumed").mkdir()

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +18,7 @@ from hacheck.model import Config, HeartbeatModel
 from hacheck.properties import all_properties, safety_properties
 from hacheck.tools.cli import main
 from hacheck.tools.run import heartbeat_parts, search
+from killed_runs import kill_once_saved
 
 
 @pytest.fixture(scope="module")
@@ -288,20 +285,8 @@ def test_a_killed_ray_run_resumes_to_the_uninterrupted_result(tmp_path, capsys, 
     # the same run in a process of its own (its own local Ray), saving at every level's
     # end, killed once it has saved one
     ck = tmp_path / "ck"
-    proc = subprocess.Popen([sys.executable, "-m", "hacheck.tools.cli", *argv, "--checkpoint",
-                             str(ck), "--checkpoint-every", "0"], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 180
-        while not list(ck.glob("*/meta.json")) and time.monotonic() < deadline:
-            assert proc.poll() is None, "the run ended before it could be killed"
-            time.sleep(0.005)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    finally:
-        # the driver's local Ray: its shards die with it, two of its agents outlive it
-        os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == -signal.SIGKILL
+    code = kill_once_saved([*argv, "--checkpoint", str(ck), "--checkpoint-every", "0"], ck)
+    assert code == -signal.SIGKILL
     levels = [json.loads(p.read_text())["level"] for p in ck.glob("*/meta.json")]
     assert levels and min(levels) < expected[1]["max_depth"]       # killed before the end
     (tmp_path / "resumed").mkdir()

@@ -24,15 +24,21 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def configurations(quick: bool) -> list:
+    """(label, configuration) of the rows; `quick`: the small ones only (also
+    bench/ray_liveness.py's rows)."""
+    configs = [("N=2, no faults", Config(N=2, home=(0, 1))),
+               ("N=2, one crash", Config(N=2, home=(0, 1), crashes=1))]
+    if not quick:
+        configs.append(("N=2, one crash, one restart", Config(N=2, home=(0, 1), crashes=1,
+                                                              restarts=1)))
+    return configs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small configurations only")
-    args = parser.parse_args()
-    configs = [("N=2, no faults", Config(N=2, home=(0, 1))),
-               ("N=2, one crash", Config(N=2, home=(0, 1), crashes=1))]
-    if not args.quick:
-        configs.append(("N=2, one crash, one restart", Config(N=2, home=(0, 1), crashes=1,
-                                                              restarts=1)))
+    configs = configurations(parser.parse_args().quick)
     print(f"{'run':<40} {'states':>11} {'edges':>12} {'B/state':>8} {'B/edge':>7} "
           f"{'peak MiB':>9} {'wall s':>8}  verdicts")
     for label, cfg in configs:

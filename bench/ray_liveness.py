@@ -16,21 +16,16 @@ from __future__ import annotations
 import argparse
 import time
 
-from hacheck.model import Config
 from hacheck.properties import liveness_properties
 from hacheck.tools.run import search, search_on_ray
+from liveness import configurations  # bench/liveness.py, beside this script
 
 
 def main() -> None:
     import ray
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small configurations only")
-    args = parser.parse_args()
-    configs = [("N=2, no faults", Config(N=2, home=(0, 1))),
-               ("N=2, one crash", Config(N=2, home=(0, 1), crashes=1))]
-    if not args.quick:
-        configs.append(("N=2, one crash, one restart",
-                        Config(N=2, home=(0, 1), crashes=1, restarts=1)))
+    configs = configurations(parser.parse_args().quick)   # bench/liveness.py's rows
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     print(f"{'run':<34} {'how':<16} {'states':>10} {'edges':>11} {'wall s':>7}  verdicts")
     for label, cfg in configs:

@@ -60,11 +60,13 @@ def _grown(a: np.ndarray, used: int, size: int) -> np.ndarray:
     return out
 
 
-def _csr(n: int, keys: np.ndarray, values: np.ndarray):
+def csr(n: int, keys: np.ndarray, values: np.ndarray):
+    """`values` grouped by key (keys 0 .. n-1, in order, stably): (start, grouped), the
+    values of key k being grouped[start[k]:start[k + 1]]."""
     order = np.argsort(keys, kind="stable")
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys, minlength=n), out=start[1:])
-    return start, values[order].astype(np.int32)
+    return start, values[order]
 
 
 @njit(cache=True)
@@ -107,7 +109,7 @@ def find_cycle(n: int, src: np.ndarray, dst: np.ndarray) -> int | None:
     to a repetition), or None if the edges form no cycle."""
     if len(src) == 0:
         return None
-    in_start, in_from = _csr(n, dst, src)
+    in_start, in_from = csr(n, dst, src)
     left = _peel(n, src, dst)
     remaining = np.flatnonzero(left)
     if len(remaining) == 0:
@@ -152,7 +154,7 @@ def shortest_loop(n: int, src: np.ndarray, dst: np.ndarray, start: int,
                   poll=_never_stop) -> list[int]:
     """The states of a shortest cycle through `start` (start first, not repeated).
     `poll()` is called once per breadth-first level (it raises to stop)."""
-    out_start, out_to = _csr(n, src, dst)
+    out_start, out_to = csr(n, src, dst)
     parent = {start: -1}
     frontier = [start]
     while frontier:

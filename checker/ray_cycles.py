@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hacheck.checker.liveness import EdgeLog
+from hacheck.checker.liveness import EdgeLog, csr
 
 
 class CycleShard:
@@ -65,11 +65,7 @@ class CycleShard:
         self.indegree = np.zeros(len(self.store), dtype=np.int64)
         for part in parts:
             self.indegree += np.bincount(part, minlength=len(self.store))
-        src, _ = self.edges.edges()
-        order = np.argsort(src, kind="stable")
-        self.out_start = np.zeros(len(self.store) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(src, minlength=len(self.store)), out=self.out_start[1:])
-        self.out_by_source = self.edges.edges()[1][order]
+        self.out_start, self.out_by_source = csr(len(self.store), *self.edges.edges())
         self.peeling = np.flatnonzero(self.indegree == 0)
         self.by_target = None      # the edges by target, sorted when first asked for
         return len(self.peeling)

@@ -5,7 +5,7 @@ Rows, each run four ways in one run (local search with one and two workers, Ray 
 one and two shards on a local Ray of two CPUs), S1 alone, the whole space kept going:
 
 - N=2, the default spec (one crash, one restart), symmetry only: 4,315,447 orbits;
-- N=2, the default spec, symmetry and partial-order reduction: 165,013 states;
+- N=2, the default spec, symmetry and partial-order reduction: 107,950 states;
 - N=3 without faults, symmetry and partial-order reduction, within --depth steps.
 
 Printed per run: states, transitions, wall seconds, states a second, successors per

@@ -408,7 +408,7 @@ def explore(
                     notes.append(NOT_SHORTEST.format(reason=unreduced.statistics.stop_reason))
                     stats.cut(unreduced.statistics.stop_reason)
             if trace is None:
-                trace = replay(model, path, symmetry, store.identity_of, same)
+                trace = replay(model, path, symmetry, store.identity_of, same, reduce)
             explanation = prop.explain(model.observe(trace.final)) if prop.explain else ""
             verdict = Verdict.VIOLATED
         else:

@@ -16,6 +16,11 @@ batches, so a model can compute successors without building an object per state:
   but never take away (`GROWING`). A model whose ample sets
   satisfy the cycle proviso by themselves (a static proviso) sets `static_proviso`;
   otherwise the engine checks it and asks again with `reduce=False` where it fails.
+  A model that sets `chains_ample_steps` follows each successor it returns under a
+  reduction through the states whose ample set is a single action, and returns where
+  that chain ends (the chain's states are never stored: the step that leaves each one
+  is the only one the reduced graph takes there); `successors(..., chain=False)` then
+  returns single steps, which trace replay needs to rebuild a chain.
   The reduction serves invariants only, unless the model sets
   `reduction_keeps_liveness` (its reduced graph keeps every quiescent state and every
   cycle that a real run can repeat). `spare`, if not None, is a `Successors` the
@@ -106,6 +111,7 @@ class Model:
     reduction_hides_growth: bool = False       # it can do GROWING (see FULL, INVISIBLE)
     static_proviso: bool = False
     reduction_keeps_liveness: bool = False
+    chains_ample_steps: bool = False           # successors under a reduction end chains
     zone_layout: tuple | None = None           # a timed model: (key bytes, k at, zone at)
     concurrent_successors: bool = False
 

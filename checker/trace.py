@@ -46,7 +46,7 @@ class Trace:
 
 
 def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
-           same: Callable = None) -> Trace:
+           same: Callable = None, reduce: int = 0) -> Trace:
     """Rebuild a concrete path whose states have the identities `path`, in order.
 
     `identity_of(words, hash)` is what the search stored for a (canonical) row: the row
@@ -55,6 +55,11 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
     `same(found, recorded)` says whether a successor's identity is the recorded one
     (equality by default; a passed list of zones: the recorded zone includes it, as an
     edge may lead to a zone that covers the successor).
+
+    `reduce` is the reduction the search used (`checker.model`'s FULL, INVISIBLE,
+    GROWING). Where the model chains ample steps (`chains_ample_steps`) and no single
+    step reaches the next identity, the step the search took was a chain: it is rebuilt
+    from the stored state's own ample steps and followed one step at a time.
     """
     if same is None:
         same = _equal
@@ -70,6 +75,7 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
     def first(found: list, identity) -> int:
         return next(x for x, f in enumerate(found) if same(f, identity))
 
+    chained = bool(reduce) and getattr(model, "chains_ample_steps", False)
     initial = model.initial_rows()
     try:
         start = initial[first(identities(initial), path[0])]
@@ -80,11 +86,46 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
         succ = model.successors(row[None, :], False, False)
         try:
             x = first(identities(succ.rows), identity)
+            row = succ.rows[x]
+            steps.append(Step(model.action(int(succ.action[x])), model.decode(row)))
+            continue
         except StopIteration:
-            raise RuntimeError(f"trace replay: no successor at step {number} has the recorded key") from None
-        row = succ.rows[x]
-        steps.append(Step(model.action(int(succ.action[x])), model.decode(row)))
+            if not chained:
+                raise RuntimeError(f"trace replay: no successor at step {number} has the "
+                                   "recorded key") from None
+        taken = _chain_to(model, row, identity, symmetry, reduce, identities, first)
+        if taken is None:
+            raise RuntimeError(f"trace replay: no chain of ample steps at step {number} "
+                               "reaches the recorded key")
+        for action, row in taken:
+            steps.append(Step(model.action(action), model.decode(row)))
     return Trace(model.decode(start), tuple(steps))
+
+
+def _chain_to(model, row, identity, symmetry, reduce, identities, first):
+    """The concrete steps from `row` along the chain the search followed to `identity`,
+    or None. The search expanded the stored form of `row` (its canonical one), so the
+    chain is rebuilt there; each of its steps is then matched, by identity, by a step
+    of the concrete state (a permutation maps one onto the other)."""
+    stored = model.canonical(row[None, :])[0] if symmetry else row
+    ample = model.successors(stored[None, :], False, reduce, chain=False)
+    for x in range(len(ample)):
+        chain = [ample.rows[x]]
+        while True:
+            after = model.successors(chain[-1][None, :], False, reduce, chain=False)
+            if not (len(after) == 1 and after.reduced[0]):
+                break
+            chain.append(after.rows[0])
+        if identities(chain[-1][None, :])[0] != identity:
+            continue
+        taken = []
+        for link in chain:
+            succ = model.successors(row[None, :], False, False)
+            y = first(identities(succ.rows), identities(link[None, :])[0])
+            row = succ.rows[y]
+            taken.append((int(succ.action[y]), row))
+        return taken
+    return None
 
 
 def _equal(a, b) -> bool:

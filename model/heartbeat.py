@@ -59,6 +59,7 @@ class HeartbeatModel(Model):
     static_proviso = True                  # kernel.ample never holds a cycle-closing action
     reduction_reads = frozenset({"own"})   # actions that change nothing else are invisible
     reduction_hides_growth = True          # kernel.ample: GROWING keeps what only adds to own
+    chains_ample_steps = True              # kernel.chain_end
 
     def __init__(self, cfg, capacity: int = DEFAULT_CAPACITY, exhaustive_symmetry: bool = False):
         self.cfg = cfg
@@ -89,7 +90,7 @@ class HeartbeatModel(Model):
     def initial_rows(self) -> np.ndarray:
         return pack(self.k, initial_state(self.cfg))[None, :]
 
-    def successors(self, rows, symmetry, reduce, spare=None) -> Successors:
+    def successors(self, rows, symmetry, reduce, spare=None, chain=True) -> Successors:
         R, A = len(rows), len(self.table)
         out = spare_buffer(spare, R * A, self.width)
         action = np.empty(R * A, dtype=np.int64)
@@ -98,7 +99,7 @@ class HeartbeatModel(Model):
         status = np.empty(R, dtype=np.uint8)
         symmetric = symmetry and self.symmetry_group_size > 1
         tables = (self.k, self._kinds, self._arg_a, self._arg_b, self._actor, rows, symmetric,
-                  self.exhaustive, self.group, self.cells, int(reduce))
+                  self.exhaustive, self.group, self.cells, int(reduce), bool(chain))
         if R < SERIAL_BELOW:
             kernel.successors_serial(*tables, out, action, counts, reduced, status)
         else:

@@ -37,6 +37,13 @@ The ample set (docs/reduction.md argues why it is sound for S1) is one of two ki
    graph passes a fully expanded state (the cycle proviso, in its static form). Of all
    seeds, the one with the fewest enabled actions is taken (ties: the lowest node); a
    set as large as the full one is no reduction and is not used.
+
+Chains. A state whose ample set is a single action has one successor in the reduced
+graph, so it is not returned: under a reduction each kept successor is followed through
+such states (`chain_end`) and the first state that is not one is returned instead. No
+chain closes on itself (every cycle of the reduced graph passes a fully expanded state),
+and only upward-closed or invisible changes happen along it, so S1's verdict is kept
+(docs/reduction.md, "Chains of single ample steps").
 """
 
 from __future__ import annotations
@@ -53,9 +60,11 @@ from hacheck.model.rules import (
     A_CHILD, A_DELIVER, A_FORCETAKE, A_HEAR, A_SELF, ENVIRONMENT, take,
 )
 from hacheck.model.state import (
-    K_HOME, K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq,
+    BOUND_CHAIN, K_HOME, K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq,
 )
 from hacheck.model.symmetry import canonicalize, canonicalize_exhaustive
+
+MAX_CHAIN = 4096   # single ample steps in a row; more would be a cycle the proviso excludes
 
 
 @njit(cache=True)
@@ -195,11 +204,9 @@ def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor, reduce):
 
 
 @njit(cache=True)
-def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, group, cells,
-               reduce, out, action, best, candidate, ints, sig, scratch):
-    """The successors of row s into out[first:], their actions into action[first:]:
-    (how many, reduced to an ample set?, a model bound hit)."""
-    N = k[K_N]
+def enabled_steps(k, kinds, arg_a, arg_b, s, out, first, action):
+    """The successor of s by every enabled action, into out[first:], the actions into
+    action[first:]: (how many, a model bound hit)."""
     n = 0
     status = 0
     for a in range(kinds.shape[0]):
@@ -210,11 +217,45 @@ def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, gr
                 t[STATUS] = 0
             action[first + n] = a
             n += 1
+    return n, status
+
+
+@njit(cache=True)
+def chain_end(k, kinds, arg_a, arg_b, actor, t, reduce, steps, step_action):
+    """Follow t, in place, through states whose ample set is a single action (module
+    docstring, "Chains"), to the first state where it is not: (steps taken, a model bound
+    hit). `steps` and `step_action` are room for one state's successors."""
+    for taken in range(MAX_CHAIN + 1):
+        n, status = enabled_steps(k, kinds, arg_a, arg_b, t, steps, 0, step_action)
+        if status != 0:
+            return taken, status
+        if n < 2 or ample(k, t, steps, 0, n, step_action, kinds, arg_a, arg_b, actor,
+                          reduce) != 1:
+            return taken, 0
+        t[:] = steps[0]
+    return taken, BOUND_CHAIN
+
+
+@njit(cache=True)
+def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, group, cells,
+               reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
+               step_action):
+    """The successors of row s into out[first:], their actions into action[first:]:
+    (how many, reduced to an ample set?, a model bound hit). With `chain` (and a
+    reduction), each successor is the end of its chain of single ample steps."""
+    N = k[K_N]
+    n, status = enabled_steps(k, kinds, arg_a, arg_b, s, out, first, action)
     reduced = False
     if reduce != FULL and n > 1:
         kept = ample(k, s, out, first, n, action, kinds, arg_a, arg_b, actor, reduce)
         reduced = kept < n
         n = kept
+    if reduce != FULL and chain and status == 0:
+        for x in range(first, first + n):
+            _, hit = chain_end(k, kinds, arg_a, arg_b, actor, out[x], reduce, steps,
+                               step_action)
+            if hit != 0:
+                status = hit
     if symmetry:
         for x in range(first, first + n):
             if exhaustive:
@@ -227,7 +268,7 @@ def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, gr
 
 @njit(cache=True, parallel=True, nogil=True)
 def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group, cells,
-               reduce, blocks, out, action, counts, reduced, status):
+               reduce, chain, blocks, out, action, counts, reduced, status):
     """For each row r: its successors in out[r*A : r*A + counts[r]], their actions in
     `action`; reduced[r] if only an ample subset was kept; status[r] a model bound hit."""
     A = kinds.shape[0]
@@ -241,15 +282,18 @@ def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
         ints = np.empty(8 * N, dtype=np.int64)
         sig = np.empty(N, dtype=np.uint64)
         scratch = np.empty(N, dtype=np.uint64)
+        steps = np.empty((A, W), dtype=np.uint8)
+        step_action = np.empty(A, dtype=np.int64)
         for r in range(b * per_block, min(R, (b + 1) * per_block)):
             counts[r], reduced[r], status[r] = expand_row(
                 k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
-                cells, reduce, out, action, best, candidate, ints, sig, scratch)
+                cells, reduce, chain, out, action, best, candidate, ints, sig, scratch,
+                steps, step_action)
 
 
 @njit(cache=True, nogil=True)
 def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
-                      cells, reduce, out, action, counts, reduced, status):
+                      cells, reduce, chain, out, action, counts, reduced, status):
     """`successors` on one thread, for batches too small to be worth waking the others."""
     A = kinds.shape[0]
     N = k[K_N]
@@ -259,10 +303,13 @@ def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive,
     ints = np.empty(8 * N, dtype=np.int64)
     sig = np.empty(N, dtype=np.uint64)
     scratch = np.empty(N, dtype=np.uint64)
+    steps = np.empty((A, W), dtype=np.uint8)
+    step_action = np.empty(A, dtype=np.int64)
     for r in range(rows.shape[0]):
         counts[r], reduced[r], status[r] = expand_row(
             k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
-            cells, reduce, out, action, best, candidate, ints, sig, scratch)
+            cells, reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
+            step_action)
 
 
 @njit(cache=True)

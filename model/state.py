@@ -41,9 +41,11 @@ CONN = len(schema.GLOBAL_BYTES)
 NODE_FIELDS = len(schema.NODE_BYTES)
 
 # model bounds a step may run into (the STATUS byte)
-BOUND_QUEUE, BOUND_CHILDREN = 1, 2
+BOUND_QUEUE, BOUND_CHILDREN, BOUND_CHAIN = 1, 2, 3
 BOUND_TEXT = {BOUND_QUEUE: "a channel or status pipe would hold more messages than its capacity",
-              BOUND_CHILDREN: f"a node would have more than {MAX_CHILDREN} pending children"}
+              BOUND_CHILDREN: f"a node would have more than {MAX_CHILDREN} pending children",
+              BOUND_CHAIN: "a chain of single ample steps did not end (the partial-order "
+                           "reduction's cycle proviso should make that impossible)"}
 
 # --- the geometry vector k ---------------------------------------------------------------------
 

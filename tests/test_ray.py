@@ -43,8 +43,8 @@ def on_ray(cfg, symmetry, reduce, keep_going, shards=2, budget=None, checkpoint=
 
 @pytest.mark.parametrize("cfg, symmetry, reduce", [
     (Config(N=2, home=(0, 1)), False, False),
-    (Config(N=2, home=(0, 1), crashes=1), True, True),
-], ids=["n2-plain", "n2-crash-reduced"])
+    (Config(N=2, home=(0, 1), crashes=1, restarts=1), True, True),
+], ids=["n2-plain", "n2-crash-restart-reduced"])
 def test_the_whole_space_on_two_actors_is_the_single_process_one(cfg, symmetry, reduce,
                                                                  local_ray):
     one = explore(HeartbeatModel(cfg), safety_properties(cfg), symmetry=symmetry,

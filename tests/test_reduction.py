@@ -467,3 +467,92 @@ def test_a_forced_take_commutes_with_every_other_action_and_is_taken_alone(cfg):
     explore(model, [always("all", "checks every state", lambda s: True, violated=check_rows)],
             symmetry=False, keep_going=True, max_states=15_000)
     assert seen["lone"] > 0 and seen["pairs"] > 0
+
+
+# --- chains of single ample steps (docs/reduction.md, "Chains") ------------------------------
+
+def follow_single_steps(model, row, reduce):
+    """row, then each state the reduced graph leaves by one ample action alone, up to
+    the first state it does not: the chain, one step at a time (`chain=False`)."""
+    chain = [row]
+    while True:
+        after = model.successors(chain[-1][None, :], False, reduce, chain=False)
+        if not (len(after) == 1 and after.reduced[0]):
+            return chain
+        chain.append(after.rows[0])
+
+
+CHAIN_CONFIGS = [Config(N=2, home=(0, 1), crashes=1, restarts=1), Config(N=3, home=(0, 1, 2))]
+
+
+@pytest.mark.parametrize("cfg", CHAIN_CONFIGS, ids=str)
+def test_a_reduced_successor_is_the_end_of_its_chain_of_single_ample_steps(cfg):
+    """Under a reduction the kernel returns, for each ample action of a state, the state
+    where the chain of single ample steps after it ends; step by step, the same chain
+    passes only states left by one ample action alone, and its end is not one of them.
+    Without a reduction, nothing is chained."""
+    from hacheck.checker.model import GROWING, INVISIBLE
+    model = HeartbeatModel(cfg)
+    seen = {"chained": 0, "steps": 0}
+
+    def check_rows(rows):
+        for reduce in (GROWING, INVISIBLE):
+            chained = model.successors(rows, False, reduce)
+            single = model.successors(rows, False, reduce, chain=False)
+            assert np.array_equal(chained.source, single.source)
+            assert np.array_equal(chained.action, single.action)
+            assert np.array_equal(chained.reduced, single.reduced)
+            for end, first in zip(chained.rows, single.rows):
+                chain = follow_single_steps(model, first, reduce)
+                assert np.array_equal(end, chain[-1])
+                seen["chained"] += len(chain) > 1
+                seen["steps"] += len(chain) - 1
+        plain = model.successors(rows, False, False)
+        assert np.array_equal(plain.rows, model.successors(rows, False, False, chain=False).rows)
+        return np.zeros(len(rows), dtype=np.bool_)
+
+    explore(model, [always("all", "checks every state", lambda s: True, violated=check_rows)],
+            symmetry=False, keep_going=True, max_states=4_000)
+    assert seen["chained"] > 0 and seen["steps"] > seen["chained"]
+
+
+def test_a_trace_through_chains_replays_step_by_step_to_the_same_states():
+    """The reduced search stores only the ends of chains; a counterexample rebuilt from its
+    parent links (as when the unreduced search for a shortest one is cut short) takes
+    every step of each chain, and each state it names in turn is reached, in order."""
+    from hacheck.checker.model import GROWING
+    from hacheck.checker.store import ExactStore
+    from hacheck.checker.trace import replay
+    cfg = Config(N=2, home=(0, 1), crashes=1, restarts=1)
+    model = HeartbeatModel(cfg)
+    s1 = safety_properties(cfg)[0]
+    start = model.canonical(model.initial_rows())[0].tobytes()
+    parent, frontier, found = {start: None}, [start], None
+    while frontier and found is None:
+        rows = np.frombuffer(b"".join(frontier), dtype=np.uint8).reshape(-1, model.width)
+        succ = model.successors(rows, True, GROWING)
+        fresh = []
+        for row, r in zip(succ.rows, succ.source):
+            key = row.tobytes()
+            if key not in parent:
+                parent[key] = frontier[r]
+                fresh.append(key)
+                if found is None and s1.violated(row[None, :])[0]:
+                    found = key
+        frontier = fresh
+    path = [found]
+    while parent[path[-1]] is not None:
+        path.append(parent[path[-1]])
+    path.reverse()
+
+    trace = replay(model, path, True, ExactStore.identity_of, reduce=GROWING)
+    keys = [model.canonical_key(state) for state in trace.states]
+    assert len(trace) > len(path) - 1                      # it went through chains
+    position = 0
+    for key in path:                                       # every stored state, in order
+        position = keys.index(key, position) + 1
+    assert keys[-1] == path[-1]
+    for before, step in zip(trace.states, trace.steps):    # every step a real one
+        assert (step.action, step.state) in model.successors_of(before)
+    with pytest.raises(RuntimeError, match="no successor"):
+        replay(model, path, True, ExactStore.identity_of)   # single steps alone do not

@@ -26,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = 3      # 2: fingerprint mode's frontier is saved packed (checker/frontier.py);
-                # 3: a Ray shard saves its edges, its frontier's ids and its levels' ends
+FORMAT = 4      # 2: fingerprint mode's frontier is saved packed (checker/frontier.py);
+                # 3: a Ray shard saves its edges, its frontier's ids and its levels' ends;
+                # 4: a reduced search stores only the ends of chains of single ample
+                #    steps (docs/reduction.md), so an older one was of another graph
 
 
 class CheckpointError(ValueError):

@@ -111,13 +111,14 @@ class Shard(CycleShard):
         of each (`record_edges`)."""
         parts = [[] for _ in range(self.shards)]
         sent = [[] for _ in range(self.shards)]
-        counts = {"transitions": 0, "reduced": 0}
+        counts = {"transitions": 0, "reduced": 0, "chained": 0}
         settled = {p.name: 0 for p in self.settled}
         for start in range(0, len(self.frontier), BATCH):
             rows = self.frontier[start:start + BATCH]
             succ = self.model.successors(rows, self.symmetry, self.reduce)
             counts["transitions"] += len(succ)
             counts["reduced"] += int(succ.reduced.sum()) if self.reduce else 0
+            counts["chained"] += succ.chained
             protocol = (~self.model.is_environment(succ.action)
                         if self.settled or self.edges is not None else None)
             for name, bad in settled_violations(self.model, self.settled, rows, succ,
@@ -245,7 +246,7 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
     if progress_interval is None:
         progress_interval = PROGRESS_INTERVAL
     counters = {"transitions": 0, "depth": 0, "distinct": 0, "edges": 0, "reduced": 0,
-                "bytes": 0}
+                "chained": 0, "bytes": 0}
     violating = {p.name: 0 for p in invariants + settled}
     first_level: dict[str, int] = {}
     stop_reason = ""
@@ -330,6 +331,7 @@ def explore_on_ray(make, properties, *, symmetry: bool = True, reduce: bool = Fa
                        wall_seconds=_now() - started,
                        complete=not stop_reason, stop_reason=stop_reason, workers=shards,
                        reduced_states=counters["reduced"],
+                       chained_steps=counters["chained"],
                        bytes_per_state=counters["bytes"] / max(counters["distinct"], 1))
     if cycles:
         stats.protocol_edges, stats.bytes_per_edge = counters["edges"], 12.0
@@ -362,6 +364,7 @@ def _next_level(ray, workers, counters: dict, tally, level: int, edges: bool) ->
     for counts in ray.get([e[0] for e in expanded]):
         counters["transitions"] += counts["transitions"]
         counters["reduced"] += counts["reduced"]
+        counters["chained"] += counts["chained"]
     for found in ray.get([e[1] for e in expanded]):
         tally(found, level - 1)           # quiescent states of the level before
     inserted = [w.insert.options(num_returns=shards + 1).remote(

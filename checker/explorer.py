@@ -177,7 +177,7 @@ def explore(
     parents = _Parents()
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
-                "skipped": 0}
+                "chained": 0, "skipped": 0}
     next_level = FrontierRows(model.width)    # fingerprint mode: the rows of the next level
 
     def add(buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
@@ -228,6 +228,7 @@ def explore(
         if isinstance(store, ZoneStore) and succ.buffer.shape[1] != store.width:
             store.widen(succ.buffer.shape[1])     # a timed model widened its rows
         counters["transitions"] += len(succ)
+        counters["chained"] += succ.chained
         ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level,
                        getattr(succ, "hashes", None))
         protocol = ~model.is_environment(succ.action) if settled or cycles else None
@@ -370,6 +371,7 @@ def explore(
         stop_reason=stop_reason, bytes_per_state=store.bytes_per_state() + 4,
         fingerprint=fingerprint, collision_probability=store.collision_probability(),
         workers=workers, reduced_states=counters["reduced"],
+        chained_steps=counters["chained"],
         full_expansions=counters["full_expansions"],
     )
     same = None

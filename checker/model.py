@@ -68,6 +68,7 @@ class Successors:
     source: np.ndarray    # (m,) int64: the index of each one's source row
     action: np.ndarray    # (m,) int64: the model's index of the action taken
     reduced: np.ndarray   # (n,) bool per source row: only an ample subset was returned
+    chained: int = 0      # single ample steps passed in chains (`chains_ample_steps`)
 
     @property
     def rows(self) -> np.ndarray:

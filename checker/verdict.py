@@ -55,6 +55,7 @@ class Statistics:
     collision_probability: float = 0.0  # bound on a missed state (fingerprint mode)
     workers: int = 1               # threads that computed successors
     reduced_states: int = 0        # states expanded with an ample subset (partial-order reduction)
+    chained_steps: int = 0         # single ample steps passed in chains, never stored
     full_expansions: int = 0       # of those, expanded fully again by the cycle proviso
     trace_search_states: int = 0   # states of the unreduced searches for shortest traces
     liveness_states: int = 0       # states of the (unreduced) liveness search, if separate

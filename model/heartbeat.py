@@ -97,20 +97,22 @@ class HeartbeatModel(Model):
         counts = np.empty(R, dtype=np.int64)
         reduced = np.empty(R, dtype=np.bool_)
         status = np.empty(R, dtype=np.uint8)
+        chained = np.empty(R, dtype=np.int64)
         symmetric = symmetry and self.symmetry_group_size > 1
         tables = (self.k, self._kinds, self._arg_a, self._arg_b, self._actor, rows, symmetric,
                   self.exhaustive, self.group, self.cells, int(reduce), bool(chain))
         if R < SERIAL_BELOW:
-            kernel.successors_serial(*tables, out, action, counts, reduced, status)
+            kernel.successors_serial(*tables, out, action, counts, reduced, status, chained)
         else:
-            kernel.successors(*tables, _blocks(R), out, action, counts, reduced, status)
+            kernel.successors(*tables, _blocks(R), out, action, counts, reduced, status,
+                              chained)
         if status.any():
             self._raise_bound(int(status.max()))
         total = int(counts.sum())
         index = np.empty(total, dtype=np.int64)
         source = np.empty(total, dtype=np.int64)
         kernel.positions(counts, A, index, source)
-        return Successors(out, index, source, action[index], reduced)
+        return Successors(out, index, source, action[index], reduced, int(chained.sum()))
 
     def canonical(self, rows):
         rows = np.array(rows, dtype=np.uint8)

@@ -241,8 +241,9 @@ def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, gr
                reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
                step_action):
     """The successors of row s into out[first:], their actions into action[first:]:
-    (how many, reduced to an ample set?, a model bound hit). With `chain` (and a
-    reduction), each successor is the end of its chain of single ample steps."""
+    (how many, reduced to an ample set?, a model bound hit, single ample steps chained).
+    With `chain` (and a reduction), each successor is the end of its chain of single
+    ample steps."""
     N = k[K_N]
     n, status = enabled_steps(k, kinds, arg_a, arg_b, s, out, first, action)
     reduced = False
@@ -250,10 +251,12 @@ def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, gr
         kept = ample(k, s, out, first, n, action, kinds, arg_a, arg_b, actor, reduce)
         reduced = kept < n
         n = kept
+    chained = 0
     if reduce != FULL and chain and status == 0:
         for x in range(first, first + n):
-            _, hit = chain_end(k, kinds, arg_a, arg_b, actor, out[x], reduce, steps,
-                               step_action)
+            taken, hit = chain_end(k, kinds, arg_a, arg_b, actor, out[x], reduce, steps,
+                                   step_action)
+            chained += taken
             if hit != 0:
                 status = hit
     if symmetry:
@@ -263,14 +266,15 @@ def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, gr
                                         ints[N:2 * N])
             else:
                 canonicalize(k, out[x], cells, best, candidate, ints, sig, scratch)
-    return n, reduced, status
+    return n, reduced, status, chained
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group, cells,
-               reduce, chain, blocks, out, action, counts, reduced, status):
+               reduce, chain, blocks, out, action, counts, reduced, status, chained):
     """For each row r: its successors in out[r*A : r*A + counts[r]], their actions in
-    `action`; reduced[r] if only an ample subset was kept; status[r] a model bound hit."""
+    `action`; reduced[r] if only an ample subset was kept; status[r] a model bound hit;
+    chained[r] the single ample steps its successors' chains took."""
     A = kinds.shape[0]
     R = rows.shape[0]
     N = k[K_N]
@@ -285,7 +289,7 @@ def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
         steps = np.empty((A, W), dtype=np.uint8)
         step_action = np.empty(A, dtype=np.int64)
         for r in range(b * per_block, min(R, (b + 1) * per_block)):
-            counts[r], reduced[r], status[r] = expand_row(
+            counts[r], reduced[r], status[r], chained[r] = expand_row(
                 k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
                 cells, reduce, chain, out, action, best, candidate, ints, sig, scratch,
                 steps, step_action)
@@ -293,7 +297,7 @@ def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
 
 @njit(cache=True, nogil=True)
 def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
-                      cells, reduce, chain, out, action, counts, reduced, status):
+                      cells, reduce, chain, out, action, counts, reduced, status, chained):
     """`successors` on one thread, for batches too small to be worth waking the others."""
     A = kinds.shape[0]
     N = k[K_N]
@@ -306,7 +310,7 @@ def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive,
     steps = np.empty((A, W), dtype=np.uint8)
     step_action = np.empty(A, dtype=np.int64)
     for r in range(rows.shape[0]):
-        counts[r], reduced[r], status[r] = expand_row(
+        counts[r], reduced[r], status[r], chained[r] = expand_row(
             k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
             cells, reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
             step_action)

@@ -583,10 +583,13 @@ def test_partial_order_reduction_is_on_by_default_and_off_with_no_por(capsys, tm
     assert default["statistics"]["distinct_states"] == 929     # docs/reduction.md
     assert [len(p["trace"] or ()) for p in default["properties"]] == \
         [len(p["trace"] or ()) for p in off["properties"]]
+    assert default["statistics"]["chained_steps"] > 0 == off["statistics"]["chained_steps"]
 
 
 def test_the_text_report_says_whether_partial_order_reduction_was_used(capsys):
     _, out, _ = hacheck(capsys, "--nodes", "2", "-q", "--trace-out", "/dev/null")
     assert "partial-order reduction: on" in out
+    assert re.search(r"states expanded with an ample set, [\d,]+ single ample steps passed "
+                     r"in chains\)", out)
     _, out, _ = hacheck(capsys, "--nodes", "2", "-q", "--no-por", "--trace-out", "/dev/null")
     assert "partial-order reduction: off" in out

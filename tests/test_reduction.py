@@ -502,11 +502,14 @@ def test_a_reduced_successor_is_the_end_of_its_chain_of_single_ample_steps(cfg):
             assert np.array_equal(chained.source, single.source)
             assert np.array_equal(chained.action, single.action)
             assert np.array_equal(chained.reduced, single.reduced)
+            steps = 0
             for end, first in zip(chained.rows, single.rows):
                 chain = follow_single_steps(model, first, reduce)
                 assert np.array_equal(end, chain[-1])
                 seen["chained"] += len(chain) > 1
-                seen["steps"] += len(chain) - 1
+                steps += len(chain) - 1
+            assert chained.chained == steps and single.chained == 0
+            seen["steps"] += steps
         plain = model.successors(rows, False, False)
         assert np.array_equal(plain.rows, model.successors(rows, False, False, chain=False).rows)
         return np.zeros(len(rows), dtype=np.bool_)

@@ -87,7 +87,9 @@ def render_text(run: Run) -> str:
                                                if meta.get("symmetry_group_size") else ""))
                                      if result.symmetry else "off"),
            "partial-order reduction: " + (
-               f"on ({stats.reduced_states:,} states expanded with an ample set)"
+               f"on ({stats.reduced_states:,} states expanded with an ample set"
+               + (f", {stats.chained_steps:,} single ample steps passed in chains"
+                  if stats.chained_steps else "") + ")"
                if result.reduction else "off" + _why_no_reduction(run)),
            ""]
     for prop in result.properties:
@@ -228,7 +230,7 @@ def render_json(run: Run) -> str:
             "complete": stats.complete, "stop_reason": stats.stop_reason,
             "fingerprint": stats.fingerprint, "workers": stats.workers,
             "collision_probability": stats.collision_probability,
-            "reduced_states": stats.reduced_states,
+            "reduced_states": stats.reduced_states, "chained_steps": stats.chained_steps,
             "trace_search_states": stats.trace_search_states,
             "peak_memory": stats.peak_memory, "memory_limit": stats.memory_limit,
             **({"symbolic_states": stats.distinct_states,

@@ -72,14 +72,15 @@ def owners(hashes: np.ndarray, shards: int) -> np.ndarray:
     return ((hashes & np.uint64(0xFFFFFFFF)) % np.uint64(shards)).astype(np.int64)
 
 
-def split_by_owner(rows: np.ndarray, shards: int) -> tuple[list, np.ndarray]:
+def split_by_owner(rows: np.ndarray, shards: int) -> tuple[list, list]:
     """The rows each shard owns, with their hashes (hashed once, here: the owner inserts
-    them with these): a (rows, hashes) pair per shard, in the rows' order; and each
-    row's owner."""
+    them with these): a (rows, hashes) pair per shard, in the rows' order; and, per
+    shard, which of the rows it owns (a mask)."""
     rows = np.ascontiguousarray(rows)
     hashes = row_hashes(rows.view(np.uint64))
     owner = owners(hashes, shards)
-    return [(rows[owner == q], hashes[owner == q]) for q in range(shards)], owner
+    owned = [owner == q for q in range(shards)]
+    return [(rows[mask], hashes[mask]) for mask in owned], owned
 
 
 class Shard(CycleShard):
@@ -124,13 +125,13 @@ class Shard(CycleShard):
             for name, bad in settled_violations(self.model, self.settled, rows, succ,
                                                 protocol).items():
                 settled[name] += len(bad)
-            split, owner = split_by_owner(succ.buffer[succ.index], self.shards)
+            split, owned = split_by_owner(succ.buffer[succ.index], self.shards)
             for q, part in enumerate(split):
                 parts[q].append(part)
             if self.edges is not None:
                 sources = self.frontier_ids[start:start + BATCH][succ.source]
-                for q in range(self.shards):
-                    sent[q].append((sources[owner == q], protocol[owner == q]))
+                for q, mask in enumerate(owned):
+                    sent[q].append((sources[mask], protocol[mask]))
         if self.edges is not None:
             self._note_sent(sent)
         return [counts, settled, *([np.concatenate([rows for rows, _ in p]),

@@ -6,14 +6,14 @@ one and two shards on a local Ray of two CPUs), S1 alone, the whole space kept g
 
 - N=2, the default spec (one crash, one restart), symmetry only: 4,315,447 orbits;
 - N=2, the default spec, symmetry and partial-order reduction: 107,950 states;
-- N=3 without faults, symmetry and partial-order reduction, within --depth steps.
+- N=3 without faults, symmetry and partial-order reduction, within --depth chained steps.
 
 Printed per run: states, transitions, wall seconds, states a second, successors per
 expanded state, and, for Ray, the bytes of rows that cross between shards per expanded
 state ((P-1)/P of the successors, one row each). Then the ratios Ray / local at the
 same number of cores, and two shards / one.
 
-Usage: python3 bench/ray_scale.py [--depth 16] [--rows n2 n2-por n3]
+Usage: python3 bench/ray_scale.py [--depth 14] [--rows n2 n2-por n3]
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from hacheck.tools.run import heartbeat_parts
 def main() -> None:
     import ray
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--depth", type=int, default=16, help="the N=3 row's depth bound")
+    parser.add_argument("--depth", type=int, default=14,
+                        help="the N=3 row's depth bound, in chained steps")
     parser.add_argument("--rows", nargs="+", choices=("n2", "n2-por", "n3"),
                         default=["n2", "n2-por", "n3"], help="which rows (default: all)")
     args = parser.parse_args()

@@ -93,7 +93,11 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
             if not chained:
                 raise RuntimeError(f"trace replay: no successor at step {number} has the "
                                    "recorded key") from None
-        taken = _chain_to(model, row, identity, symmetry, reduce, identities, first)
+        try:
+            taken = _chain_to(model, row, identity, symmetry, reduce, identities, first,
+                              same)
+        except StopIteration:    # a chain step the concrete state does not have
+            taken = None
         if taken is None:
             raise RuntimeError(f"trace replay: no chain of ample steps at step {number} "
                                "reaches the recorded key")
@@ -102,7 +106,7 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
     return Trace(model.decode(start), tuple(steps))
 
 
-def _chain_to(model, row, identity, symmetry, reduce, identities, first):
+def _chain_to(model, row, identity, symmetry, reduce, identities, first, same):
     """The concrete steps from `row` along the chain the search followed to `identity`,
     or None. The search expanded the stored form of `row` (its canonical one), so the
     chain is rebuilt there; each of its steps is then matched, by identity, by a step
@@ -116,7 +120,7 @@ def _chain_to(model, row, identity, symmetry, reduce, identities, first):
             if not (len(after) == 1 and after.reduced[0]):
                 break
             chain.append(after.rows[0])
-        if identities(chain[-1][None, :])[0] != identity:
+        if not same(identities(chain[-1][None, :])[0], identity):
             continue
         taken = []
         for link in chain:

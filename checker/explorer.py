@@ -21,10 +21,12 @@ Design:
   The reduction is used only when every invariant reads nothing but what the model's
   reduction keeps visible (`model.reduction_reads`); if every invariant is also
   upward closed, the model may hide actions that only add to what they read
-  (`reduction_mode`). A reduced graph may reach a
-  violation only by a longer path, so the trace of a violation found with reduction
-  comes from a second, unreduced search that stops at the first violation (it never
-  goes deeper than the reduced one did).
+  (`reduction_mode`); liveness properties too, if the model says its reduced graph
+  keeps them (`reduction_keeps_liveness`). A reduced graph may reach a violation only
+  by a longer path, so the trace of an invariant's violation, or of a bad quiescent
+  state, found with reduction comes from a second, unreduced search that stops at the
+  first one (it never goes deeper than the reduced one did, counted in single steps); a
+  lasso is the reduced graph's own (a shortest one needs the whole unreduced graph).
 - `workers` sets the number of threads the model's compiled code may use. With more
   than one, a model that allows it (`concurrent_successors`) computes a batch's
   successors while the batch before is inserted (`_Ahead`).
@@ -52,7 +54,9 @@ from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.store import ExactStore, FingerprintStore, row_hashes
 from hacheck.checker.zonestore import ZoneStore
 from hacheck.checker.trace import replay
-from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
+from hacheck.checker.verdict import (
+    NOT_SHORTEST, REDUCED_LASSO, CheckResult, PropertyResult, Statistics, Verdict,
+)
 from hacheck.checker.witness import Witness, time_counterexample
 
 
@@ -64,8 +68,6 @@ Progress = Callable[[dict], None]
 
 VIOLATION_FOUND = "violation found"
 MAX_STATES = (1 << 31) - 1    # ids are int32 in the parent links and the edge graph
-NOT_SHORTEST = ("the search for a shortest counterexample was cut short ({reason}); this "
-                "one, from the reduced search, is a real run but may be longer")
 
 
 def budget_of(budget: Budget | None, max_states: int | None,
@@ -113,8 +115,7 @@ def reduction_mode(model, properties: Sequence[Property]) -> int:
         return FULL
     if not all(p.reads is not None and p.reads <= model.reduction_reads for p in invariants):
         return FULL
-    if model.reduction_hides_growth and not liveness and all(
-            p.upward_closed for p in invariants):
+    if model.reduction_hides_growth and all(p.upward_closed for p in invariants):
         return GROWING
     return INVISIBLE
 
@@ -137,11 +138,14 @@ def explore(
     witness: Witness | None = None,
     reached: list | None = None,
     checkpoint=None,
+    stop_at_settled: bool = False,
 ) -> CheckResult:
     """Explore the reachable states of `model` and check every `always` property on each.
 
     With `keep_going`, the whole space is explored and violating states are counted;
-    otherwise the search stops at the first violation (of any property). `budget` is what
+    otherwise the search stops at the first violation of an invariant, and, with
+    `stop_at_settled`, at the first quiescent state that violates an `at_quiescence`
+    property (found when its level is expanded, so at minimal depth). `budget` is what
     may cut the search short (signals, time, memory); `max_states`, if given, is this
     search's own state budget (else the budget's), `time_limit` is used only without a
     `budget`.
@@ -238,6 +242,8 @@ def explore(
         for name, bad in settled_violations(model, settled, rows, succ, protocol).items():
             violating[name] += len(bad)
             first_violation.setdefault(name, int(row_ids[bad[0]]))
+            if stop_at_settled and not keep_going:
+                raise Stopped(VIOLATION_FOUND)
         if not reduce or not succ.reduced.any():
             return
         counters["reduced"] += int(succ.reduced.sum())
@@ -389,33 +395,36 @@ def explore(
         stats.protocol_edges = edges.count
         stats.bytes_per_edge = 8.0
     results = []
-    for prop in settled:
-        results.append(_settled_result(model, prop, first_violation, violating, stats,
-                                       parents, store, symmetry, same))
+    def shortest_trace(prop, path: list) -> tuple:
+        """The trace of `prop`'s first violation along the stored `path`, and notes: under
+        a reduction, the shortest one, from an unreduced search that stops at the first
+        violation (a reduced graph may reach it only by a longer path)."""
+        if reduce:
+            unreduced = explore(model, [prop], symmetry=symmetry, fingerprint=fingerprint,
+                                workers=workers, budget=budget, stop_at_settled=True,
+                                phase="search for a shortest counterexample")
+            stats.trace_search_states += unreduced.statistics.distinct_states
+            if unreduced.properties[0].trace is not None:
+                return unreduced.properties[0].trace, []
+            stats.cut(unreduced.statistics.stop_reason)
+            notes = [NOT_SHORTEST.format(reason=unreduced.statistics.stop_reason)]
+        else:
+            notes = []
+        return replay(model, path, symmetry, store.identity_of, same, reduce), notes
+
+    searched_all = stats.complete     # what the later phases may cut is their own
     for prop in cycles:
         results.append(_cycle_phase(model, prop, stats, edges, parents, store, symmetry,
-                                    budget, same))
-    for prop in invariants:
-        notes = []
+                                    budget, same, reduce))
+    for prop in invariants + settled:
         if prop.name in first_violation:
-            path = [store.identity(i) for i in parents.path(first_violation[prop.name])]
-            trace = None
-            if reduce:   # the shortest trace, from an unreduced search
-                unreduced = explore(model, [prop], symmetry=symmetry, fingerprint=fingerprint,
-                                    workers=workers, budget=budget,
-                                    phase="search for a shortest counterexample")
-                trace = unreduced.properties[0].trace
-                stats.trace_search_states += unreduced.statistics.distinct_states
-                if trace is None:
-                    notes.append(NOT_SHORTEST.format(reason=unreduced.statistics.stop_reason))
-                    stats.cut(unreduced.statistics.stop_reason)
-            if trace is None:
-                trace = replay(model, path, symmetry, store.identity_of, same, reduce)
+            trace, notes = shortest_trace(
+                prop, [store.identity(i) for i in parents.path(first_violation[prop.name])])
             explanation = prop.explain(model.observe(trace.final)) if prop.explain else ""
             verdict = Verdict.VIOLATED
         else:
-            trace, explanation = None, ""
-            verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
+            trace, explanation, notes = None, "", []
+            verdict = Verdict.HOLDS if searched_all else Verdict.INCOMPLETE
         results.append(PropertyResult(
             prop.name, prop.description, prop.kind, verdict,
             violating_states=violating[prop.name], trace=trace, explanation=explanation,
@@ -470,26 +479,14 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
     return unique.view(np.uint8).reshape(len(unique), rows.shape[1])
 
 
-def _settled_result(model, prop, first_violation, violating, stats, parents, store, symmetry,
-                    same):
-    if prop.name not in first_violation:
-        verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
-        return PropertyResult(prop.name, prop.description, prop.kind, verdict)
-    path = [store.identity(i) for i in parents.path(first_violation[prop.name])]
-    trace = replay(model, path, symmetry, store.identity_of, same)
-    return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
-                          violating_states=violating[prop.name], trace=trace,
-                          explanation=(prop.explain(model.observe(trace.final))
-                                       if prop.explain else ""))
-
-
 def cut_short(prop, reason: str, what: str) -> PropertyResult:
     """The result of a property whose own phase was cut short."""
     return PropertyResult(prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
                           explanation=f"not decided: {what} was cut short ({reason})")
 
 
-def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget, same):
+def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget, same,
+                 reduce=FULL):
     """The cycle search for a `terminates` property, under the budget: if it is cut
     short, the property is undecided and the run incomplete."""
     phase = f"cycle search for {prop.name}"
@@ -497,7 +494,7 @@ def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget, sa
         with budget.phase(phase):
             budget.check()
             return _cycle_result(model, prop, stats, edges, parents, store, symmetry,
-                                 budget.check, same)
+                                 budget.check, same, reduce)
     except Stopped as stop:
         reason = stop.reason
     except MemoryError as error:
@@ -506,7 +503,8 @@ def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget, sa
     return cut_short(prop, reason, "the cycle search")
 
 
-def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, same):
+def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, same,
+                  reduce=FULL):
     """A cycle among the edges recorded is real even if the search was cut short (every
     edge joins two reachable states), so only HOLDS needs a complete search. Of symbolic
     states, the lasso closes on a discrete state (decoded states compare their discrete
@@ -519,7 +517,7 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, sam
     loop = shortest_loop(len(store), src, dst, start, poll)
     closed = close_lasso(
         lambda ids: replay(model, [store.identity(i) for i in ids], symmetry,
-                           store.identity_of, same),
+                           store.identity_of, same, reduce),
         parents.path(start), loop[1:] + [start], lambda a, b: a == b, poll)
     if closed is None and same is not None:
         return PropertyResult(prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
@@ -530,6 +528,7 @@ def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, sam
     trace, loop_index = closed
     return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
                           trace=trace, loop=loop_index,
+                          notes=[REDUCED_LASSO] if reduce != FULL else [],
                           explanation=f"a cycle of {len(trace) - loop_index} protocol steps "
                                       "repeats forever")
 

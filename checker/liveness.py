@@ -139,8 +139,10 @@ def close_lasso(replay_path, prefix: list, loop: list, same, poll=_never_stop):
     gives a concrete trace through those stored states, `same(a, b)` says whether two
     concrete states are the same. The trace and the index of the state its end returns
     to, or None if no number of turns closes it. `poll()` is called between turns (it
-    raises to stop)."""
-    loop_index = len(prefix) - 1
+    raises to stop). A step between stored states may be several concrete steps (a chain
+    of ample steps, `checker.trace.replay`), so where the prefix ends in the trace is
+    found by replaying it."""
+    loop_index = len(replay_path(prefix))
     for turns in range(1, MAX_LOOP_TURNS + 1):
         poll()
         trace = replay_path(prefix + loop * turns)

@@ -22,8 +22,9 @@ batches, so a model can compute successors without building an object per state:
   is the only one the reduced graph takes there); `successors(..., chain=False)` then
   returns single steps, which trace replay needs to rebuild a chain.
   The reduction serves invariants only, unless the model sets
-  `reduction_keeps_liveness` (its reduced graph keeps every quiescent state and every
-  cycle that a real run can repeat). `spare`, if not None, is a `Successors` the
+  `reduction_keeps_liveness`: its reduced graph, in either mode, keeps every reachable
+  quiescent state and some cycle of protocol steps if there is one (a real run's cycle,
+  for a timed model). `spare`, if not None, is a `Successors` the
   engine is done with: the model may write the new ones into its buffer (memory the
   process has touched already, where a fresh buffer costs a page fault per page).
   A model whose `successors` changes nothing the engine reads and whose compiled code

@@ -11,8 +11,8 @@ shortest trace, and whatever a caller adds: timestamps, files), and
 with every undecided property INCOMPLETE.
 
 A request (a signal) and running out of memory are sticky: once a run is stopping, every
-later `check()` raises too, so a phase that starts after the stop (the liveness search
-after a cut state search) ends at once instead of starting long work. The limits are not
+later `check()` raises too, so a phase that starts after the stop (the cycle search or
+a shortest-trace search after a cut state search) ends at once instead of starting long work. The limits are not
 recorded: they are measured again at every check (the time limit stays passed), and a
 state budget is each search's own.
 

@@ -11,6 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# notes on a counterexample found with partial-order reduction
+NOT_SHORTEST = ("the search for a shortest counterexample was cut short ({reason}); this "
+                "one, from the reduced search, is a real run but may be longer")
+REDUCED_LASSO = ("found in the graph reduced by partial-order reduction: a real cycle, but "
+                 "a shorter lasso may exist (--no-por searches every interleaving)")
+
+
+def is_shortest(notes) -> bool:
+    """Is a counterexample with these notes known to be a shortest one?"""
+    cut = NOT_SHORTEST[:NOT_SHORTEST.index("(")]
+    return not any(note.startswith(cut) or note == REDUCED_LASSO for note in notes)
+
+
 class Verdict(str, enum.Enum):
     HOLDS = "HOLDS"
     VIOLATED = "VIOLATED"
@@ -58,7 +71,6 @@ class Statistics:
     chained_steps: int = 0         # single ample steps passed in chains, never stored
     full_expansions: int = 0       # of those, expanded fully again by the cycle proviso
     trace_search_states: int = 0   # states of the unreduced searches for shortest traces
-    liveness_states: int = 0       # states of the (unreduced) liveness search, if separate
     protocol_edges: int = 0        # liveness: protocol transitions stored for the cycle check
     bytes_per_edge: float = 0.0
     symbolic: bool = False         # states are symbolic (a discrete state and a zone)

@@ -60,6 +60,7 @@ class HeartbeatModel(Model):
     reduction_reads = frozenset({"own"})   # actions that change nothing else are invisible
     reduction_hides_growth = True          # kernel.ample: GROWING keeps what only adds to own
     chains_ample_steps = True              # kernel.chain_end
+    reduction_keeps_liveness = True        # ample sets of protocol steps that stay enabled
 
     def __init__(self, cfg, capacity: int = DEFAULT_CAPACITY, exhaustive_symmetry: bool = False):
         self.cfg = cfg

@@ -80,8 +80,8 @@ def test_a_new_result_and_new_statistics_start_empty():
     assert (s.symbolic, s.discrete_states, s.covered_states, s.skipped_states,
             s.peak_memory, s.memory_limit) == (False, 0, 0, 0, 0, 0)
     assert (s.collision_probability, s.reduced_states, s.full_expansions,
-            s.trace_search_states, s.liveness_states, s.protocol_edges,
-            s.bytes_per_edge) == (0.0, 0, 0, 0, 0, 0, 0.0)
+            s.trace_search_states, s.protocol_edges,
+            s.bytes_per_edge) == (0.0, 0, 0, 0, 0, 0.0)
     timing = Timing(None)
     assert (timing.problems, timing.condition) == ([], "")
     assert Timing(None).problems is not timing.problems

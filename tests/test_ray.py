@@ -230,10 +230,10 @@ def test_the_command_on_ray_resumes_its_checkpoint(tmp_path, capsys, local_ray):
         assert resumed["statistics"][key] == whole["statistics"][key], key
     assert ([(p["name"], p["verdict"], p.get("violating_states")) for p in resumed["properties"]]
             == [(p["name"], p["verdict"], p.get("violating_states")) for p in whole["properties"]])
-    for name in ("", "-L1"):          # S1's trace and L1's (the liveness search resumed too)
+    for name in ("", "-L1"):          # S1's trace and L1's (one search decides both)
         assert ((tmp_path / f"on{name}.itf.json").read_text()
                 == (tmp_path / f"whole{name}.itf.json").read_text())
-    assert len(list(ck.glob("*/meta.json"))) == 2      # S1's search and the liveness one
+    assert len(list(ck.glob("*/meta.json"))) == 1      # one search, of S1, L0 and L1
     # a checkpoint of two shards, resumed with one, or by the local search: refused
     for argv in (["--workers", "1"], ["--backend", "local"]):
         code = main([str(spec), *ray_args, "--resume", str(ck), *argv])

@@ -9,14 +9,15 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from hacheck.checker import always, explore
+from hacheck.checker import Verdict, always, explore
+from hacheck.checker.properties import at_quiescence
 from hacheck.model import Config, HeartbeatModel
 from hacheck.model.rules import take
 from hacheck.model.heartbeat import QueueCapacityExceeded
 from hacheck.model.spec import load, shipped_specs
 from hacheck.model.row import OWN
 from hacheck.model.state import K_N, node
-from hacheck.properties import safety_properties
+from hacheck.properties import liveness_properties, safety_properties
 from hacheck.tools.run import check
 
 
@@ -138,7 +139,14 @@ def test_the_reduction_asks_as_much_as_the_invariants_allow():
     assert reduction_mode(model, [*s1, plain]) == INVISIBLE
     anything = always("any", "reads anything", lambda s: True)
     assert reduction_mode(model, [*s1, anything]) == FULL
-    assert reduction_mode(model, all_properties(cfg)) == FULL     # L0, L1 need the full graph
+    # L0 and L1 are kept by the reduced graph (docs/reduction.md, "Liveness"), S1 still
+    # lets the ample sets take groups; a model that does not say so is not reduced for them
+    assert reduction_mode(model, all_properties(cfg)) == GROWING
+
+    class NoLiveness(HeartbeatModel):
+        reduction_keeps_liveness = False
+    assert reduction_mode(NoLiveness(cfg), all_properties(cfg)) == FULL
+    assert reduction_mode(NoLiveness(cfg), s1) == GROWING
     assert reduction_mode(HeartbeatModel(Config(N=2, home=(0, 1), heal=True)), s1) == FULL
 
 
@@ -261,6 +269,74 @@ def test_a_violation_found_with_reduction_is_shown_by_an_unreduced_shortest_trac
 
 
 # --- cycles: why a static proviso is enough -------------------------------------------------------
+
+# --- liveness: every quiescent state and a cycle are kept -----------------------------------
+
+LIVENESS_CONFIGS = [
+    Config(N=2, home=(0, 1)),
+    Config(N=2, home=(0, 1), crashes=1),                # L1 violated
+    Config(N=2, home=(0,), crashes=1),                  # L1 violated
+    Config(N=2, home=(0, 1), link_toggles=1),
+    Config(N=2, home=(0, 1), nice_failback=False, crashes=1, restarts=1),   # L1 violated
+    Config(N=3, home=(0,), nice_failback=False),
+]
+
+
+def settled_states_and_liveness(cfg, reduce: bool, symmetry: bool):
+    """(every quiescent state the search meets, as readable states; L0's and L1's verdict
+    and trace length; the states stored)."""
+    seen: set = set()
+
+    def record(state) -> bool:
+        seen.add(state)
+        return True
+
+    settled = at_quiescence("settled", "records every quiescent state", record)
+    result = explore(HeartbeatModel(cfg), [settled] + liveness_properties(cfg),
+                     symmetry=symmetry, reduce=reduce, keep_going=True)
+    assert result.statistics.complete and result.reduction == reduce
+    verdicts = {p.name: (p.verdict, None if p.trace is None else len(p.trace))
+                for p in result.properties[1:]}
+    return seen, verdicts, result.statistics.distinct_states
+
+
+@pytest.mark.parametrize("cfg", LIVENESS_CONFIGS, ids=str)
+@pytest.mark.parametrize("symmetry", (False, True))
+def test_the_reduced_graph_keeps_every_quiescent_state_and_the_liveness_verdicts(cfg,
+                                                                               symmetry):
+    # docs/reduction.md, "Liveness": the ample sets' steps are protocol steps that stay
+    # enabled until taken, so a quiescent state is reached by the reduced graph itself
+    # (of the orbits, with symmetry), and L1's shortest trace comes from the unreduced
+    # search that stops at the first bad quiescent state
+    full_settled, full_verdicts, full_states = settled_states_and_liveness(cfg, False,
+                                                                           symmetry)
+    settled, verdicts, states = settled_states_and_liveness(cfg, True, symmetry)
+    assert settled == full_settled
+    assert verdicts == full_verdicts
+    assert states < full_states
+
+
+def test_an_endless_cycle_is_found_in_the_reduced_graph_and_replayed_through_its_chains():
+    # two nodes without local groups announce to each other for ever (section "Cycles");
+    # the cycle's edges may be chains of several steps, so the lasso is closed on the
+    # replayed concrete trace, not on the stored states
+    cfg = Config(N=2, home=())
+    model = HeartbeatModel(cfg, capacity=32)     # layer D is infinite here: queues grow
+    results = {}
+    for reduce in (False, True):
+        result = explore(model, liveness_properties(cfg), reduce=reduce, keep_going=True,
+                         max_states=100_000)
+        assert result.reduction == reduce
+        results[reduce] = result.properties[0]
+    for reduce, l0 in results.items():
+        assert l0.name == "L0" and l0.verdict is Verdict.VIOLATED
+        trace, loop = l0.trace, l0.loop
+        assert model.canonical_key(trace.states[-1], False) == model.canonical_key(
+            trace.states[loop], False)
+        for before, step in zip(trace.states, trace.steps):     # every step a real one
+            assert step.state in [t for _, t in model.successors_of(before)]
+        assert bool(l0.notes) == reduce      # the reduced lasso says it may not be shortest
+
 
 def state_graph(cfg, capacity: int) -> nx.MultiDiGraph:
     """The reachable states of layer D whose queues never hold more than `capacity`

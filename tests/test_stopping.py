@@ -69,8 +69,6 @@ def verdicts(report) -> dict:
 PHASES = {
     "state search": (["--untimed", "--keep-going", "--no-symmetry"], 12,
                      {"S1": "VIOLATED", "L0": "INCOMPLETE", "L1": "INCOMPLETE"}),
-    "liveness search": (["spec.toml", "--untimed", "--keep-going"], 12,
-                        {"S1": "VIOLATED", "L0": "INCOMPLETE", "L1": "INCOMPLETE"}),
     "cycle search for L0": (["spec.toml", "--untimed", "--keep-going"], 12,
                             {"S1": "VIOLATED", "L0": "INCOMPLETE", "L1": "HOLDS"}),
     "search for a shortest counterexample": (["--untimed"], 12,

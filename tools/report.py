@@ -7,6 +7,7 @@ import json
 
 from hacheck import __version__
 from hacheck.checker import Verdict
+from hacheck.checker.verdict import is_shortest
 from hacheck.checker.properties import FAIRNESS, LIVENESS_KINDS
 from hacheck.model.assumptions import assumptions, summary
 from hacheck.tools.notes import caveat
@@ -97,11 +98,9 @@ def render_text(run: Run) -> str:
         if prop.verdict is Verdict.VIOLATED:
             out.append(f"    {prop.explanation}")
             if stats.complete and prop.violating_states:
-                liveness_own = prop.kind != "always" and stats.liveness_states
-                total = stats.liveness_states if liveness_own else stats.distinct_states
-                out.append(f"    {prop.violating_states:,} of {total:,} distinct states "
-                           "violate it" + (" (of the reduced graph)"
-                                           if result.reduction and not liveness_own else ""))
+                out.append(f"    {prop.violating_states:,} of {stats.distinct_states:,} "
+                           "distinct states violate it"
+                           + (" (of the reduced graph)" if result.reduction else ""))
         elif prop.verdict is Verdict.INCOMPLETE:
             out.append(_wrap(prop.explanation or "not violated in the states explored, but "
                              f"the search stopped: {stats.stop_reason}", "    "))
@@ -112,11 +111,14 @@ def render_text(run: Run) -> str:
     for prop in result.properties:
         if prop.trace is None:
             continue
-        kind = ("shortest counterexample" if prop.loop is None else "lasso counterexample")
+        shortest = is_shortest(prop.notes)
+        kind = ("lasso counterexample" if prop.loop is not None
+                else "shortest counterexample" if shortest else "counterexample")
         repeat = ("" if prop.loop is None
                   else f", steps {prop.loop + 1}-{len(prop.trace)} repeat for ever")
         out += ["", f"{kind} to {prop.name} ({len(prop.trace)} steps{repeat}"
-                    + (", from an unreduced search" if result.reduction and prop.kind == "always" else "")
+                    + (", from an unreduced search"
+                       if result.reduction and prop.loop is None and shortest else "")
                     + ("; time in seconds since the first step" if prop.times else "") + "):"]
         indent = " " * (14 + (10 if prop.times else 0))
         for line in trace_lines(run.cfg, prop.trace, prop.times):
@@ -169,14 +171,14 @@ def _statistics_line(result, stats) -> str:
             + ")")
         return (line + f", {stats.bytes_per_state:.0f} bytes/symbolic state, "
                 f"{stats.workers} worker{'s' if stats.workers != 1 else ''}" + reached
-                + (f"; {stats.protocol_edges:,} protocol edges kept for L0 "
-                   f"({stats.bytes_per_edge:.0f} bytes each)"
-                   if stats.protocol_edges else ""))
+                + _edges(stats))
     return (line + f", {stats.bytes_per_state:.0f} bytes/state, "
-            f"{stats.workers} worker{'s' if stats.workers != 1 else ''}"
-            + (f"; liveness (L0, L1) searched again without partial-order reduction: "
-               f"{stats.liveness_states:,} states, {stats.protocol_edges:,} protocol edges "
-               f"({stats.bytes_per_edge:.0f} bytes each)" if stats.liveness_states else ""))
+            f"{stats.workers} worker{'s' if stats.workers != 1 else ''}" + _edges(stats))
+
+
+def _edges(stats) -> str:
+    return (f"; {stats.protocol_edges:,} protocol edges kept for L0 "
+            f"({stats.bytes_per_edge:.0f} bytes each)" if stats.protocol_edges else "")
 
 
 def _seconds(exact: str) -> str:

@@ -1,8 +1,9 @@
 """One check, end to end: spec -> model -> explorer -> CheckResult (+ trace files).
 
 A run goes through phases: start-up (building and compiling the model), the state
-search, the liveness search (untimed mode, when partial-order reduction served S1), the
-timestamps of each timed counterexample, and writing the trace files. One `Budget`
+search (every property, reduced or not: the untimed model's reduced graph keeps L0's
+cycles and L1's quiescent states, docs/reduction.md), the search for each shortest
+counterexample (when the reduction was used), the timestamps of each timed counterexample, and writing the trace files. One `Budget`
 (`checker.stopping`) decides for all of them whether the run must end early (a signal,
 the time limit, the state budget, memory); whichever phase it ends in, `check` returns a
 `Run` with what was found: each undecided property INCOMPLETE with the reason, every
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from hacheck.checker import CheckResult, PropertyResult, Verdict
-from hacheck.checker.properties import ALWAYS, FAIRNESS
+from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, FAIRNESS, TERMINATES
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.verdict import Statistics
 from hacheck.model.assumptions import assumptions
@@ -131,17 +132,18 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
 
         def trace_search(prop, depth):
             """The local search's result for `prop`, violated `depth` steps in: an
-            invariant's search stops at its first violation; a liveness property's is
-            searched no deeper than the Ray search found it (its quiescent state, or
-            every state of its cycle, and their edges), and only that bounds it (the Ray
-            search checks the state budget at level ends, so it may store more)."""
-            if prop.kind == ALWAYS:
-                bound, states = None, None
-            else:
+            invariant's search stops at its first violation, and so does L1's (its first
+            bad quiescent state); L0's is searched no deeper than the Ray search found
+            it (every state of its cycle, and their edges), and only that bounds it (the
+            Ray search checks the state budget at level ends, so it may store more)."""
+            if prop.kind == TERMINATES:
                 bound, states = depth + 1, MAX_STATES
+            else:
+                bound, states = None, None
             with budget.depth_bound(bound):
                 return search(cfg, [prop], symmetry=symmetry, reduce=reduce, room=room,
                               budget=budget, max_states=states,
+                              stop_at_settled=prop.kind == AT_QUIESCENCE,
                               phase="search for a counterexample").result.properties[0]
         checkpoint = None
         if checkpoints is not None:
@@ -171,7 +173,7 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
     it leaves states out of the figure of discrete states real runs reach. `checkpoints`
     (untimed only): where the searches save themselves, and resume from. `backend` "ray"
     (untimed only): the search on Ray, `workers` shards, with checkpoints too."""
-    from hacheck.properties import all_properties, safety_properties
+    from hacheck.properties import all_properties
     cfg = spec.config(nodes)
     if budget is None:
         budget = Budget(time_limit=time_limit, max_states=max_states)
@@ -191,12 +193,9 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
                 untimed = functools.partial(search_on_ray, cfg, address=ray_address, **options)
             else:
                 untimed = functools.partial(search, cfg, fingerprint=fingerprint, **options)
-            first = safety_properties(cfg) if reduce else all_properties(cfg)
-            done = untimed(first, reduce=reduce, keep_going=keep_going)
+            done = untimed(all_properties(cfg), reduce=reduce, keep_going=keep_going)
             result, model = done.result, done.model
-            if reduce:
-                _add_liveness(cfg, result, keep_going, budget, lambda liveness: untimed(
-                    liveness, reduce=False, keep_going=True, phase="liveness search").result)
+            explain_unchecked(result)
             result.mode = "untimed"
     except Stopped as stop:          # start-up was cut short: nothing was searched
         result = undecided(all_properties(cfg), stop.reason, timed)
@@ -319,32 +318,13 @@ def itf_document(cfg, prop, result) -> dict:
     return document
 
 
-def _add_liveness(cfg, result, keep_going, budget, search_liveness) -> None:
-    """L0 and L1 need every interleaving, so partial-order reduction (which keeps S1's
-    verdict only) does not apply: they get a search of their own, over the whole space
-    (`search_liveness(properties)`, unreduced), once S1's search has covered it too (or
-    was asked to keep going). If that search is cut short, so is the run."""
-    from hacheck.properties import liveness_properties
-    liveness = liveness_properties(cfg)
-    stats = result.statistics
-    if budget.stopping or not (keep_going or stats.complete):
-        why = (f"not decided: the run was stopped ({budget.reason})" if budget.stopping
-               else NOT_CHECKED)
-        result.properties += [PropertyResult(p.name, p.description, p.kind, Verdict.INCOMPLETE,
-                                             explanation=why) for p in liveness]
-        return
-    try:
-        done = search_liveness(liveness)
-    except Stopped as stop:
-        done = undecided(liveness, stop.reason, timed=False)
-        for p in done.properties:
-            p.explanation = f"not decided: the liveness search was cut short ({stop.reason})"
-    result.properties += done.properties
-    stats.liveness_states = done.statistics.distinct_states
-    stats.protocol_edges = done.statistics.protocol_edges
-    stats.bytes_per_edge = done.statistics.bytes_per_edge
-    if not done.statistics.complete:
-        stats.cut("liveness search: " + done.statistics.stop_reason)
+def explain_unchecked(result) -> None:
+    """Say why L0 and L1 are undecided when the search stopped at S1's first violation."""
+    from hacheck.checker.explorer import VIOLATION_FOUND
+    if result.statistics.stop_reason == VIOLATION_FOUND:
+        for prop in result.properties:
+            if prop.kind != ALWAYS and prop.verdict is Verdict.INCOMPLETE and not prop.explanation:
+                prop.explanation = NOT_CHECKED
 
 
 def timed_search(cfg, params, *, symmetry=True, reduce=False, keep_going=False,
@@ -355,7 +335,7 @@ def timed_search(cfg, params, *, symmetry=True, reduce=False, keep_going=False,
     independent replay within the search (`witness.timestamps.witness`), so the verdicts
     are final when it returns."""
     from hacheck.checker import explore
-    from hacheck.checker.explorer import VIOLATION_FOUND, budget_of
+    from hacheck.checker.explorer import budget_of
     from hacheck.model.timed_model import TimedHeartbeatModel
     from hacheck.properties import all_properties
     from hacheck.witness import timestamps
@@ -370,8 +350,5 @@ def timed_search(cfg, params, *, symmetry=True, reduce=False, keep_going=False,
                               progress=progress, budget=budget, workers=workers,
                               witness=timestamps.witness(cfg, params, explain))
     model, result = with_room(attempt, notice, room)
-    if result.statistics.stop_reason == VIOLATION_FOUND:
-        for prop in result.properties:
-            if prop.kind != ALWAYS and prop.verdict is Verdict.INCOMPLETE and not prop.explanation:
-                prop.explanation = NOT_CHECKED
+    explain_unchecked(result)
     return result, model

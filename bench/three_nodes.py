@@ -16,8 +16,11 @@ no action is enabled (no faults: every run settles, L0) and prints their lengths
 breadth-first search of the whole space must go about as deep as the longest of them,
 which says how far the searches above are from the end.
 
+`--liveness` checks L0 and L1 in the same search (the reduced graph keeps them,
+docs/reduction.md "Liveness"): the goal's whole question.
+
 Usage: python3 bench/three_nodes.py [--seconds S] [--memory GB] [--workers K]
-                                    [--rows both|growing|invisible] [--walks W]
+                                    [--rows both|growing|invisible] [--walks W] [--liveness]
 """
 
 from __future__ import annotations
@@ -28,20 +31,22 @@ import sys
 from foundation import in_fresh_process   # bench/ is this script's directory: on the path
 
 
-def run_one(upward_closed: bool, seconds: float, workers: int, memory_gb: float) -> dict:
+def run_one(upward_closed: bool, seconds: float, workers: int, memory_gb: float,
+            liveness: bool = False) -> dict:
     """Runs in the spawned worker: one time- and memory-limited search and its figures."""
     import dataclasses
     import resource
 
     from hacheck.checker.stopping import Budget, gigabytes
     from hacheck.model import Config
-    from hacheck.properties import safety_properties
+    from hacheck.properties import liveness_properties, safety_properties
     from hacheck.tools.run import search
 
     cfg = Config(N=3, home=(0, 1, 2))
     s1 = [dataclasses.replace(p, upward_closed=upward_closed) for p in safety_properties(cfg)]
+    checked = s1 + (liveness_properties(cfg) if liveness else [])
     last: dict = {}
-    stats = search(cfg, s1, symmetry=True, reduce=True, keep_going=True, fingerprint=True,
+    stats = search(cfg, checked, symmetry=True, reduce=True, keep_going=True, fingerprint=True,
                    workers=workers, progress=last.update, progress_interval=1.0,
                    budget=Budget(time_limit=seconds, memory_limit=gigabytes(memory_gb))
                    ).result.statistics
@@ -81,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="which searches to run (default both)")
     parser.add_argument("--walks", type=int, default=0,
                         help="random runs to settle first, for the depth of the space")
+    parser.add_argument("--liveness", action="store_true",
+                        help="check L0 and L1 in the same search too (the goal's whole "
+                             "question; L0 keeps 8 bytes per protocol edge)")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.workers < 1 or args.walks < 0 or args.memory <= 0:
         parser.error("--seconds and --memory must be > 0, --workers >= 1, --walks >= 0")
@@ -89,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         lengths = walk_lengths(args.walks)
         print(f"{args.walks} random runs to a settled state: {min(lengths)} to "
               f"{max(lengths)} steps, median {statistics.median(lengths):g}")
-    print(f"three nodes, no faults, symmetry + POR, fingerprints, {args.workers} workers, "
-          f"{args.seconds:g} s and {args.memory:g} GB per search")
+    print(f"three nodes, no faults, {'S1, L0, L1' if args.liveness else 'S1'}, symmetry + "
+          f"POR, fingerprints, {args.workers} workers, {args.seconds:g} s and "
+          f"{args.memory:g} GB per search")
     print(f"{'ample sets':<10}  {'states':>12}  {'depth':>5}  {'queued':>12}  "
           f"{'states/s':>9}  {'reduced':>7}  {'peak RSS MiB':>12}  ended by")
     rows = {}
@@ -98,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.rows not in ("both", label):
             continue
         r = rows[label] = in_fresh_process(run_one, upward_closed, args.seconds, args.workers,
-                                           args.memory)
+                                           args.memory, args.liveness)
         print(f"{label:<10}  {r['states']:>12,}  {r['depth']:>5}  {r['queued']:>12,}  "
               f"{r['states'] / r['seconds']:>9,.0f}  {r['reduced'] / r['states']:>7.0%}  "
               f"{r['rss_mib']:>12,.0f}  {r['stop'] or 'the end: complete'}", flush=True)

@@ -586,6 +586,25 @@ def test_partial_order_reduction_is_on_by_default_and_off_with_no_por(capsys, tm
     assert default["statistics"]["chained_steps"] > 0 == off["statistics"]["chained_steps"]
 
 
+def test_one_reduced_search_decides_l0_and_l1_as_the_unreduced_one_does(capsys, tmp_path):
+    # docs/reduction.md, "Liveness": with one crash, L1 fails (a dead node's stale request);
+    # the reduced search finds it, and its trace is the unreduced search's shortest one
+    spec = write_spec(tmp_path, NO_FAULTS.replace("crashes = 0", "crashes = 1"))
+    reports = {}
+    for flags in ((), ("--no-por",)):
+        code, out, _ = hacheck(capsys, spec, "--keep-going", "-q", "--json",
+                               "--trace-out", str(tmp_path / "t.itf.json"), *flags)
+        reports[flags] = json.loads(out)
+    default, off = reports[()], reports[("--no-por",)]
+    assert default["reduction"] and default["statistics"]["complete"]
+    assert default["statistics"]["distinct_states"] < off["statistics"]["distinct_states"]
+    assert default["statistics"]["protocol_edges"] > 0       # L0 on the reduced graph
+    verdicts = {flags: [(p["name"], p["verdict"], len(p["trace"] or ()))
+                        for p in report["properties"]] for flags, report in reports.items()}
+    assert verdicts[()] == verdicts[("--no-por",)]
+    assert ("L1", "VIOLATED", 17) in verdicts[()] and ("L0", "HOLDS", 0) in verdicts[()]
+
+
 def test_the_text_report_says_whether_partial_order_reduction_was_used(capsys):
     _, out, _ = hacheck(capsys, "--nodes", "2", "-q", "--trace-out", "/dev/null")
     assert "partial-order reduction: on" in out

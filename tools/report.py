@@ -234,6 +234,7 @@ def render_json(run: Run) -> str:
             "collision_probability": stats.collision_probability,
             "reduced_states": stats.reduced_states, "chained_steps": stats.chained_steps,
             "trace_search_states": stats.trace_search_states,
+            "protocol_edges": stats.protocol_edges,
             "peak_memory": stats.peak_memory, "memory_limit": stats.memory_limit,
             **({"symbolic_states": stats.distinct_states,
                 "discrete_states": stats.discrete_states,

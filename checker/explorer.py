@@ -395,6 +395,7 @@ def explore(
         stats.protocol_edges = edges.count
         stats.bytes_per_edge = 8.0
     results = []
+
     def shortest_trace(prop, path: list) -> tuple:
         """The trace of `prop`'s first violation along the stored `path`, and notes: under
         a reduction, the shortest one, from an unreduced search that stops at the first

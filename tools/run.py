@@ -4,10 +4,11 @@ A run goes through phases: start-up (building and compiling the model), the stat
 search (every property, reduced or not: the untimed model's reduced graph keeps L0's
 cycles and L1's quiescent states, docs/reduction.md), the search for each shortest
 counterexample (when the reduction was used), the timestamps of each timed
-counterexample, and writing the trace files. One `Budget` (`checker.stopping`) decides for all of them whether the run must end early (a signal,
-the time limit, the state budget, memory); whichever phase it ends in, `check` returns a
-`Run` with what was found: each undecided property INCOMPLETE with the reason, every
-counterexample already found kept, and its trace file written.
+counterexample, and writing the trace files. One `Budget` (`checker.stopping`) decides
+for all of them whether the run must end early (a signal, the time limit, the state
+budget, memory); whichever phase it ends in, `check` returns a `Run` with what was
+found: each undecided property INCOMPLETE with the reason, every counterexample already
+found kept, and its trace file written.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ Both rows run on the same machine in one invocation, so compare them with each o
 `--walks W` first takes W random runs of the unreduced model from the initial state until
 no action is enabled (no faults: every run settles, L0) and prints their lengths: a
 breadth-first search of the whole space must go about as deep as the longest of them,
-which says how far the searches above are from the end.
+which says how far the searches above are from the end. It also counts the runs that
+settle with a group nobody holds: L1's counterexamples, deeper than the search reaches
+(tests/test_liveness.py replays one).
 
 `--liveness` checks L0 and L1 in the same search (the reduced graph keeps them,
 docs/reduction.md "Liveness"): the goal's whole question.
@@ -57,22 +59,27 @@ def run_one(upward_closed: bool, seconds: float, workers: int, memory_gb: float,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def walk_lengths(walks: int, seed: int = 1) -> list[int]:
-    """The number of steps of each of `walks` random runs to a state without successors."""
+def walks_to_the_end(walks: int, seed: int = 1) -> tuple[list[int], list[int]]:
+    """`walks` random runs to a state without successors: the number of steps of each,
+    and of each that settles with a group nobody holds (an L1 counterexample)."""
     import numpy as np
 
     from hacheck.model import Config, HeartbeatModel
+    from hacheck.properties.liveness import orphaned
 
-    model = HeartbeatModel(Config(N=3, home=(0, 1, 2)))
+    cfg = Config(N=3, home=(0, 1, 2))
+    model = HeartbeatModel(cfg)
     rng = np.random.default_rng(seed)
-    lengths = []
+    lengths, orphaning = [], []
     for _ in range(walks):
         row, steps = model.initial_rows()[0], 0
         while len((succ := model.successors(row[None, :], False, False)).index):
             row = succ.buffer[succ.index[rng.integers(len(succ.index))]].copy()
             steps += 1
         lengths.append(steps)
-    return lengths
+        if orphaned(cfg, model.decode(row)):
+            orphaning.append(steps)
+    return lengths, orphaning
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seconds and --memory must be > 0, --workers >= 1, --walks >= 0")
     if args.walks:
         import statistics
-        lengths = walk_lengths(args.walks)
+        lengths, orphaning = walks_to_the_end(args.walks)
         print(f"{args.walks} random runs to a settled state: {min(lengths)} to "
-              f"{max(lengths)} steps, median {statistics.median(lengths):g}")
+              f"{max(lengths)} steps, median {statistics.median(lengths):g}; "
+              f"{len(orphaning)} settle with a group nobody holds (L1 violated)"
+              + (f", the shortest in {min(orphaning)} steps" if orphaning else ""))
     print(f"three nodes, no faults, {'S1, L0, L1' if args.liveness else 'S1'}, symmetry + "
           f"POR, fingerprints, {args.workers} workers, {args.seconds:g} s and "
           f"{args.memory:g} GB per search")

@@ -168,3 +168,37 @@ def test_two_nodes_without_local_groups_announce_to_each_other_for_ever(tmp_path
     assert strip[-1] == strip[loop]                     # the lasso closes
     actions = [s["#meta"]["action_name"] for s in states[loop + 1:]]
     assert "CHILD" in actions and not {"BOOT", "CRASH", "RESTART", "LINK"} & set(actions)
+
+
+# Three nodes without faults, layer D: a run that leaves group g0 held by nobody for good.
+# Found by random runs of the unreduced model (bench/three_nodes.py --walks counts them);
+# the breadth-first search, reduced, does not get this deep (README, "Three nodes").
+# Node 2 boots alone, declares node 1 (not yet booted) dead, takes g1 by mach_down and g2
+# by its own request, so it claims `all`; nodes 1 and 0 boot, read that claim as "the
+# other holds my groups" (oh & F), and req_our_resources never asks for theirs. At two
+# nodes `foreign` can only mean the reader's groups; at three it means someone's.
+ORPHANING_RUN = [
+    ("BOOT", 2), ("DEAD", 2, 1), ("CHILD", 2), ("SELF", 2), ("BOOT", 1), ("HEAR", 1, 2),
+    ("HEAR", 2, 1), ("MACHDOWN", 2, 1), ("DELIVER", 2, 1), ("BOOT", 0), ("SELF", 2),
+    ("SELF", 2), ("FORCETAKE", 2, 2), ("SELF", 2), ("HEAR", 0, 1), ("HEAR", 0, 2),
+    ("DELIVER", 0, 2), ("DELIVER", 2, 1), ("DELIVER", 0, 1), ("DELIVER", 1, 2),
+    ("DELIVER", 2, 0), ("DELIVER", 0, 2), ("DELIVER", 0, 1), ("DELIVER", 1, 0),
+    ("DELIVER", 2, 1), ("DELIVER", 1, 2), ("DELIVER", 1, 0), ("SELF", 2), ("SELF", 1),
+    ("SELF", 2), ("SELF", 0), ("DELIVER", 2, 0), ("SELF", 1), ("SELF", 0),
+]
+
+
+def test_three_nodes_without_faults_can_settle_with_a_group_nobody_holds():
+    from hacheck.model import HeartbeatModel
+    from hacheck.properties.liveness import orphaned
+    cfg = Config(N=3, home=(0, 1, 2))
+    model = HeartbeatModel(cfg)
+    state = model.decode(model.initial_rows()[0])
+    for name, *args in ORPHANING_RUN:
+        state = model.take(state, name, *args)
+        assert state is not None, f"{name}{tuple(args)} is not enabled"
+    assert model.successors_of(state) == []             # settled: nothing is enabled
+    assert orphaned(cfg, state) == [0]
+    assert [state.own[i] for i in range(3)] == [0, 0, 0b110]
+    l1 = next(p for p in liveness_properties(cfg) if p.name == "L1")
+    assert not l1.holds(model.observe(state))

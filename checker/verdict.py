@@ -17,11 +17,15 @@ NOT_SHORTEST = ("the search for a shortest counterexample was cut short ({reason
 REDUCED_LASSO = ("found in the graph reduced by partial-order reduction: a real cycle, but "
                  "a shorter lasso may exist (--no-por searches every interleaving)")
 
+RANDOM_RUN = ("found by random runs (--random-runs): a real run, the shortest of those that "
+              "violate it, but a shorter one may exist")
+
 
 def is_shortest(notes) -> bool:
     """Is a counterexample with these notes known to be a shortest one?"""
     cut = NOT_SHORTEST[:NOT_SHORTEST.index("(")]
-    return not any(note.startswith(cut) or note == REDUCED_LASSO for note in notes)
+    return not any(note.startswith(cut) or note in (REDUCED_LASSO, RANDOM_RUN)
+                   for note in notes)
 
 
 class Verdict(str, enum.Enum):
@@ -71,6 +75,7 @@ class Statistics:
     chained_steps: int = 0         # single ample steps passed in chains, never stored
     full_expansions: int = 0       # of those, expanded fully again by the cycle proviso
     trace_search_states: int = 0   # states of the unreduced searches for shortest traces
+    random_runs: int = 0           # runs taken by a random-run search (checker.simulation)
     protocol_edges: int = 0        # liveness: protocol transitions stored for the cycle check
     bytes_per_edge: float = 0.0
     symbolic: bool = False         # states are symbolic (a discrete state and a zone)

@@ -159,6 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="go on from the last checkpoint in DIR (same spec and options; the "
                         "limits may differ), saving there as --checkpoint does; the counts, "
                         "verdicts and traces are those of an uninterrupted run")
+    p.add_argument("--random-runs", type=int, metavar="R",
+                   help="untimed mode: instead of a search, take R random runs (each step "
+                        "chosen at random among the enabled ones, until nothing is enabled "
+                        "or 1000 steps, or --max-depth) and report the shortest run that "
+                        "violates each "
+                        "property: counterexamples deeper than a search can reach. A "
+                        "property no run violates is INCOMPLETE, never HOLDS")
+    p.add_argument("--seed", type=int, metavar="S", default=0,
+                   help="with --random-runs: the random generator's seed (default 0); the "
+                        "same seed gives the same runs on every machine")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--trace-out", metavar="FILE",
                    help="write the counterexample here (ITF JSON); default "
@@ -387,6 +397,23 @@ def validate(args) -> None:
     if args.memory_limit is not None and not (math.isfinite(args.memory_limit)
                                               and 0 < args.memory_limit <= 1 << 20):
         raise SpecError("--memory-limit", None, args.memory_limit, "a number of GB > 0")
+    if args.random_runs is not None:
+        if not 1 <= args.random_runs <= 10**9:
+            raise SpecError("--random-runs", None, args.random_runs,
+                            "a whole number of runs from 1 to 1,000,000,000")
+        for option, given in (("--untimed", not args.untimed),
+                              ("--backend", args.backend != "local"),
+                              ("--checkpoint", args.checkpoint), ("--resume", args.resume),
+                              ("--fingerprint", args.fingerprint),
+                              ("--keep-going", args.keep_going)):
+            if given:
+                raise SpecError("--random-runs", None, args.random_runs,
+                                "--untimed as well" if option == "--untimed" else
+                                f"no {option} (random runs are one local, untimed pass)")
+    elif args.seed != 0:
+        raise SpecError("--seed", None, args.seed, "--random-runs as well")
+    if not 0 <= args.seed < 2**63:
+        raise SpecError("--seed", None, args.seed, "a whole number from 0 to 2**63 - 1")
     remote = args.backend == "ray" and args.ray_address
     if given_workers and not 1 <= args.workers <= (4096 if remote else default_workers()):
         raise SpecError("--workers", None, args.workers,
@@ -517,7 +544,8 @@ def check_main(argv: list[str], budget: Budget) -> int:
                     fingerprint=args.fingerprint, workers=args.workers or default_workers(),
                     notice=None if args.quiet else _notice, timed=not args.untimed,
                     explain=args.explain, budget=budget, checkpoints=checkpoints,
-                    backend=args.backend, ray_address=args.ray_address)
+                    backend=args.backend, ray_address=args.ray_address,
+                    random_runs=args.random_runs, seed=args.seed)
     except ModelBoundError as e:
         print(f"hacheck: model bound exceeded: {e}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)

@@ -36,6 +36,9 @@ def trace_lines(cfg, trace, times=None) -> list[dict]:
 
 
 def _mode_lines(result, meta, cfg) -> list[str]:
+    if result.statistics.random_runs:
+        return ["mode: untimed random runs (layer D of model.md, each step chosen at random "
+                "among the enabled ones; no reduction)"]
     if result.mode != "timed":
         return ["mode: untimed (layer D of model.md: every timer may fire at any moment; "
                 "a counterexample may not be possible with real timers)"]
@@ -137,6 +140,8 @@ def render_text(run: Run) -> str:
     out += ["", _statistics_line(result, stats),
             *_fingerprint_lines(stats),
             "search: " + ("complete (the whole reachable state space)" if stats.complete
+                          else f"random runs, a sample of the space ({stats.stop_reason})"
+                          if stats.random_runs
                           else f"stopped early ({stats.stop_reason})"),
             f"result: {_overall(result)} (exit code {int(result.exit_code)})"]
     return "\n".join(out)
@@ -152,6 +157,10 @@ def _why_no_reduction(run) -> str:
 
 
 def _statistics_line(result, stats) -> str:
+    if stats.random_runs:
+        return (f"statistics: {stats.random_runs:,} random runs, {stats.transitions:,} steps, "
+                f"{stats.distinct_states:,} distinct states met, the longest run "
+                f"{stats.max_depth} steps, {stats.wall_seconds:.2f} s")
     timed = result.mode == "timed"
     states = ("distinct symbolic states (a discrete state and a zone of clock values)"
               if timed else "distinct states")
@@ -234,6 +243,7 @@ def render_json(run: Run) -> str:
             "collision_probability": stats.collision_probability,
             "reduced_states": stats.reduced_states, "chained_steps": stats.chained_steps,
             "trace_search_states": stats.trace_search_states,
+            "random_runs": stats.random_runs,
             "protocol_edges": stats.protocol_edges,
             "peak_memory": stats.peak_memory, "memory_limit": stats.memory_limit,
             **({"symbolic_states": stats.distinct_states,

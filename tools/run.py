@@ -166,14 +166,17 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
           max_states=None, time_limit=None, progress=None, trace_out=None, fingerprint=False,
           workers=1, notice=None, timed=False, explain=False,
           budget: Budget | None = None, checkpoints=None, backend: str = "local",
-          ray_address: str | None = None) -> Run:
+          ray_address: str | None = None, random_runs: int | None = None,
+          seed: int = 0) -> Run:
     """Check the spec's configuration for S1, L0 and L1, and write the trace files.
     `timed` checks layer T (the command's default, `hacheck` passes it); otherwise layer
     D. `budget` (else one of `max_states` and `time_limit`) is what may end it early.
     `reduce` (partial-order reduction) defaults to on untimed and off timed: under time
     it leaves states out of the figure of discrete states real runs reach. `checkpoints`
     (untimed only): where the searches save themselves, and resume from. `backend` "ray"
-    (untimed only): the search on Ray, `workers` shards, with checkpoints too."""
+    (untimed only): the search on Ray, `workers` shards, with checkpoints too.
+    `random_runs` (untimed only): instead of a search, that many random runs from `seed`
+    (`checker.simulation`), for counterexamples deeper than a search can go."""
     from hacheck.properties import all_properties
     cfg = spec.config(nodes)
     if budget is None:
@@ -182,7 +185,9 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
     if reduce is None:
         reduce = not timed
     try:
-        if timed:
+        if random_runs:
+            result, model = random_search(cfg, random_runs, seed, budget, progress, notice)
+        elif timed:
             result, model = timed_search(cfg, spec.timing, symmetry=symmetry, reduce=reduce,
                                          keep_going=keep_going, progress=progress,
                                          notice=notice, explain=explain, budget=budget,
@@ -317,6 +322,20 @@ def itf_document(cfg, prop, result) -> dict:
     if prop.loop is not None:
         document["loop"] = prop.loop    # ITF: the index of the state the last one returns to
     return document
+
+
+def random_search(cfg, runs: int, seed: int, budget: Budget, progress, notice):
+    """S1, L0 and L1 on `runs` random runs of layer D (`checker.simulation`)."""
+    from hacheck.checker.simulation import MAX_STEPS, simulate
+    from hacheck.model import HeartbeatModel
+    from hacheck.properties import all_properties
+
+    def attempt(room):
+        model = HeartbeatModel(cfg, capacity=room.capacity)
+        return simulate(model, all_properties(cfg), runs=runs, seed=seed, budget=budget,
+                        progress=progress, max_steps=budget.max_depth
+                        if budget.max_depth is not None else MAX_STEPS), model
+    return with_room(attempt, notice)
 
 
 def explain_unchecked(result) -> None:

@@ -1,0 +1,92 @@
+"""Random runs (checker/simulation.py, `hacheck --random-runs`): real counterexamples
+beyond the search's depth, never a HOLDS."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hacheck.checker import Verdict
+from hacheck.checker.simulation import simulate
+from hacheck.checker.verdict import RANDOM_RUN
+from hacheck.model import Config, HeartbeatModel
+from hacheck.properties import all_properties
+from hacheck.properties.liveness import orphaned
+from hacheck.tools.cli import main
+
+THREE_NODES = Config(N=3, home=(0, 1, 2))
+
+
+def real(model, trace) -> bool:
+    """Is every step of the trace a step of the model from the state before it?"""
+    return all(step.state in [t for _, t in model.successors_of(before)]
+               for before, step in zip(trace.states, trace.steps))
+
+
+def test_random_runs_find_three_nodes_l1_violation_as_a_real_settled_run():
+    # README, "Three nodes": L1 fails without faults, deeper than the search reaches
+    model = HeartbeatModel(THREE_NODES)
+    result = simulate(model, all_properties(THREE_NODES), runs=1000, seed=1)
+    verdicts = {p.name: p for p in result.properties}
+    assert verdicts["S1"].verdict is Verdict.VIOLATED
+    assert verdicts["L0"].verdict is Verdict.INCOMPLETE       # a sample shows no cycle
+    l1 = verdicts["L1"]
+    assert l1.verdict is Verdict.VIOLATED and l1.notes == [RANDOM_RUN]
+    assert real(model, l1.trace) and real(model, verdicts["S1"].trace)
+    assert model.successors_of(l1.trace.final) == []          # settled
+    assert orphaned(THREE_NODES, l1.trace.final)
+    s1 = verdicts["S1"].trace.final
+    assert any(sum(s1.own[i] >> g & 1 for i in range(3)) > 1
+               for g in range(3))                             # a group held twice
+    assert result.statistics.random_runs == 1000 and not result.statistics.complete
+    assert int(result.exit_code) == 12
+
+
+def test_the_same_seed_gives_the_same_runs_and_another_seed_others():
+    model = HeartbeatModel(THREE_NODES)
+    runs = [simulate(model, all_properties(THREE_NODES), runs=200, seed=seed)
+            for seed in (5, 5, 6)]
+    traces = [[p.trace for p in r.properties] for r in runs]
+    assert traces[0] == traces[1]
+    assert runs[0].statistics.transitions == runs[1].statistics.transitions
+    assert runs[0].statistics.transitions != runs[2].statistics.transitions
+
+
+def test_what_no_random_run_violates_is_incomplete_never_holds():
+    cfg = Config(N=2, home=(0, 1))        # L0 and L1 hold here (docs/liveness.md)
+    result = simulate(HeartbeatModel(cfg), all_properties(cfg), runs=300, seed=0)
+    for prop in result.properties[1:]:
+        assert prop.verdict is Verdict.INCOMPLETE and "300 random runs" in prop.explanation
+
+
+def test_the_command_reports_random_runs_and_writes_their_traces(capsys, tmp_path):
+    spec = tmp_path / "n3.toml"
+    spec.write_text("[cluster]\nnodes = 3\n[faults]\ncrashes = 0\nrestarts = 0\n")
+    code = main([str(spec), "--untimed", "--random-runs", "1000", "--seed", "1", "-q",
+                 "--json", "--trace-out", str(tmp_path / "t.itf.json")])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 12
+    assert [p["verdict"] for p in report["properties"]] == ["VIOLATED", "INCOMPLETE",
+                                                            "VIOLATED"]
+    assert report["statistics"]["random_runs"] == 1000
+    assert (tmp_path / "t.itf.json").is_file() and (tmp_path / "t-L1.itf.json").is_file()
+    code = main([str(spec), "--untimed", "--random-runs", "1000", "--seed", "1", "-q",
+                 "--trace-out", str(tmp_path / "t.itf.json")])
+    out = capsys.readouterr().out
+    assert "mode: untimed random runs" in out and "counterexample to L1 (" in out
+    assert "shortest counterexample" not in out     # a random run need not be shortest
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--untimed", "--random-runs", "0"], "--random-runs: expected a whole number of runs"),
+    (["--random-runs", "5"], "--random-runs: expected --untimed as well"),
+    (["--untimed", "--seed", "4"], "--seed: expected --random-runs as well"),
+    (["--untimed", "--random-runs", "3", "--keep-going"], "no --keep-going"),
+    (["--untimed", "--random-runs", "3", "--seed", "-1"], "--seed: expected a whole number"),
+])
+def test_bad_random_run_options_are_one_line_errors(capsys, argv, needle):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err

@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 
+from hacheck.checker.explorer import violations
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, Property
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.trace import Step, Trace
@@ -98,26 +99,24 @@ def _one_run(model, invariants, settled, rng, max_steps: int, seen: set):
     found: dict[str, int] = {}
     _check_state(model, invariants, row, 0, found)
     seen.add(row.tobytes())
-    for step in range(1, max_steps + 1):
+    for step in range(max_steps + 1):
         succ = model.successors(row[None, :], False, False)
-        protocol = ~model.is_environment(succ.action)
-        if settled and not protocol.any():
+        if settled and not (~model.is_environment(succ.action)).any():
             state = model.observe(model.decode(row))
             for prop in settled:
                 if prop.name not in found and not prop.holds(state):
-                    found[prop.name] = step - 1
-        if not len(succ.index):
+                    found[prop.name] = step
+        if not len(succ.index) or step == max_steps:
             break
         x = int(rng.integers(len(succ.index)))
         row = succ.buffer[succ.index[x]].copy()
         path.append((int(succ.action[x]), row))
         seen.add(row.tobytes())
-        _check_state(model, invariants, row, step, found)
+        _check_state(model, invariants, row, step + 1, found)
     return path, found
 
 
 def _check_state(model, invariants, row: np.ndarray, at: int, found: dict) -> None:
-    from hacheck.checker.explorer import violations
     for prop in invariants:
         if prop.name not in found and violations(model, prop, row[None, :])[0]:
             found[prop.name] = at

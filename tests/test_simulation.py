@@ -90,3 +90,14 @@ def test_bad_random_run_options_are_one_line_errors(capsys, argv, needle):
     out, err = capsys.readouterr()
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_a_run_stops_at_max_steps_and_its_last_state_is_still_checked():
+    model = HeartbeatModel(THREE_NODES)
+    short = simulate(model, all_properties(THREE_NODES), runs=300, seed=1, max_steps=5)
+    assert short.statistics.max_depth == 5          # S1's shortest run has 6 steps
+    assert {p.name: p.verdict for p in short.properties}["S1"] is Verdict.INCOMPLETE
+    # the last state of a cut run counts: S1 violated exactly at step 6 (5 of 3,000 runs)
+    six = simulate(model, all_properties(THREE_NODES), runs=3000, seed=1, max_steps=6)
+    s1 = six.properties[0]
+    assert s1.verdict is Verdict.VIOLATED and len(s1.trace) == 6

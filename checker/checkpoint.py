@@ -11,9 +11,9 @@ traces are the same.
 
 A directory holds the checkpoints of one run: `run.json` says which (the spec's text,
 the options that change what is explored); each search of the run (the untimed run has
-one, of S1, L0 and L1) has a subdirectory named after what it explores. Every file is written
-beside its final name and renamed over it, so a run killed while writing leaves the
-previous checkpoint intact. The arrays are `.npy` files read without pickle.
+one, of S1, L0 and L1) has a subdirectory named after what it explores. Every file is
+written beside its final name and renamed over it, so a run killed while writing leaves
+the previous checkpoint intact. The arrays are `.npy` files read without pickle.
 """
 
 from __future__ import annotations

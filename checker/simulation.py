@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from hacheck.checker.explorer import violations
+from hacheck.checker.explorer import settled_violations, violations
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, Property
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.trace import Step, Trace
@@ -101,11 +101,8 @@ def _one_run(model, invariants, settled, rng, max_steps: int, seen: set):
     seen.add(row.tobytes())
     for step in range(max_steps + 1):
         succ = model.successors(row[None, :], False, False)
-        if settled and not (~model.is_environment(succ.action)).any():
-            state = model.observe(model.decode(row))
-            for prop in settled:
-                if prop.name not in found and not prop.holds(state):
-                    found[prop.name] = step
+        for name in settled_violations(model, settled, row[None, :], succ):
+            found.setdefault(name, step)
         if not len(succ.index) or step == max_steps:
             break
         x = int(rng.integers(len(succ.index)))

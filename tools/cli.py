@@ -163,9 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="untimed mode: instead of a search, take R random runs (each step "
                         "chosen at random among the enabled ones, until nothing is enabled "
                         "or 1000 steps, or --max-depth) and report the shortest run that "
-                        "violates each "
-                        "property: counterexamples deeper than a search can reach. A "
-                        "property no run violates is INCOMPLETE, never HOLDS")
+                        "violates each property: counterexamples deeper than a search can "
+                        "reach. A property no run violates is INCOMPLETE, never HOLDS")
     p.add_argument("--seed", type=int, metavar="S", default=0,
                    help="with --random-runs: the random generator's seed (default 0); the "
                         "same seed gives the same runs on every machine")

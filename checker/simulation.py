@@ -10,6 +10,10 @@ violating state. What no run violates is INCOMPLETE, never HOLDS: random runs sa
 the space, they do not cover it. (`terminates` properties are INCOMPLETE too: a run
 that stops at `max_steps` may still end later.)
 
+Over a symbolic (timed) model the runs walk the zone graph, and each counterexample kept
+is handed to the model's `witness`, as a symbolic search's is (`checker.witness`): a
+path of the zone graph to a state is a real run, so the witness gives its timestamps.
+
 This is the random-run search of model checkers such as TLC's simulation mode or
 Stateright's simulation checker; it knows nothing about the model but the engine's
 interface (`checker.model`).
@@ -25,6 +29,7 @@ from hacheck.checker.explorer import settled_violations, violations
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, Property
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.trace import Step, Trace
+from hacheck.checker.witness import Witness, time_counterexample
 from hacheck.checker.verdict import (
     RANDOM_RUN, CheckResult, PropertyResult, Statistics, Verdict,
 )
@@ -34,8 +39,10 @@ MAX_STEPS = 1000
 
 def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
              max_steps: int = MAX_STEPS, budget: Budget | None = None,
-             progress=None, progress_interval: float = 5.0) -> CheckResult:
-    """`runs` random runs of `model`, checking `properties` (see the module docstring)."""
+             progress=None, progress_interval: float = 5.0,
+             witness: Witness | None = None) -> CheckResult:
+    """`runs` random runs of `model`, checking `properties`; `witness`, for a symbolic
+    model, times each counterexample (see the module docstring)."""
     budget = budget if budget is not None else Budget()
     budget.start_clock()
     invariants = [p for p in properties if p.kind == ALWAYS]
@@ -87,7 +94,12 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
         stop_reason=stop_reason or f"{done:,} random runs of at most {max_steps:,} steps "
                                    f"(seed {seed}) done",
         random_runs=done)
-    return CheckResult(results, stats, symmetry=False, reduction=False, mode="untimed")
+    if witness is not None:
+        for result in results:
+            if result.trace is not None:
+                time_counterexample(model, result, witness, budget, stats)
+    return CheckResult(results, stats, symmetry=False, reduction=False,
+                       mode="untimed" if witness is None else "timed")
 
 
 def _one_run(model, invariants, settled, rng, max_steps: int, seen: set):

@@ -10,10 +10,14 @@ import pytest
 from hacheck.checker import Verdict
 from hacheck.checker.simulation import simulate
 from hacheck.checker.verdict import RANDOM_RUN
+from hacheck.checker.verdict import Timing
 from hacheck.model import Config, HeartbeatModel
+from hacheck.model.timed_model import TimedHeartbeatModel
+from hacheck.model.timing import TimingParameters
 from hacheck.properties import all_properties
 from hacheck.properties.liveness import orphaned
 from hacheck.tools.cli import main
+from hacheck.witness import timestamps
 
 THREE_NODES = Config(N=3, home=(0, 1, 2))
 
@@ -80,7 +84,7 @@ def test_the_command_reports_random_runs_and_writes_their_traces(capsys, tmp_pat
 
 @pytest.mark.parametrize("argv, needle", [
     (["--untimed", "--random-runs", "0"], "--random-runs: expected a whole number of runs"),
-    (["--random-runs", "5"], "--random-runs: expected --untimed as well"),
+    (["--random-runs", "5", "--fingerprint"], "--random-runs: expected no --fingerprint"),
     (["--untimed", "--seed", "4"], "--seed: expected --random-runs as well"),
     (["--untimed", "--random-runs", "3", "--keep-going"], "no --keep-going"),
     (["--untimed", "--random-runs", "3", "--seed", "-1"], "--seed: expected a whole number"),
@@ -101,3 +105,41 @@ def test_a_run_stops_at_max_steps_and_its_last_state_is_still_checked():
     six = simulate(model, all_properties(THREE_NODES), runs=3000, seed=1, max_steps=6)
     s1 = six.properties[0]
     assert s1.verdict is Verdict.VIOLATED and len(s1.trace) == 6
+
+
+def test_timed_random_runs_find_the_three_node_l1_violation_with_timestamps():
+    # boots are not bounded by default (cluster.boot_skew): a node booting at deadtime
+    # may already be dead to the first (README, "Three nodes")
+    params = TimingParameters().with_environment(THREE_NODES)
+    model = TimedHeartbeatModel(THREE_NODES, params)
+    result = simulate(model, all_properties(THREE_NODES), runs=200, seed=1,
+                      witness=timestamps.witness(THREE_NODES, params, False))
+    assert result.mode == "timed"
+    l1 = {p.name: p for p in result.properties}["L1"]
+    assert l1.verdict is Verdict.VIOLATED and l1.notes == [RANDOM_RUN]
+    assert orphaned(THREE_NODES, l1.trace.final)              # the witness's observed states
+    assert len(l1.times) == len(l1.trace)                      # one per step
+    assert l1.times == sorted(l1.times) and l1.times[-1] >= params.D   # deadtime passes
+    assert l1.trace.steps[-1].action.name != "BOOT"
+    untimed = HeartbeatModel(THREE_NODES)                     # layer D has every timed run
+    assert real(untimed, l1.trace) and untimed.successors_of(l1.trace.final) == []
+
+
+def test_a_timed_random_run_the_witness_cannot_time_is_an_internal_error():
+    params = TimingParameters().with_environment(THREE_NODES)
+    result = simulate(TimedHeartbeatModel(THREE_NODES, params), all_properties(THREE_NODES),
+                      runs=200, seed=1, witness=lambda trace, loop, poll: Timing(None))
+    l1 = {p.name: p for p in result.properties}["L1"]
+    assert l1.verdict is Verdict.ERROR and l1.trace is None
+
+
+def test_the_command_takes_timed_random_runs_by_default(capsys, tmp_path):
+    spec = tmp_path / "n3.toml"
+    spec.write_text("[cluster]\nnodes = 3\n[faults]\ncrashes = 0\nrestarts = 0\n")
+    code = main([str(spec), "--random-runs", "200", "--seed", "1", "-q",
+                 "--trace-out", str(tmp_path / "t.itf.json")])
+    out = capsys.readouterr().out
+    assert code == 13 and "mode: timed random runs" in out and "timing: " in out
+    assert "violates L1" in out and "This run is real: its timestamps" in out
+    itf = json.loads((tmp_path / "t.itf.json").read_text())
+    assert itf["#meta"]["mode"] == "timed" and itf["#meta"]["property"] == "L1"

@@ -160,11 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "limits may differ), saving there as --checkpoint does; the counts, "
                         "verdicts and traces are those of an uninterrupted run")
     p.add_argument("--random-runs", type=int, metavar="R",
-                   help="untimed mode: instead of a search, take R random runs (each step "
-                        "chosen at random among the enabled ones, until nothing is enabled "
-                        "or 1000 steps, or --max-depth) and report the shortest run that "
-                        "violates each property: counterexamples deeper than a search can "
-                        "reach. A property no run violates is INCOMPLETE, never HOLDS")
+                   help="instead of a search, take R random runs (each step chosen at "
+                        "random among the enabled ones, until nothing is enabled or 1000 "
+                        "steps, or --max-depth) and report the shortest run that violates "
+                        "each property: counterexamples deeper than a search can reach. "
+                        "Timed (the default), the runs walk the zone graph and each "
+                        "counterexample gets timestamps, as a search's does. A property no "
+                        "run violates is INCOMPLETE, never HOLDS")
     p.add_argument("--seed", type=int, metavar="S", default=0,
                    help="with --random-runs: the random generator's seed (default 0); the "
                         "same seed gives the same runs on every machine")
@@ -400,15 +402,13 @@ def validate(args) -> None:
         if not 1 <= args.random_runs <= 10**9:
             raise SpecError("--random-runs", None, args.random_runs,
                             "a whole number of runs from 1 to 1,000,000,000")
-        for option, given in (("--untimed", not args.untimed),
-                              ("--backend", args.backend != "local"),
+        for option, given in (("--backend", args.backend != "local"),
                               ("--checkpoint", args.checkpoint), ("--resume", args.resume),
                               ("--fingerprint", args.fingerprint),
                               ("--keep-going", args.keep_going)):
             if given:
                 raise SpecError("--random-runs", None, args.random_runs,
-                                "--untimed as well" if option == "--untimed" else
-                                f"no {option} (random runs are one local, untimed pass)")
+                                f"no {option} (random runs are one local pass)")
     elif args.seed != 0:
         raise SpecError("--seed", None, args.seed, "--random-runs as well")
     if not 0 <= args.seed < 2**63:

@@ -36,15 +36,18 @@ def trace_lines(cfg, trace, times=None) -> list[dict]:
 
 
 def _mode_lines(result, meta, cfg) -> list[str]:
-    if result.statistics.random_runs:
-        return ["mode: untimed random runs (layer D of model.md, each step chosen at random "
-                "among the enabled ones; no reduction)"]
+    random = result.statistics.random_runs
     if result.mode != "timed":
+        if random:
+            return ["mode: untimed random runs (layer D of model.md, each step chosen at "
+                    "random among the enabled ones; no reduction)"]
         return ["mode: untimed (layer D of model.md: every timer may fire at any moment; "
                 "a counterexample may not be possible with real timers)"]
     t = {k: v for k, v in meta.get("timing", {}).items()
          if k != "stonith" or cfg.stonith != "off"}
-    return ["mode: timed (layer T of model.md: real runs only)",
+    return ["mode: timed random runs (layer T of model.md: walks of the zone graph, each "
+            "step chosen at random among the enabled ones; no reduction; real runs only)"
+            if random else "mode: timed (layer T of model.md: real runs only)",
             "timing: " + ", ".join(f"{k} {v:g} s" for k, v in t.items())]
 
 
@@ -157,11 +160,12 @@ def _why_no_reduction(run) -> str:
 
 
 def _statistics_line(result, stats) -> str:
+    timed = result.mode == "timed"
     if stats.random_runs:
         return (f"statistics: {stats.random_runs:,} random runs, {stats.transitions:,} steps, "
-                f"{stats.distinct_states:,} distinct states met, the longest run "
+                f"{stats.distinct_states:,} distinct {'symbolic ' * timed}states met, "
+                f"the longest run "
                 f"{stats.max_depth} steps, {stats.wall_seconds:.2f} s")
-    timed = result.mode == "timed"
     states = ("distinct symbolic states (a discrete state and a zone of clock values)"
               if timed else "distinct states")
     line = (f"statistics: {stats.distinct_states:,} {states}, {stats.transitions:,} "

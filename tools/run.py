@@ -175,8 +175,9 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
     it leaves states out of the figure of discrete states real runs reach. `checkpoints`
     (untimed only): where the searches save themselves, and resume from. `backend` "ray"
     (untimed only): the search on Ray, `workers` shards, with checkpoints too.
-    `random_runs` (untimed only): instead of a search, that many random runs from `seed`
-    (`checker.simulation`), for counterexamples deeper than a search can go."""
+    `random_runs`: instead of a search, that many random runs from `seed`
+    (`checker.simulation`), for counterexamples deeper than a search can go; timed, they
+    walk the zone graph and their counterexamples get timestamps."""
     from hacheck.properties import all_properties
     cfg = spec.config(nodes)
     if budget is None:
@@ -186,7 +187,8 @@ def check(spec: Spec, *, nodes=None, symmetry=True, reduce=None, keep_going=Fals
         reduce = not timed
     try:
         if random_runs:
-            result, model = random_search(cfg, random_runs, seed, budget, progress, notice)
+            result, model = random_search(cfg, spec.timing, timed, random_runs, seed, budget,
+                                          progress, notice, explain)
         elif timed:
             result, model = timed_search(cfg, spec.timing, symmetry=symmetry, reduce=reduce,
                                          keep_going=keep_going, progress=progress,
@@ -324,17 +326,27 @@ def itf_document(cfg, prop, result) -> dict:
     return document
 
 
-def random_search(cfg, runs: int, seed: int, budget: Budget, progress, notice):
-    """S1, L0 and L1 on `runs` random runs of layer D (`checker.simulation`)."""
+def random_search(cfg, params, timed: bool, runs: int, seed: int, budget: Budget, progress,
+                  notice, explain: bool = False):
+    """S1, L0 and L1 on `runs` random runs (`checker.simulation`) of layer T (`timed`:
+    walks of the zone graph, each counterexample timed by Z3 and checked by the
+    independent replay, as the timed search's are) or of layer D."""
     from hacheck.checker.simulation import MAX_STEPS, simulate
     from hacheck.model import HeartbeatModel
+    from hacheck.model.timed_model import TimedHeartbeatModel
     from hacheck.properties import all_properties
+    from hacheck.witness import timestamps
 
     def attempt(room):
-        model = HeartbeatModel(cfg, capacity=room.capacity)
+        if timed:
+            model = TimedHeartbeatModel(cfg, params, capacity=room.capacity, notice=notice)
+        else:
+            model = HeartbeatModel(cfg, capacity=room.capacity)
         return simulate(model, all_properties(cfg), runs=runs, seed=seed, budget=budget,
                         progress=progress, max_steps=budget.max_depth
-                        if budget.max_depth is not None else MAX_STEPS), model
+                        if budget.max_depth is not None else MAX_STEPS,
+                        witness=timestamps.witness(cfg, params, explain) if timed else None
+                        ), model
     return with_room(attempt, notice)
 
 

@@ -64,6 +64,7 @@ def walks_to_the_end(walks: int, seed: int = 1) -> tuple[list[int], list[int]]:
     and of each that settles with a group nobody holds (an L1 counterexample)."""
     import numpy as np
 
+    from hacheck.checker.shrink import walk
     from hacheck.model import Config, HeartbeatModel
     from hacheck.properties.liveness import orphaned
 
@@ -72,13 +73,11 @@ def walks_to_the_end(walks: int, seed: int = 1) -> tuple[list[int], list[int]]:
     rng = np.random.default_rng(seed)
     lengths, orphaning = [], []
     for _ in range(walks):
-        row, steps = model.initial_rows()[0], 0
-        while len((succ := model.successors(row[None, :], False, False)).index):
-            row = succ.buffer[succ.index[rng.integers(len(succ.index))]].copy()
-            steps += 1
-        lengths.append(steps)
-        if orphaned(cfg, model.decode(row)):
-            orphaning.append(steps)
+        path, _, _ = walk(model, lambda step, n: int(rng.integers(n)),
+                          lambda step, row, succ: False, max_steps=10**6)
+        lengths.append(len(path) - 1)
+        if orphaned(cfg, model.decode(path[-1][1])):
+            orphaning.append(lengths[-1])
     return lengths, orphaning
 
 

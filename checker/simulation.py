@@ -6,7 +6,8 @@ machine), until no action is enabled or `max_steps` steps. It checks every invar
 every state of a run and every `at_quiescence` property on every quiescent state it
 passes. A violation found this way is a real run of the full model (no reduction, no
 symmetry); of the runs that violate a property the shortest is kept, cut at its first
-violating state. What no run violates is INCOMPLETE, never HOLDS: random runs sample
+violating state, and then shrunk (`checker.shrink`: fewer steps, simpler choices, the same
+property violated). What no run violates is INCOMPLETE, never HOLDS: random runs sample
 the space, they do not cover it. (`terminates` properties are INCOMPLETE too: a run
 that stops at `max_steps` may still end later.)
 
@@ -27,28 +28,31 @@ import numpy as np
 
 from hacheck.checker.explorer import settled_violations, violations
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, Property
+from hacheck.checker.shrink import shrink, walk
 from hacheck.checker.stopping import Budget, Stopped
 from hacheck.checker.trace import Step, Trace
 from hacheck.checker.witness import Witness, time_counterexample
 from hacheck.checker.verdict import (
-    RANDOM_RUN, CheckResult, PropertyResult, Statistics, Verdict,
+    RANDOM_RUN, SHRUNK, CheckResult, PropertyResult, Statistics, Verdict,
 )
 
 MAX_STEPS = 1000
+SHRUNK_RUNS = 5       # the shortest violating runs shrunk per property
 
 
 def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
              max_steps: int = MAX_STEPS, budget: Budget | None = None,
              progress=None, progress_interval: float = 5.0,
-             witness: Witness | None = None) -> CheckResult:
-    """`runs` random runs of `model`, checking `properties`; `witness`, for a symbolic
-    model, times each counterexample (see the module docstring)."""
+             witness: Witness | None = None, shrinking: bool = True) -> CheckResult:
+    """`runs` random runs of `model`, checking `properties`; each counterexample is then
+    shrunk (`checker.shrink`) unless not `shrinking`, and, for a symbolic model, timed
+    by `witness` (see the module docstring)."""
     budget = budget if budget is not None else Budget()
     budget.start_clock()
     invariants = [p for p in properties if p.kind == ALWAYS]
     settled = [p for p in properties if p.kind == AT_QUIESCENCE]
     rng = np.random.default_rng(seed)
-    shortest: dict[str, tuple[int, list]] = {}    # property -> (runs index, path)
+    shortest: dict[str, list] = {}    # property -> its shortest runs: [(path, choices)]
     violating = {p.name: 0 for p in properties}
     seen: set = set()
     steps_taken = longest = done = 0
@@ -56,16 +60,19 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
     stop_reason = ""
     try:
         with budget.phase("random runs"):
-            for run in range(runs):
+            for _ in range(runs):
                 budget.check()
-                path, found = _one_run(model, invariants, settled, rng, max_steps, seen)
+                path, choices, found = _one_run(model, invariants, settled, rng, max_steps,
+                                                seen)
                 done += 1
                 steps_taken += len(path) - 1
                 longest = max(longest, len(path) - 1)
                 for name, at in found.items():
                     violating[name] += 1
-                    if name not in shortest or at < len(shortest[name][1]) - 1:
-                        shortest[name] = (run, path[:at + 1])
+                    kept = shortest.setdefault(name, [])
+                    kept.append((path[:at + 1], choices[:at + 1]))
+                    kept.sort(key=lambda run: len(run[0]))
+                    del kept[SHRUNK_RUNS:]
                 now = time.perf_counter()
                 if progress is not None and now - last_report >= progress_interval:
                     last_report = now
@@ -74,20 +81,33 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
                               "elapsed": now - started})
     except Stopped as stop:
         stop_reason = stop.reason
-    elapsed = time.perf_counter() - started
     results = []
     for prop in properties:
         if prop.name in shortest:
-            trace = _trace(model, shortest[prop.name][1])
+            path, choices = shortest[prop.name][0]
+            notes = [RANDOM_RUN]
+            if shrinking:
+                with budget.phase(f"shrinking the {prop.name} counterexample"):
+                    path, replays, cut = _shrink_shortest(model, prop, shortest[prop.name],
+                                                          budget)
+                kept = len(shortest[prop.name])
+                notes.append(SHRUNK.format(runs=f"the {kept} shortest runs" if kept > 1
+                                           else "that run",
+                                           found=len(choices) - 1, steps=len(path) - 1,
+                                           replays=replays, cut=f" (cut short: {cut})"
+                                           if cut else ""))
+                stop_reason = stop_reason or cut
+            trace = _trace(model, path)
             results.append(PropertyResult(
                 prop.name, prop.description, prop.kind, Verdict.VIOLATED,
-                violating_states=violating[prop.name], trace=trace, notes=[RANDOM_RUN],
+                violating_states=violating[prop.name], trace=trace, notes=notes,
                 explanation=prop.explain(model.observe(trace.final)) if prop.explain else ""))
         else:
             results.append(PropertyResult(
                 prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
                 explanation=f"not violated in {done:,} random runs (random runs never show "
                             "that a property holds)"))
+    elapsed = time.perf_counter() - started
     stats = Statistics(
         distinct_states=len(seen), transitions=steps_taken, max_depth=longest,
         wall_seconds=elapsed, complete=False,
@@ -103,32 +123,46 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
 
 
 def _one_run(model, invariants, settled, rng, max_steps: int, seen: set):
-    """One random run: its path [(action or None, row), ...] and, for each property it
-    violates, the index of the first state of the path that does."""
-    initial = model.initial_rows()
-    row = initial[rng.integers(len(initial))].copy()
-    path = [(None, row)]
+    """One random run: its path [(action or None, row), ...], the choices that drew it
+    (`checker.shrink`) and, for each property it violates, the index of the first
+    state of the path that does."""
     found: dict[str, int] = {}
-    _check_state(model, invariants, row, 0, found)
-    seen.add(row.tobytes())
-    for step in range(max_steps + 1):
-        succ = model.successors(row[None, :], False, False)
+
+    def visit(step: int, row: np.ndarray, succ) -> bool:
+        seen.add(row.tobytes())
+        for prop in invariants:
+            if prop.name not in found and violations(model, prop, row[None, :])[0]:
+                found[prop.name] = step
         for name in settled_violations(model, settled, row[None, :], succ):
             found.setdefault(name, step)
-        if not len(succ.index) or step == max_steps:
-            break
-        x = int(rng.integers(len(succ.index)))
-        row = succ.buffer[succ.index[x]].copy()
-        path.append((int(succ.action[x]), row))
-        seen.add(row.tobytes())
-        _check_state(model, invariants, row, step + 1, found)
-    return path, found
+        return False
+
+    path, choices, _ = walk(model, lambda step, n: int(rng.integers(n)), visit,
+                            max_steps)
+    return path, choices, found
 
 
-def _check_state(model, invariants, row: np.ndarray, at: int, found: dict) -> None:
-    for prop in invariants:
-        if prop.name not in found and violations(model, prop, row[None, :])[0]:
-            found[prop.name] = at
+def _shrink_shortest(model, prop: Property, runs: list, budget: Budget):
+    """Shrink each of `runs` (shortest first) and keep the best: shrinking moves to a
+    nearby run, and runs found far apart end at different lengths. (The best path, the
+    replays spent, and why shrinking was cut short, if it was.)"""
+    best, spent = None, 0
+    for _, choices in runs:
+        path, taken, replays, cut = shrink(model, choices, _failing(model, prop),
+                                           budget=budget)
+        spent += replays
+        if best is None or (len(taken), taken) < (len(best[1]), best[1]):
+            best = (path, taken)
+        if cut:
+            return best[0], spent, cut
+    return best[0], spent, ""
+
+
+def _failing(model, prop: Property):
+    """Does a state (with its successors) violate `prop`? For `checker.shrink`."""
+    if prop.kind == ALWAYS:
+        return lambda row, succ: bool(violations(model, prop, row[None, :])[0])
+    return lambda row, succ: bool(settled_violations(model, [prop], row[None, :], succ))
 
 
 def _trace(model, path: list) -> Trace:

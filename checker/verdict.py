@@ -17,8 +17,10 @@ NOT_SHORTEST = ("the search for a shortest counterexample was cut short ({reason
 REDUCED_LASSO = ("found in the graph reduced by partial-order reduction: a real cycle, but "
                  "a shorter lasso may exist (--no-por searches every interleaving)")
 
-RANDOM_RUN = ("found by random runs (--random-runs): a real run, the shortest of those that "
-              "violate it, but a shorter one may exist")
+RANDOM_RUN = ("found by random runs (--random-runs): a real run, but a shorter one may "
+              "exist")
+SHRUNK = ("shrunk to {steps} steps (the shortest run found had {found}) by deleting and "
+          "changing the random choices of {runs} ({replays:,} replays{cut})")
 
 
 def is_shortest(notes) -> bool:

@@ -22,6 +22,7 @@ interface (`checker.model`).
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -54,7 +55,7 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
     rng = np.random.default_rng(seed)
     shortest: dict[str, list] = {}    # property -> its shortest runs: [(path, choices)]
     violating = {p.name: 0 for p in properties}
-    seen: set = set()
+    seen: set = set()     # 64-bit digests of the states met: a timed row is kilobytes
     steps_taken = longest = done = 0
     started = last_report = time.perf_counter()
     stop_reason = ""
@@ -129,7 +130,7 @@ def _one_run(model, invariants, settled, rng, max_steps: int, seen: set):
     found: dict[str, int] = {}
 
     def visit(step: int, row: np.ndarray, succ) -> bool:
-        seen.add(row.tobytes())
+        seen.add(hashlib.blake2b(row.tobytes(), digest_size=8).digest())
         for prop in invariants:
             if prop.name not in found and violations(model, prop, row[None, :])[0]:
                 found[prop.name] = step

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from hacheck.checker import Verdict
+from hacheck.checker.properties import always
 from hacheck.checker.simulation import simulate
 from hacheck.checker.verdict import RANDOM_RUN
 from hacheck.checker.verdict import Timing
@@ -18,6 +19,8 @@ from hacheck.properties import all_properties
 from hacheck.properties.liveness import orphaned
 from hacheck.tools.cli import main
 from hacheck.witness import timestamps
+
+from fixture_models import TwoRoads
 
 THREE_NODES = Config(N=3, home=(0, 1, 2))
 
@@ -143,3 +146,10 @@ def test_the_command_takes_timed_random_runs_by_default(capsys, tmp_path):
     assert "violates L1" in out and "This run is real: its timestamps" in out
     itf = json.loads((tmp_path / "t.itf.json").read_text())
     assert itf["#meta"]["mode"] == "timed" and itf["#meta"]["property"] == "L1"
+
+
+def test_random_runs_count_the_distinct_states_they_meet():
+    never_x = always("NX", "never reach X", lambda s: s[0] != "X")
+    result = simulate(TwoRoads(), [never_x], runs=50, seed=0, shrinking=False)
+    # start, nine places on the long road, two on the short one, and X
+    assert result.statistics.distinct_states == 13

@@ -90,6 +90,7 @@ def test_the_command_reports_random_runs_and_writes_their_traces(capsys, tmp_pat
     (["--random-runs", "5", "--fingerprint"], "--random-runs: expected no --fingerprint"),
     (["--untimed", "--seed", "4"], "--seed: expected --random-runs as well"),
     (["--untimed", "--random-runs", "3", "--keep-going"], "no --keep-going"),
+    (["--random-runs", "3", "--por"], "no --por"),
     (["--untimed", "--random-runs", "3", "--seed", "-1"], "--seed: expected a whole number"),
 ])
 def test_bad_random_run_options_are_one_line_errors(capsys, argv, needle):

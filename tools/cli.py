@@ -405,10 +405,11 @@ def validate(args) -> None:
         for option, given in (("--backend", args.backend != "local"),
                               ("--checkpoint", args.checkpoint), ("--resume", args.resume),
                               ("--fingerprint", args.fingerprint),
-                              ("--keep-going", args.keep_going)):
+                              ("--keep-going", args.keep_going), ("--por", args.por)):
             if given:
                 raise SpecError("--random-runs", None, args.random_runs,
-                                f"no {option} (random runs are one local pass)")
+                                f"no {option} (random runs are one local pass that takes "
+                                "every enabled step)")
     elif args.seed != 0:
         raise SpecError("--seed", None, args.seed, "--random-runs as well")
     if not 0 <= args.seed < 2**63:

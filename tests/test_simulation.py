@@ -154,3 +154,12 @@ def test_random_runs_count_the_distinct_states_they_meet():
     result = simulate(TwoRoads(), [never_x], runs=50, seed=0, shrinking=False)
     # start, nine places on the long road, two on the short one, and X
     assert result.statistics.distinct_states == 13
+
+
+def test_a_search_cut_by_a_limit_points_to_random_runs_and_a_finished_one_does_not(capsys):
+    code = main(["--nodes", "3", "--max-states", "1000", "-q"])
+    out = capsys.readouterr().out
+    assert code == 3 and "hint: --random-runs R" in out
+    code = main(["--untimed", "-q"])        # stops at S1's violation: L0 and L1 not checked
+    out = capsys.readouterr().out
+    assert code == 12 and "hint:" not in out

@@ -146,8 +146,20 @@ def render_text(run: Run) -> str:
                           else f"random runs, a sample of the space ({stats.stop_reason})"
                           if stats.random_runs
                           else f"stopped early ({stats.stop_reason})"),
+            *_random_runs_hint(result, stats),
             f"result: {_overall(result)} (exit code {int(result.exit_code)})"]
     return "\n".join(out)
+
+
+def _random_runs_hint(result, stats) -> list[str]:
+    """A search cut by a limit leaves properties open; random runs reach deeper."""
+    from hacheck.checker.explorer import VIOLATION_FOUND
+    if (stats.complete or stats.random_runs or stats.stop_reason == VIOLATION_FOUND
+            or all(p.verdict is not Verdict.INCOMPLETE for p in result.properties)):
+        return []
+    return [_wrap("--random-runs R (say 1000) takes random runs to the end of the "
+                  "protocol instead: counterexamples deeper than a search reaches, though "
+                  "no proof that a property holds", "hint: ")]
 
 
 def _why_no_reduction(run) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hacheck.checker.compiled import prefetch
+from hacheck.checker.compiled import leaf, prefetch
 
 EMPTY = np.uint64(0)
 MAX_LOAD = 0.7
@@ -43,7 +43,7 @@ def _fmix(h):
     return h
 
 
-@njit(cache=True)
+@leaf
 def row_hash(words):
     """A 64-bit hash of a row given as 64-bit words."""
     h = np.uint64(words.shape[0]) * P3
@@ -71,7 +71,7 @@ def row_hashes(words: np.ndarray, index: np.ndarray | None = None) -> np.ndarray
     return out
 
 
-@njit(cache=True)
+@leaf
 def pack_row(row, out):
     """out := the bitmap of row's non-zero bytes, then those bytes; returns its length."""
     W = row.shape[0]
@@ -88,7 +88,7 @@ def pack_row(row, out):
     return n
 
 
-@njit(cache=True)
+@leaf
 def unpack_row(heap, start, out):
     W = out.shape[0]
     n = start + W // 8
@@ -102,7 +102,7 @@ def unpack_row(heap, start, out):
                 out[8 * b + x] = 0
 
 
-@njit(cache=True)
+@leaf
 def packed_equal(heap, start, words):
     """Is the packed row at heap[start:] equal to the row given as 64-bit `words`? Read in
     place: an 8-byte group whose bitmap byte is 0 (the common case: empty queue slots)
@@ -148,7 +148,7 @@ def _home(tag, shift, region_mask, region_size):
 AHEAD = 16      # candidates: how far ahead a lookup's memory is asked for (see _fetch_ahead)
 
 
-@njit(cache=True)
+@leaf
 def _fetch_ahead(table, heap, offsets, hashes, x, part, shift, region_mask, region_size):
     """Prefetch what the lookups of later candidates will read, in three steps so that
     each reads what the one before brought: candidate x + AHEAD's home slot, the offset
@@ -246,7 +246,7 @@ def _exact_rehash(old, table):
 # --- the partitioned table: one region per worker, ids assigned in batch order ------------
 
 
-@njit(cache=True)
+@leaf
 def packed_length(row):
     n = row.shape[0] // 8
     for v in row:
@@ -255,7 +255,7 @@ def packed_length(row):
     return n
 
 
-@njit(cache=True)
+@leaf
 def _same_words(a, b):
     for i in range(a.shape[0]):
         if a[i] != b[i]:

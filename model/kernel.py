@@ -51,6 +51,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from hacheck.checker.compiled import leaf
 from hacheck.checker.model import FULL, GROWING
 from hacheck.model.row import (
     COMM, COMM_LINKSUP, CRASHES_LEFT, HEARD, IH, M_IPREQ, MD, NONE, OWN, PH, R_RSCRCVD, RS,
@@ -60,7 +61,8 @@ from hacheck.model.rules import (
     A_CHILD, A_DELIVER, A_FORCETAKE, A_HEAR, A_SELF, ENVIRONMENT, take,
 )
 from hacheck.model.state import (
-    BOUND_CHAIN, K_HOME, K_N, K_WIDTH, STATUS, ch, linked, local_groups, node, selfq,
+    BOUND_CHAIN, K_HOME, K_N, K_WIDTH, STATUS, ch, copy_row, linked, local_groups, node,
+    selfq,
 )
 from hacheck.model.symmetry import canonicalize, canonicalize_exhaustive
 
@@ -72,7 +74,7 @@ def is_environment(kind):
     return kind in ENVIRONMENT
 
 
-@njit(cache=True)
+@leaf
 def never_holds(k, s, j, g):
     """Does j not hold g, and can it never take it? (With no crash and no link toggle
     left, and g's home up: only MACHDOWN of the home would give it g, and the `md` bit
@@ -82,7 +84,7 @@ def never_holds(k, s, j, g):
             and s[node(k, h) + PH] == UP)
 
 
-@njit(cache=True)
+@leaf
 def claims_nothing_new(k, s, i, m):
     """Is m a `resource` message of i's own that i reads back without effect, whatever
     it does first? (i is L and past R_RSCRCVD, where reading its own claim only adds it
@@ -96,7 +98,7 @@ def claims_nothing_new(k, s, i, m):
             and s[n + RS] >= R_RSCRCVD and s[n + IH] & claim == claim)
 
 
-@njit(cache=True)
+@leaf
 def idle_pop(k, s, kind, a, b):
     """Is this enabled action an idle one (module docstring) that nothing but a crash or
     a link toggle could disturb, and is none of those left?"""
@@ -119,14 +121,14 @@ def idle_pop(k, s, kind, a, b):
     return False
 
 
-@njit(cache=True)
+@leaf
 def lone_take(s, kind, reduce):
     """Is this enabled action a FORCETAKE that may be taken alone (module docstring)?
     It takes a group, so only where the ample sets may (GROWING)."""
     return reduce == GROWING and kind == A_FORCETAKE and s[CRASHES_LEFT] == 0
 
 
-@njit(cache=True)
+@leaf
 def closure(k, s, x):
     """The least node set containing x and every up peer linked to one of its members
     that has nothing in flight to it (see the module docstring)."""
@@ -146,7 +148,7 @@ def closure(k, s, x):
     return T
 
 
-@njit(cache=True)
+@leaf
 def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor, reduce):
     """Keep only an ample subset of the `count` successors at out[first:]; returns how
     many are kept (== count when no reduction applies). `reduce` is INVISIBLE or
@@ -156,7 +158,7 @@ def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor, reduce):
         a = action[x]
         if idle_pop(k, s, kinds[a], arg_a[a], arg_b[a]) or lone_take(s, kinds[a], reduce):
             if x != first:
-                out[first] = out[x]
+                copy_row(out[x], out[first])
                 action[first] = a
             return 1
     visible = 0      # nodes with an enabled action that S1 may see, or a sticky one
@@ -197,30 +199,36 @@ def ample(k, s, out, first, count, action, kinds, arg_a, arg_b, actor, reduce):
     for y in range(first, first + count):
         if best_nodes >> actor[action[y]] & 1:
             if kept != y:
-                out[kept] = out[y]
+                copy_row(out[y], out[kept])
                 action[kept] = action[y]
             kept += 1
     return best_size
 
 
-@njit(cache=True)
+@leaf
 def enabled_steps(k, kinds, arg_a, arg_b, s, out, first, action):
     """The successor of s by every enabled action, into out[first:], the actions into
     action[first:]: (how many, a model bound hit)."""
     n = 0
     status = 0
-    for a in range(kinds.shape[0]):
-        t = out[first + n]
+    A = kinds.shape[0]
+    # One view of the output row per enabled action, not per action tried: a view costs
+    # an atomic reference count up and down, which two threads fight over, and a failed
+    # guard leaves its row untouched, so the next action may try the same one.
+    t = out[first]
+    for a in range(A):
         if take(k, kinds[a], arg_a[a], arg_b[a], s, t):
             if t[STATUS] != 0:
                 status = t[STATUS]
                 t[STATUS] = 0
             action[first + n] = a
             n += 1
+            if a + 1 < A:
+                t = out[first + n]
     return n, status
 
 
-@njit(cache=True)
+@leaf
 def chain_end(k, kinds, arg_a, arg_b, actor, t, reduce, steps, step_action):
     """Follow t, in place, through states whose ample set is a single action (module
     docstring, "Chains"), to the first state where it is not: (steps taken, a model bound
@@ -232,11 +240,11 @@ def chain_end(k, kinds, arg_a, arg_b, actor, t, reduce, steps, step_action):
         if n < 2 or ample(k, t, steps, 0, n, step_action, kinds, arg_a, arg_b, actor,
                           reduce) != 1:
             return taken, 0
-        t[:] = steps[0]
+        copy_row(steps[0], t)
     return taken, BOUND_CHAIN
 
 
-@njit(cache=True)
+@leaf
 def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, group, cells,
                reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
                step_action):
@@ -327,7 +335,7 @@ def positions(counts, A, index, source):
             n += 1
 
 
-@njit(cache=True)
+@leaf
 def canonical_row(k, row, exhaustive, group, cells, best, candidate, ints, sig, scratch):
     N = k[K_N]
     if exhaustive:

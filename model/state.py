@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from hacheck.checker.compiled import leaf
 from hacheck.model import schema
 from hacheck.model.config import (   # the configuration's bounds and option values
     COMPILED, MAX_GROUPS, MAX_NODES, compiled_values,
@@ -133,7 +134,7 @@ def local_groups(k, i):
     return k[K_LOCAL + i]
 
 
-@njit(cache=True)
+@leaf
 def push(k, t, q, m):
     """Append message m to the queue at offset q (a model bound if it is full)."""
     n = t[q]
@@ -144,7 +145,7 @@ def push(k, t, q, m):
     t[q] = n + 1
 
 
-@njit(cache=True)
+@leaf
 def pop(k, t, q):
     """Remove and return the head of the non-empty queue at offset q; freed slots stay 0,
     so that equal sequences are equal bytes."""
@@ -157,7 +158,7 @@ def pop(k, t, q):
     return m
 
 
-@njit(cache=True)
+@leaf
 def clear(k, t, q):
     for x in range(q, q + k[K_QSTRIDE]):
         t[x] = 0

@@ -44,7 +44,8 @@ from hacheck.model.row import (
     CONN, GROUP_SETS, NODE_FIELDS, NODE_SETS, OWN, PLAIN, RQ, VARIANT_NODE_SETS, VARIANT_VALUES,
 )
 from hacheck.model.state import (
-    K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK, K_WIDTH, ch, local_groups, node, selfq,
+    K_HOME, K_LIST, K_N, K_NODES, K_QSTRIDE, K_RANK, K_WIDTH, ch, copy_row, local_groups,
+    node, selfq,
 )
 
 # each message kind's first byte, and per field its stride, its size and what it names
@@ -366,15 +367,15 @@ MAX_CELL = 8   # a node has at most MAX_GROUPS local groups
 def canonicalize_exhaustive(k, s, group, best, candidate, order, pi):
     """s := its least image over every permutation of `group` (rows: pi)."""
     N = k[K_N]
-    best[:] = s
+    copy_row(s, best)
     for x in range(1, group.shape[0]):
         for i in range(N):
             pi[i] = group[x, i]
             order[group[x, i]] = i
         image(k, s, candidate, order, pi)
         if less(candidate, best):
-            best[:] = candidate
-    s[:] = best
+            copy_row(candidate, best)
+    copy_row(best, s)
 
 
 @njit(cache=True)
@@ -417,9 +418,9 @@ def canonicalize(k, s, cells, best, candidate, ints, sig, scratch):
         for z in range(x + 1, y):
             size[z] = 0
         x = y
-    base[:] = order
+    copy_row(order, base)
     for index in range(total):
-        order[:] = base
+        copy_row(base, order)
         rest = index
         for x in range(N):
             m = size[x]
@@ -432,8 +433,8 @@ def canonicalize(k, s, cells, best, candidate, ints, sig, scratch):
             choice[positions[q]] = order[q]
         image(k, s, candidate, choice, pi)
         if index == 0 or less(candidate, best):
-            best[:] = candidate
-    s[:] = best
+            copy_row(candidate, best)
+    copy_row(best, s)
 
 
 @njit(cache=True)

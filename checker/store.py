@@ -54,11 +54,16 @@ def row_hash(words):
     return _fmix(h)
 
 
+@leaf
+def _hash_of(words, r):
+    return row_hash(words[r])      # the view, taken in a leaf, is not reference counted
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def hash_rows(words, index, out):
     """out[x] := the hash of row index[x]."""
     for x in prange(index.shape[0]):
-        out[x] = row_hash(words[index[x]])
+        out[x] = _hash_of(words, index[x])
 
 
 def row_hashes(words: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
@@ -189,7 +194,7 @@ def _stored_at_home(table, hash_value, part, shift, region_mask, region_size):
     return np.int64(-1)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)      # a `leaf` that releases the GIL
 def _exact_insert(table, heap, used, offsets, count, batch, words, index, hashes, ids, new,
                   limit, packed):
     """Look rows batch[index[x]] up, in order; store the new ones. ids[x] := its id. Stops
@@ -212,7 +217,8 @@ def _exact_insert(table, heap, used, offsets, count, batch, words, index, hashes
             if entry == EMPTY:
                 length = pack_row(row, packed)
                 start = used[0]
-                heap[start:start + length] = packed[:length]
+                for b in range(length):
+                    heap[start + b] = packed[b]
                 used[0] = start + length
                 offsets[n] = start
                 table[slot] = (tag << np.uint64(32)) | np.uint64(n + 1)
@@ -270,38 +276,48 @@ def _partitioned_lookup(table, parts, shift, heap, offsets, batch, words, index,
     stored row gives its id; a new row takes an empty slot provisionally (marked with its
     candidate number); a repeat of a new row of this batch points to that candidate, as
     -(candidate + 2)."""
+    for p in prange(parts):
+        _lookup_region(table, parts, shift, heap, offsets, batch, words, index, hashes, ids,
+                       new, slots, lengths, p)
+
+
+@leaf
+def _lookup_region(table, parts, shift, heap, offsets, batch, words, index, hashes, ids,
+                   new, slots, lengths, p):
+    """`_partitioned_lookup`'s work for region p. A leaf, so that the views of candidate
+    rows it takes are not reference counted: the counts are atomic, and the regions'
+    threads would fight over the batch's."""
     R = table.shape[0] // parts
     rmask = np.uint64(R - 1)
-    for p in prange(parts):
-        for x in range(index.shape[0]):
-            _fetch_ahead(table, heap, offsets, hashes, x, np.uint64(p), shift, rmask,
-                         np.uint64(R))
-            tag = hashes[x] >> np.uint64(32)
-            part, slot = _home(tag, shift, rmask, np.uint64(R))
-            if np.int64(part) != p:
-                continue
-            base = np.uint64(p) * np.uint64(R)
-            while True:
-                entry = table[slot]
-                if entry == EMPTY:
-                    table[slot] = (tag << np.uint64(32)) | PROVISIONAL | np.uint64(x)
-                    new[x] = True
-                    slots[x] = slot
-                    lengths[x] = packed_length(batch[index[x]])
-                    break
-                if entry >> np.uint64(32) == tag:
-                    low = entry & LOW
-                    if low & PROVISIONAL:
-                        first = np.int64(low ^ PROVISIONAL)
-                        if _same_words(words[index[first]], words[index[x]]):
-                            ids[x] = -(first + 2)
-                            break
-                    else:
-                        found = np.int64(low) - 1
-                        if packed_equal(heap, offsets[found], words[index[x]]):
-                            ids[x] = found
-                            break
-                slot = base + ((slot - base + np.uint64(1)) & rmask)
+    for x in range(index.shape[0]):
+        _fetch_ahead(table, heap, offsets, hashes, x, np.uint64(p), shift, rmask,
+                     np.uint64(R))
+        tag = hashes[x] >> np.uint64(32)
+        part, slot = _home(tag, shift, rmask, np.uint64(R))
+        if np.int64(part) != p:
+            continue
+        base = np.uint64(p) * np.uint64(R)
+        while True:
+            entry = table[slot]
+            if entry == EMPTY:
+                table[slot] = (tag << np.uint64(32)) | PROVISIONAL | np.uint64(x)
+                new[x] = True
+                slots[x] = slot
+                lengths[x] = packed_length(batch[index[x]])
+                break
+            if entry >> np.uint64(32) == tag:
+                low = entry & LOW
+                if low & PROVISIONAL:
+                    first = np.int64(low ^ PROVISIONAL)
+                    if _same_words(words[index[first]], words[index[x]]):
+                        ids[x] = -(first + 2)
+                        break
+                else:
+                    found = np.int64(low) - 1
+                    if packed_equal(heap, offsets[found], words[index[x]]):
+                        ids[x] = found
+                        break
+            slot = base + ((slot - base + np.uint64(1)) & rmask)
 
 
 @njit(cache=True, nogil=True)
@@ -324,9 +340,14 @@ def _store_new(table, heap, offsets, batch, index, hashes, ids, new, slots):
     """Pack the new rows at their offsets; their table entries get their ids."""
     for x in prange(index.shape[0]):
         if new[x]:
-            start = offsets[ids[x]]
-            pack_row(batch[index[x]], heap[start:])
-            table[slots[x]] = (hashes[x] >> np.uint64(32) << np.uint64(32)) | np.uint64(ids[x] + 1)
+            _store_one(table, heap, offsets, batch, index, hashes, ids, slots, x)
+
+
+@leaf
+def _store_one(table, heap, offsets, batch, index, hashes, ids, slots, x):
+    """`_store_new`'s work for candidate x, in a leaf (its views uncounted)."""
+    pack_row(batch[index[x]], heap[offsets[ids[x]]:])
+    table[slots[x]] = (hashes[x] >> np.uint64(32) << np.uint64(32)) | np.uint64(ids[x] + 1)
 
 
 @njit(cache=True)

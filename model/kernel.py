@@ -245,14 +245,15 @@ def chain_end(k, kinds, arg_a, arg_b, actor, t, reduce, steps, step_action):
 
 
 @leaf
-def expand_row(k, kinds, arg_a, arg_b, actor, s, first, symmetry, exhaustive, group, cells,
-               reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
+def expand_row(k, kinds, arg_a, arg_b, actor, rows, r, first, symmetry, exhaustive, group,
+               cells, reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
                step_action):
-    """The successors of row s into out[first:], their actions into action[first:]:
+    """The successors of s = rows[r] into out[first:], their actions into action[first:]:
     (how many, reduced to an ample set?, a model bound hit, single ample steps chained).
     With `chain` (and a reduction), each successor is the end of its chain of single
     ample steps."""
     N = k[K_N]
+    s = rows[r]          # a view taken here, in a leaf, costs no reference counting
     n, status = enabled_steps(k, kinds, arg_a, arg_b, s, out, first, action)
     reduced = False
     if reduce != FULL and n > 1:
@@ -298,7 +299,7 @@ def successors(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive, group,
         step_action = np.empty(A, dtype=np.int64)
         for r in range(b * per_block, min(R, (b + 1) * per_block)):
             counts[r], reduced[r], status[r], chained[r] = expand_row(
-                k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
+                k, kinds, arg_a, arg_b, actor, rows, r, r * A, symmetry, exhaustive, group,
                 cells, reduce, chain, out, action, best, candidate, ints, sig, scratch,
                 steps, step_action)
 
@@ -319,7 +320,7 @@ def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive,
     step_action = np.empty(A, dtype=np.int64)
     for r in range(rows.shape[0]):
         counts[r], reduced[r], status[r], chained[r] = expand_row(
-            k, kinds, arg_a, arg_b, actor, rows[r], r * A, symmetry, exhaustive, group,
+            k, kinds, arg_a, arg_b, actor, rows, r, r * A, symmetry, exhaustive, group,
             cells, reduce, chain, out, action, best, candidate, ints, sig, scratch, steps,
             step_action)
 

@@ -15,9 +15,10 @@ rather than the example itself:
 The passes are those of Hypothesis's shrinker, in small: delete spans of choices (8, 4,
 2, then 1 at a time), then lower each choice (to 0, to half, by one), again while either
 pass improves; when neither does, each choice is tried at every larger value too (a
-later branch may be the shorter road), and if that improves the passes start again. A replay never goes beyond the best run's length, so each costs at most
-that many steps. The result is a real run of the full model, and still no proof that
-it is a shortest one.
+later branch may be the shorter road), and if that improves the passes start again. A
+replay never goes beyond the best run's length, so each costs at most that many steps.
+The result is a real run of the full model, and still no proof that it is a shortest
+one.
 """
 
 from __future__ import annotations

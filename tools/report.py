@@ -176,8 +176,7 @@ def _statistics_line(result, stats) -> str:
     if stats.random_runs:
         return (f"statistics: {stats.random_runs:,} random runs, {stats.transitions:,} steps, "
                 f"{stats.distinct_states:,} distinct {'symbolic ' * timed}states met, "
-                f"the longest run "
-                f"{stats.max_depth} steps, {stats.wall_seconds:.2f} s")
+                f"the longest run {stats.max_depth} steps, {stats.wall_seconds:.2f} s")
     states = ("distinct symbolic states (a discrete state and a zone of clock values)"
               if timed else "distinct states")
     line = (f"statistics: {stats.distinct_states:,} {states}, {stats.transitions:,} "

@@ -21,6 +21,8 @@ Both insert a batch of candidate rows in order, so ids are the same on every run
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numba import njit, prange
 
@@ -427,6 +429,18 @@ def _grown(array: np.ndarray, needed: int) -> np.ndarray:
     return bigger
 
 
+def growth_cost(array: np.ndarray, needed: int) -> int:
+    """The bytes `grow` would add to the process's memory to give `array` room for
+    `needed` items: the added part only when it can resize in place (nothing else refers
+    to the array: 3 is the count of the owner's attribute, this call's argument and
+    getrefcount's), else the whole grown copy, held beside the old one."""
+    if needed <= array.shape[0]:
+        return 0
+    row = array.nbytes // max(array.shape[0], 1)
+    new = capacity(array, needed)
+    return row * (new - array.shape[0] if sys.getrefcount(array) <= 3 else new)
+
+
 def grow(owner, name: str, needed: int) -> None:
     """Give `owner.<name>` room for `needed` items (its length by `capacity`): in place
     when nothing else refers to the array (numpy's resize, a realloc: the C library
@@ -537,16 +551,11 @@ class ExactStore:
     def growth_bytes(self, more: int) -> int:
         """At most what inserting `more` rows now would allocate (the arrays that would
         have to grow), so that a search can stop before it passes a memory limit."""
-        n = len(self) + more
-        extra = 0
-        if n > self.offsets.shape[0]:
-            extra += 8 * capacity(self.offsets, n)
+        extra = growth_cost(self.offsets, len(self) + more)
         if self._table_for(more) > self.table.shape[0]:
             extra += 8 * self._table_for(more)
-        needed = int(self.used[0]) + more * (self.width + self.width // 8)
-        if needed > self.heap.shape[0]:
-            extra += capacity(self.heap, needed)
-        return extra
+        return extra + growth_cost(self.heap,
+                                   int(self.used[0]) + more * (self.width + self.width // 8))
 
     def identity(self, state_id: int) -> bytes:
         return self.rows(state_id, state_id + 1).tobytes()
@@ -618,7 +627,7 @@ class FingerprintStore:
     def growth_bytes(self, more: int) -> int:
         """At most what inserting `more` fingerprints now would allocate."""
         n = len(self) + more
-        extra = 8 * capacity(self.by_id, n) if n > self.by_id.shape[0] else 0
+        extra = growth_cost(self.by_id, n)
         if _table_size(n) > self.table.shape[0]:
             extra += 12 * _table_size(n)
         return extra

@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from hacheck.checker.store import (
-    _exact_rehash, _table_size, capacity, grow, pack_row, packed_equal, unpack_row,
+    _exact_rehash, _table_size, grow, growth_cost, pack_row, packed_equal, unpack_row,
 )
 from hacheck.checker.zones import INF, _add, le, lt
 
@@ -222,18 +222,14 @@ class ZoneStore:
     def growth_bytes(self, more: int) -> int:
         """At most what inserting `more` states now would allocate: each may have as many
         zone entries as a row has room for."""
-        n = len(self) + more
-        extra = 0
-        if n > self.zone_offsets.shape[0]:
-            extra += 21 * capacity(self.zone_offsets, n)     # the five per-zone arrays
-        if self.keys + more > self.key_offsets.shape[0]:
-            extra += 16 * capacity(self.key_offsets, self.keys + more)
-        entries = int(self.zone_used[0]) + more * ((self.width - self.zone_at) // 2)
-        if entries > self.zone_heap.shape[0]:
-            extra += 2 * capacity(self.zone_heap, entries)
-        key_bytes = int(self.key_used[0]) + more * 9 * self.key_words
-        if key_bytes > self.key_heap.shape[0]:
-            extra += capacity(self.key_heap, key_bytes)
+        n, keys = len(self) + more, self.keys + more
+        extra = (growth_cost(self.zone_offsets, n) + growth_cost(self.zone_k, n)
+                 + growth_cost(self.zone_key, n) + growth_cost(self.zone_next, n)
+                 + growth_cost(self.covered_by, n) + growth_cost(self.key_offsets, keys)
+                 + growth_cost(self.key_head, keys))
+        extra += growth_cost(self.zone_heap, int(self.zone_used[0])
+                             + more * ((self.width - self.zone_at) // 2))
+        extra += growth_cost(self.key_heap, int(self.key_used[0]) + more * 9 * self.key_words)
         if _table_size(self.keys + more) > self.table.shape[0]:
             extra += 8 * _table_size(self.keys + more)
         return extra

@@ -328,18 +328,43 @@ def test_the_passed_list_foresees_what_inserting_states_with_many_clocks_allocat
     grew = 0
     for start in range(0, 6000, 1500):
         rows = zone_rows(1500, clocks, start)
-        before = {name: getattr(store, name).nbytes for name in vars(store)
-                  if isinstance(getattr(store, name), np.ndarray)}
+        before = {name: (id(getattr(store, name)), getattr(store, name).nbytes)
+                  for name in vars(store) if isinstance(getattr(store, name), np.ndarray)}
         foreseen = store.growth_bytes(len(rows))
         words = rows.view(np.uint64)
         hashes = row_hashes(words[:, :1])
         ids, new, looked = store.insert(words, np.arange(len(rows)), hashes, 1 << 30)
         assert new.all() and looked == len(rows)
-        allocated = sum(getattr(store, name).nbytes for name, size in before.items()
+        # an array resized in place adds its new part; a new array (a copy) all of it
+        allocated = sum(getattr(store, name).nbytes - (size if id(getattr(store, name)) == same
+                                                       else 0)
+                        for name, (same, size) in before.items()
                         if getattr(store, name).nbytes != size)
         assert allocated <= foreseen
         grew += allocated > 0
     assert grew >= 2        # the zone heap (441 entries a state) grew, and was foreseen
+
+
+def test_growing_in_place_costs_the_new_part_and_a_copy_the_whole_array():
+    from hacheck.checker.store import grow, growth_cost
+
+    class Owner:
+        pass
+    owner = Owner()
+    owner.array = np.zeros(1000, dtype=np.int64)
+    # (each cost is computed outside the assert: pytest's rewriting holds references)
+    none, in_place = growth_cost(owner.array, 1000), growth_cost(owner.array, 1001)
+    assert none == 0 and in_place == 8 * 1000                 # 1000 -> 2000, in place
+    view = owner.array[:10]                                   # now grow must copy
+    copied = growth_cost(owner.array, 1001)
+    assert copied == 8 * 2000
+    before = id(owner.array)
+    grow(owner, "array", 1001)                                # as foreseen: a new array
+    assert id(owner.array) != before and len(owner.array) == 2000
+    del view
+    before = id(owner.array)
+    grow(owner, "array", 2001)                                # and now in place
+    assert id(owner.array) == before and len(owner.array) == 4000
 
 
 def test_an_array_grows_twice_while_small_and_by_half_once_large():

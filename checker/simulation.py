@@ -50,8 +50,8 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
     by `witness` (see the module docstring)."""
     budget = budget if budget is not None else Budget()
     budget.start_clock()
-    invariants = [p for p in properties if p.kind == ALWAYS]
-    settled = [p for p in properties if p.kind == AT_QUIESCENCE]
+    checks = [(p.name, _failing(model, p)) for p in properties
+              if p.kind in (ALWAYS, AT_QUIESCENCE)]
     rng = np.random.default_rng(seed)
     shortest: dict[str, list] = {}    # property -> its shortest runs: [(path, choices)]
     violating = {p.name: 0 for p in properties}
@@ -63,8 +63,7 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
         with budget.phase("random runs"):
             for _ in range(runs):
                 budget.check()
-                path, choices, found = _one_run(model, invariants, settled, rng, max_steps,
-                                                seen)
+                path, choices, found = _one_run(model, checks, rng, max_steps, seen)
                 done += 1
                 steps_taken += len(path) - 1
                 longest = max(longest, len(path) - 1)
@@ -123,19 +122,17 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
                        mode="untimed" if witness is None else "timed")
 
 
-def _one_run(model, invariants, settled, rng, max_steps: int, seen: set):
+def _one_run(model, checks, rng, max_steps: int, seen: set):
     """One random run: its path [(action or None, row), ...], the choices that drew it
-    (`checker.shrink`) and, for each property it violates, the index of the first
-    state of the path that does."""
+    (`checker.shrink`) and, for each property of `checks` ((name, `_failing`) pairs) it
+    violates, the index of the first state of the path that does."""
     found: dict[str, int] = {}
 
     def visit(step: int, row: np.ndarray, succ) -> bool:
         seen.add(hashlib.blake2b(row.tobytes(), digest_size=8).digest())
-        for prop in invariants:
-            if prop.name not in found and violations(model, prop, row[None, :])[0]:
-                found[prop.name] = step
-        for name in settled_violations(model, settled, row[None, :], succ):
-            found.setdefault(name, step)
+        for name, failing in checks:
+            if name not in found and failing(row, succ):
+                found[name] = step
         return False
 
     path, choices, _ = walk(model, lambda step, n: int(rng.integers(n)), visit,

@@ -162,8 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--random-runs", type=int, metavar="R",
                    help="instead of a search, take R random runs (each step chosen at "
                         "random among the enabled ones, until nothing is enabled or 1000 "
-                        "steps, or --max-depth) and report the shortest run that violates "
-                        "each property: counterexamples deeper than a search can reach. "
+                        "steps, or --max-depth) and report, for each property, the "
+                        "shortest run that violates it, shrunk: counterexamples deeper "
+                        "than a search can reach. "
                         "Timed (the default), the runs walk the zone graph and each "
                         "counterexample gets timestamps, as a search's does. A property no "
                         "run violates is INCOMPLETE, never HOLDS")

@@ -27,9 +27,10 @@ Design:
   state, found with reduction comes from a second, unreduced search that stops at the
   first one (it never goes deeper than the reduced one did, counted in single steps); a
   lasso is the reduced graph's own (a shortest one needs the whole unreduced graph).
-- `workers` sets the number of threads the model's compiled code may use. With more
-  than one, a model that allows it (`concurrent_successors`) computes a batch's
-  successors while the batch before is inserted (`_Ahead`).
+- `workers` sets the number of threads the search uses. With more than one, and a
+  model that allows it (`concurrent_successors`), a pool of the others computes the
+  next batches' successors while this thread inserts the batch before, and computes
+  one itself when the next is not ready (`_Ahead`); each thread runs on one core.
 - A search that stops early (violation, or its `Budget`: a state budget, a time limit,
   memory, a signal) records why; properties it did not see violated are then INCOMPLETE,
   never HOLDS. The budget is polled between batches in every phase of the search (the
@@ -41,6 +42,7 @@ Design:
 
 from __future__ import annotations
 
+import collections
 import time
 from typing import Callable, Sequence
 
@@ -51,7 +53,7 @@ from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_
 from hacheck.checker.model import FULL, GROWING, INVISIBLE
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.stopping import Budget, Stopped
-from hacheck.checker.store import ExactStore, FingerprintStore, row_hashes
+from hacheck.checker.store import ExactStore, FingerprintStore, UnpackedRows, row_hashes
 from hacheck.checker.zonestore import ZoneStore
 from hacheck.checker.trace import replay
 from hacheck.checker.verdict import (
@@ -164,6 +166,7 @@ def explore(
     """
     budget = budget_of(budget, max_states, time_limit)
     budget.start_clock()
+    pooled = workers > 1 and model.concurrent_successors
     if max_states is None:
         max_states = budget.max_states
     invariants = [p for p in properties if p.kind == ALWAYS]
@@ -176,8 +179,10 @@ def explore(
     if model.zone_layout is not None:        # a timed model: zones, with inclusion
         store = ZoneStore(model.width, *model.zone_layout)
     else:
+        # the insert runs on one thread while a pool computes successors (`_Ahead`); the
+        # table is partitioned for a parallel insert only where nothing else holds the cores
         store = (FingerprintStore(model.width) if fingerprint
-                 else ExactStore(model.width, parts=workers))
+                 else ExactStore(model.width, parts=1 if pooled else workers))
     parents = _Parents()
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
@@ -309,23 +314,26 @@ def explore(
                 end = min(hi, start + batch)
                 if fingerprint:
                     frontier.release(start - lo)    # rows read already: no longer needed
-                    rows = frontier.rows(start - lo, end - lo)
+                    rows = frontier.packed_rows(start - lo, end - lo)
                 else:
-                    rows = store.rows(start, end)
+                    rows = store.packed_rows(start, end)
                 row_ids = np.arange(start, end, dtype=np.int64)
                 keep = ~skipped[start - lo:end - lo]
                 if not keep.all():
-                    rows, row_ids = rows[keep], row_ids[keep]
+                    rows, row_ids = UnpackedRows(rows.unpack()[keep]), row_ids[keep]
                     counters["skipped"] += int((~keep).sum())
-                return end, rows, row_ids, ahead.successors(rows)
+                return end, row_ids, ahead.successors(rows)
 
-            following = batch_at(lo)
-            while following is not None:
-                end, rows, row_ids, succ = following
-                # the next batch's successors are computed while this one is inserted:
-                # its rows are of this level, stored already
-                following = batch_at(end) if end < hi else None
-                done = succ.result()
+            # the successors of the next batches are computed while this one is inserted:
+            # their rows are of this level, stored already
+            pending = collections.deque()
+            start = lo
+            while pending or start < hi:
+                while start < hi and len(pending) < ahead.depth:
+                    pending.append(batch_at(start))
+                    start = pending[-1][0]
+                rows, done = ahead.next_result([job for *_, job in pending])
+                end, row_ids, _ = pending.popleft()
                 expand(rows, row_ids, level, done)
                 ahead.done_with(done)
                 budget.check()
@@ -347,17 +355,21 @@ def explore(
         raise ValueError("checkpoints are for untimed searches")
     restored = checkpoint.load() if checkpoint is not None else None
     stop_reason = ""
-    threads = _set_threads(workers)
-    def hashed_successors(rows, spare):
-        """The successors of a batch, and, where the store hashes whole rows, their hashes:
-        computed with them (on the thread ahead), not by the insert that waits for them."""
+    # with a pool, each thread (this one too) runs compiled code on one core: a parallel
+    # region here would wait for a core the pool holds
+    threads = _set_threads(1 if pooled else workers)
+    def hashed_successors(packed, spare):
+        """A batch's rows and their successors, and, where the store hashes whole rows,
+        the successors' hashes: unpacked, computed and hashed by the thread that computes
+        them (a thread of the pool), not by the insert that waits for them."""
+        rows = packed.unpack()
         succ = model.successors(rows, symmetry, reduce, spare)
         # a zone store may widen its rows before the batch is inserted: hashed then
         succ.hashes = None if isinstance(store, ZoneStore) else hashes_of(succ.buffer,
                                                                           succ.index)
-        return succ
+        return rows, succ
 
-    ahead = _Ahead(hashed_successors, workers if model.concurrent_successors else 1)
+    ahead = _Ahead(hashed_successors, workers if pooled else 1)
     try:
         with budget.phase(phase):
             search()
@@ -562,38 +574,78 @@ def violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:
                     dtype=np.bool_)
 
 
-class _Later:
-    """A result computed when asked for (nothing runs ahead)."""
+class _Job:
+    """The successors of one batch: computed by a thread of the pool, or, if none has
+    started on it when the search needs the result, where the search is."""
 
     def __init__(self, compute, rows, spare):
         self.compute, self.rows, self.spare = compute, rows, spare
+        self.future = None
+        self.value = None
+        self.error: Exception | None = None
+
+    def run(self):
+        return self.compute(self.rows, self.spare)
+
+    def ready(self) -> bool:
+        return (self.value is not None or self.error is not None
+                or (self.future is not None and self.future.done()))
+
+    def steal(self) -> None:
+        """Compute it on this thread if no thread of the pool has started it. An error
+        (a model bound) is raised only when its result is asked for, in batch order."""
+        if self.value is None and self.future is not None and self.future.cancel():
+            self.future = None
+            try:
+                self.value = self.run()
+            except Exception as error:
+                self.error = error
 
     def result(self):
-        return self.compute(self.rows, self.spare)
+        if self.error is not None:
+            raise self.error
+        if self.value is None:
+            self.value = self.run() if self.future is None else self.future.result()
+        return self.value
 
 
 class _Ahead:
-    """The successors of the batches of a level, in order. With more than one worker
-    (and a model whose successors may run concurrently), each batch's are computed on
-    a thread of their own while the search inserts the batch before: the sequential
-    insert then no longer leaves the other cores idle. Batches are still inserted in
-    order, so nothing the search finds depends on it. The buffer of a batch the search
-    is done with is handed to the model for the next batch but one."""
+    """The successors of the batches of a level, in order. With K > 1 workers (and a
+    model whose successors may run concurrently), a pool of K - 1 threads, each running
+    the model's compiled code on one core, computes the successors of the next batches
+    while the search inserts the one before; when the batch the search needs next is not
+    ready, it computes a later one that no thread has started (`_Job.steal`), so neither
+    stage waits for the other whichever is the heavier (docs/performance.md, "Two
+    stages"). Batches are still inserted in order, so nothing the search finds depends
+    on it. The buffer of a batch the search is done with is handed to the model for a
+    later batch."""
 
     def __init__(self, successors, workers: int):
         self.compute = successors
         self.spares: list = []
         self.pool = None
+        self.depth = 1      # batches whose successors are asked for before they are needed
         if workers > 1:
             from concurrent.futures import ThreadPoolExecutor
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="hacheck-successors",
-                                           initializer=_set_threads, initargs=(workers,))
+            self.depth = workers + 1    # one for each thread, and one to steal
+            self.pool = ThreadPoolExecutor(workers - 1, "hacheck-successors",
+                                           initializer=_set_threads, initargs=(1,))
 
-    def successors(self, rows):
+    def successors(self, rows) -> _Job:
         spare = self.spares.pop() if self.spares else None
-        if self.pool is None:
-            return _Later(self.compute, rows, spare)
-        return self.pool.submit(self.compute, rows, spare)
+        job = _Job(self.compute, rows, spare)
+        if self.pool is not None:
+            job.future = self.pool.submit(job.run)
+        return job
+
+    def next_result(self, jobs: Sequence[_Job]):
+        """The first job's successors; while they are not ready, a later job is stolen."""
+        first = jobs[0]
+        for later in jobs[1:]:
+            if first.ready():
+                break
+            later.steal()
+        return first.result()
 
     def done_with(self, succ) -> None:
         self.spares.append(succ)

@@ -16,7 +16,7 @@ import bisect
 import numpy as np
 from numba import njit, prange
 
-from hacheck.checker.store import pack_row, packed_length, unpack_rows
+from hacheck.checker.store import PackedRows, pack_row, packed_length
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -62,16 +62,20 @@ class FrontierRows:
 
     def rows(self, lo: int, hi: int) -> np.ndarray:
         """The rows at positions lo .. hi - 1, unpacked (they must not be released)."""
-        out = np.empty((hi - lo, self.width), dtype=np.uint8)
+        return self.packed_rows(lo, hi).unpack()
+
+    def packed_rows(self, lo: int, hi: int) -> PackedRows:
+        """The rows at positions lo .. hi - 1, still packed: their chunks are never
+        changed, so another thread may unpack them (they must not be released)."""
+        pieces = []
         at = lo
         chunk = bisect.bisect_right(self.first, lo) - 1
         while at < hi:
             begin = self.first[chunk]
             stop = min(hi, begin + len(self.starts[chunk]))
-            unpack_rows(self.heaps[chunk], self.starts[chunk], at - begin, stop - begin,
-                        out[at - lo:stop - lo])
+            pieces.append((self.heaps[chunk], self.starts[chunk], at - begin, stop - begin))
             at, chunk = stop, chunk + 1
-        return out
+        return PackedRows(self.width, pieces)
 
     def release(self, below: int) -> None:
         """Drop every chunk whose rows are all at positions before `below`."""

@@ -140,6 +140,39 @@ def unpack_rows(heap, offsets, lo, hi, out):
         unpack_row(heap, offsets[i], out[i - lo])
 
 
+class PackedRows:
+    """Rows still packed, from memory no thread writes any more (a copy, or chunks that
+    are never changed), so that another thread may unpack them while the store grows."""
+
+    def __init__(self, width: int, pieces: list):
+        self.width = width
+        self.pieces = pieces    # (heap, starts, first, stop): rows first .. stop - 1 of each
+
+    def __len__(self) -> int:
+        return sum(stop - first for _, _, first, stop in self.pieces)
+
+    def unpack(self) -> np.ndarray:
+        out = np.empty((len(self), self.width), dtype=np.uint8)
+        at = 0
+        for heap, starts, first, stop in self.pieces:
+            unpack_rows(heap, starts, first, stop, out[at:at + stop - first])
+            at += stop - first
+        return out
+
+
+class UnpackedRows:
+    """Rows already unpacked, read as `PackedRows` are."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def unpack(self) -> np.ndarray:
+        return self.rows
+
+
 PROVISIONAL = np.uint64(1 << 31)   # an entry's low half: a candidate of this batch, not an id
 LOW = np.uint64(0xFFFFFFFF)
 
@@ -568,6 +601,14 @@ class ExactStore:
         out = np.empty((hi - lo, self.width), dtype=np.uint8)
         unpack_rows(self.heap, self.offsets, lo, hi, out)
         return out
+
+    def packed_rows(self, lo: int, hi: int) -> PackedRows:
+        """The rows lo .. hi - 1, packed: a copy of their bytes, since the heap may move
+        when it grows."""
+        begin = int(self.offsets[lo])
+        stop = int(self.offsets[hi]) if hi < len(self) else int(self.used[0])
+        return PackedRows(self.width, [(self.heap[begin:stop].copy(),
+                                        self.offsets[lo:hi] - begin, 0, hi - lo)])
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """What a checkpoint keeps of the store (`restore` puts it back)."""

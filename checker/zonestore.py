@@ -30,7 +30,8 @@ import numpy as np
 from numba import njit
 
 from hacheck.checker.store import (
-    _exact_rehash, _table_size, grow, growth_cost, pack_row, packed_equal, unpack_row,
+    UnpackedRows, _exact_rehash, _table_size, grow, growth_cost, pack_row, packed_equal,
+    unpack_row,
 )
 from hacheck.checker.zones import INF, _add, le, lt
 
@@ -255,6 +256,11 @@ class ZoneStore:
                    self.zone_k, self.zone_key, lo, hi, self.key_words, self.k_at,
                    self.zone_at, out)
         return out
+
+    def packed_rows(self, lo: int, hi: int) -> UnpackedRows:
+        """The rows lo .. hi - 1, for a thread that may read them while the store grows:
+        unpacked here, as the zone heap may move."""
+        return UnpackedRows(self.rows(lo, hi))
 
     def identity(self, state_id: int) -> bytes:
         return self.rows(state_id, state_id + 1).tobytes()

@@ -102,3 +102,97 @@ def test_a_partitioned_store_gives_every_row_the_id_of_a_one_part_store(parts):
         assert np.array_equal(one[1][:looked], many[1][:looked])
     assert len(stores[0]) == 2_400
     assert np.array_equal(stores[0].rows(0, 2_400), stores[1].rows(0, 2_400))
+
+
+# --- the pool computes successors ahead; the search computes a batch no thread started -------
+
+def _recording(slow_started, release, fail_on=None):
+    """A `compute` for `_Ahead`: batch 0 waits for `release`; batch 2 sets it; each result
+    says which thread computed it."""
+    import threading
+
+    def compute(batch, spare):
+        if batch == 0:
+            slow_started.set()
+            assert release.wait(10)
+        if batch == fail_on:
+            raise RuntimeError(f"model bound in batch {batch}")
+        if batch == 2:
+            release.set()
+        return batch, threading.current_thread() is threading.main_thread()
+    return compute
+
+
+def test_a_batch_no_thread_has_started_is_computed_by_the_search_in_order():
+    import threading
+
+    from hacheck.checker.explorer import _Ahead
+    started, release = threading.Event(), threading.Event()
+    ahead = _Ahead(_recording(started, release), workers=2)
+    try:
+        assert ahead.depth == 3
+        jobs = [ahead.successors(0)]
+        assert started.wait(10)             # the pool's only thread is held by batch 0
+        jobs += [ahead.successors(1), ahead.successors(2)]
+        # batch 0 is not ready: the search takes 1, then 2 (which lets 0 finish)
+        assert ahead.next_result(jobs) == (0, False)
+        assert jobs[1].result() == (1, True) and jobs[2].result() == (2, True)
+        assert ahead.next_result(jobs[1:]) == (1, True)     # not computed again
+    finally:
+        ahead.close()
+
+
+def test_an_error_in_a_batch_the_search_took_is_raised_in_batch_order():
+    import threading
+
+    from hacheck.checker.explorer import _Ahead
+    started, release = threading.Event(), threading.Event()
+    ahead = _Ahead(_recording(started, release, fail_on=1), workers=2)
+    try:
+        jobs = [ahead.successors(0)]
+        assert started.wait(10)
+        jobs += [ahead.successors(1), ahead.successors(2)]
+        assert ahead.next_result(jobs) == (0, False)    # batch 1 failed, but comes after
+        with pytest.raises(RuntimeError, match="batch 1"):
+            ahead.next_result(jobs[1:])
+    finally:
+        ahead.close()
+
+
+def test_one_worker_computes_each_batch_when_it_is_needed():
+    from hacheck.checker.explorer import _Ahead
+    calls = []
+    ahead = _Ahead(lambda batch, spare: calls.append(batch) or batch, workers=1)
+    jobs = [ahead.successors(0)]
+    assert ahead.depth == 1 and calls == []
+    assert ahead.next_result(jobs) == 0 and calls == [0]
+
+
+def test_packed_rows_stay_readable_after_the_store_grows():
+    """A batch's rows are unpacked by a thread of the pool while the search inserts:
+    they must not point into a heap that moves when it grows."""
+    from hacheck.checker.frontier import FrontierRows
+    from hacheck.checker.store import ExactStore, row_hashes
+    rng = np.random.default_rng(3)
+    width = 24
+    rows = rng.integers(0, 3, size=(5000, width), dtype=np.uint8)
+    words = np.ascontiguousarray(rows).view(np.uint64)
+    store = ExactStore(width)
+    store.insert(words, np.arange(100), row_hashes(words, np.arange(100)), 1 << 31)
+    early = store.packed_rows(10, 60)
+    expected = store.rows(10, 60)
+    heap = store.heap
+    rest = np.arange(100, 5000)
+    store.insert(words, rest, row_hashes(words, rest), 1 << 31)
+    assert store.heap is not heap                  # it grew
+    heap[:] = 0                                    # what a moved heap may become
+    assert np.array_equal(early.unpack(), expected)
+    assert np.array_equal(store.packed_rows(4990, len(store)).unpack(),
+                          store.rows(4990, len(store)))
+
+    frontier = FrontierRows(width)
+    for chunk in np.array_split(rows[:900], 7):
+        frontier.extend(chunk)
+    across = frontier.packed_rows(100, 700)        # spans several chunks
+    frontier.release(800)                          # the search has read past them
+    assert np.array_equal(across.unpack(), rows[100:700])

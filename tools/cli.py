@@ -136,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(INCOMPLETE); default 90%% of the machine's (or its cgroup's) "
                         + (f"memory, here {limit / (1 << 30):.1f}" if limit else "memory"))
     p.add_argument("--workers", type=int, metavar="K",
-                   help="threads computing successors (default: all cores, "
+                   help="threads of the search, one core each: K-1 compute successors, "
+                        "one inserts states (default: all cores, "
                         f"here {default_workers()}); counts and traces do not depend on it")
     p.add_argument("--fingerprint", action="store_true",
                    help="untimed mode: store 64-bit hashes of states instead of the states "

@@ -83,30 +83,10 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
         stop_reason = stop.reason
     results = []
     for prop in properties:
-        if prop.name in shortest:
-            path, choices = shortest[prop.name][0]
-            notes = [RANDOM_RUN]
-            if shrinking:
-                with budget.phase(f"shrinking the {prop.name} counterexample"):
-                    path, replays, cut = _shrink_shortest(model, prop, shortest[prop.name],
-                                                          budget)
-                kept = len(shortest[prop.name])
-                notes.append(SHRUNK.format(runs=f"the {kept} shortest runs" if kept > 1
-                                           else "that run",
-                                           found=len(choices) - 1, steps=len(path) - 1,
-                                           replays=replays, cut=f" (cut short: {cut})"
-                                           if cut else ""))
-                stop_reason = stop_reason or cut
-            trace = _trace(model, path)
-            results.append(PropertyResult(
-                prop.name, prop.description, prop.kind, Verdict.VIOLATED,
-                violating_states=violating[prop.name], trace=trace, notes=notes,
-                explanation=prop.explain(model.observe(trace.final)) if prop.explain else ""))
-        else:
-            results.append(PropertyResult(
-                prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
-                explanation=f"not violated in {done:,} random runs (random runs never show "
-                            "that a property holds)"))
+        result, cut = _verdict(model, prop, shortest.get(prop.name), violating[prop.name],
+                               done, shrinking, budget)
+        results.append(result)
+        stop_reason = stop_reason or cut
     elapsed = time.perf_counter() - started
     stats = Statistics(
         distinct_states=len(seen), transitions=steps_taken, max_depth=longest,
@@ -120,6 +100,33 @@ def simulate(model, properties: list[Property], *, runs: int, seed: int = 0,
                 time_counterexample(model, result, witness, budget, stats)
     return CheckResult(results, stats, symmetry=False, reduction=False,
                        mode="untimed" if witness is None else "timed")
+
+
+def _verdict(model, prop: Property, runs: list | None, violating: int, done: int,
+             shrinking: bool, budget: Budget) -> tuple[PropertyResult, str]:
+    """`prop`'s result from its shortest violating `runs` ([(path, choices)], shortest
+    first; None if no run violated it), shrunk unless not `shrinking`; and why shrinking
+    was cut short, if it was."""
+    if runs is None:
+        return PropertyResult(
+            prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
+            explanation=f"not violated in {done:,} random runs (random runs never show "
+                        "that a property holds)"), ""
+    path, choices = runs[0]
+    notes, cut = [RANDOM_RUN], ""
+    if shrinking:
+        with budget.phase(f"shrinking the {prop.name} counterexample"):
+            path, replays, cut = _shrink_shortest(model, prop, runs, budget)
+        notes.append(SHRUNK.format(runs=f"the {len(runs)} shortest runs" if len(runs) > 1
+                                   else "that run",
+                                   found=len(choices) - 1, steps=len(path) - 1,
+                                   replays=replays,
+                                   cut=f" (cut short: {cut})" if cut else ""))
+    trace = _trace(model, path)
+    return PropertyResult(
+        prop.name, prop.description, prop.kind, Verdict.VIOLATED,
+        violating_states=violating, trace=trace, notes=notes,
+        explanation=prop.explain(model.observe(trace.final)) if prop.explain else ""), cut
 
 
 def _one_run(model, checks, rng, max_steps: int, seen: set):

@@ -5,6 +5,13 @@ import ast
 from hacheck.checker import SimpleModel
 
 
+def real(model, trace) -> bool:
+    """Is every step of the trace, its action and its state, a step of the model from
+    the state before it?"""
+    return all((step.action, step.state) in model.successors_of(before)
+               for before, step in zip(trace.states, trace.steps))
+
+
 class Counter(SimpleModel):
     """0 -> 1 -> ... -> n: n + 1 states, n transitions, depth n."""
 

@@ -20,15 +20,9 @@ from hacheck.properties.liveness import orphaned
 from hacheck.tools.cli import main
 from hacheck.witness import timestamps
 
-from fixture_models import TwoRoads
+from fixture_models import TwoRoads, real
 
 THREE_NODES = Config(N=3, home=(0, 1, 2))
-
-
-def real(model, trace) -> bool:
-    """Is every step of the trace a step of the model from the state before it?"""
-    return all(step.state in [t for _, t in model.successors_of(before)]
-               for before, step in zip(trace.states, trace.steps))
 
 
 def test_random_runs_find_three_nodes_l1_violation_as_a_real_settled_run():

@@ -27,7 +27,8 @@ Measurements:
   time reports it; for hacheck `getrusage(RUSAGE_SELF)` in the spawned process,
   interpreter, numba and LLVM included: see the `baseline` line);
 - ratios are of wall time (search only) and of peak memory; the speed-up is hacheck's
-  one-worker time over its two-worker time, both from this run.
+  one-worker time over its two-worker time, both from this run (with `--pairs P`, P
+  such pairs run one after the other, and their median).
 Rumur runs with one thread (`--rumur-threads`), like pan.
 """
 
@@ -38,6 +39,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -232,6 +234,10 @@ def main(argv=None) -> int:
                         help=f"initial FIFO capacity of the peer models (default {DEFAULT_CAP})")
     parser.add_argument("--rumur-threads", type=int, default=1)
     parser.add_argument("--keep", metavar="DIR", help="keep the generated models and builds in DIR")
+    parser.add_argument("--pairs", type=int, default=1, metavar="P",
+                        help="one-worker and two-worker runs, alternating, P times (default 1): "
+                             "the speed-up table gives each pair's and their median, which "
+                             "this shared machine's noise makes worth having")
     args = parser.parse_args(argv)
 
     if args.list:
@@ -253,7 +259,10 @@ def main(argv=None) -> int:
           f"rumur threads: {args.rumur_threads}; cores: {os.cpu_count()}; "
           f"baseline (a Python process with hacheck's compiled code loaded): {base:.0f} MiB",
           flush=True)
+    if args.pairs < 1:
+        parser.error("--pairs: expected a whole number of at least 1")
     rows = []
+    pairs: dict[str, list] = {}      # config -> [(one worker s, two workers s)]
     all_equal = True
     for name in names:
         case = BY_NAME[name]
@@ -263,6 +272,11 @@ def main(argv=None) -> int:
         for mode in WHOLE:
             whole[mode.label] = run_hacheck(case, mode)
             print(f"   {mode.label}: {whole[mode.label]}", flush=True)
+        pairs[name] = [(whole[WHOLE[0].label]["wall"], whole[WHOLE[1].label]["wall"])]
+        for _ in range(args.pairs - 1):
+            one, two = (run_hacheck(case, mode)["wall"] for mode in WHOLE[:2])
+            pairs[name].append((one, two))
+            print(f"   another pair: one worker {one:.2f} s, two {two:.2f} s", flush=True)
         verdict["hacheck"] = run_hacheck(case, VERDICT)
         print(f"   {VERDICT.label}, first violation: {verdict['hacheck']}", flush=True)
         for tool in peers:
@@ -322,9 +336,12 @@ def main(argv=None) -> int:
     print()
     print("| config | 1 worker s | 2 workers s | speed-up |")
     print("|---|---:|---:|---:|")
-    for name, whole, _, _ in rows:
-        one, two = whole[plain1]["wall"], whole[plain2]["wall"]
-        print(f"| {name} | {one:.2f} | {two:.2f} | {fmt_ratio(one, two)} |")
+    for name, *_ in rows:
+        for one, two in pairs[name]:
+            print(f"| {name} | {one:.2f} | {two:.2f} | {fmt_ratio(one, two)} |")
+        if len(pairs[name]) > 1:
+            ups = sorted(one / two for one, two in pairs[name])
+            print(f"| {name}, median of {len(ups)} pairs | | | {statistics.median(ups):.2f} |")
     print()
     print("Time to the first S1 violation (trace: its number of steps):")
     print()

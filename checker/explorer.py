@@ -578,14 +578,14 @@ class _Job:
     """The successors of one batch: computed by a thread of the pool, or, if none has
     started on it when the search needs the result, where the search is."""
 
-    def __init__(self, compute, rows, spare):
-        self.compute, self.rows, self.spare = compute, rows, spare
+    def __init__(self, compute, packed, spare):
+        self.compute, self.packed, self.spare = compute, packed, spare
         self.future = None
         self.value = None
         self.error: Exception | None = None
 
     def run(self):
-        return self.compute(self.rows, self.spare)
+        return self.compute(self.packed, self.spare)
 
     def ready(self) -> bool:
         return (self.value is not None or self.error is not None
@@ -631,9 +631,11 @@ class _Ahead:
             self.pool = ThreadPoolExecutor(workers - 1, "hacheck-successors",
                                            initializer=_set_threads, initargs=(1,))
 
-    def successors(self, rows) -> _Job:
+    def successors(self, packed) -> _Job:
+        """A job for the successors of a batch's rows, `packed` (`PackedRows` or
+        `UnpackedRows`), started on the pool if there is one."""
         spare = self.spares.pop() if self.spares else None
-        job = _Job(self.compute, rows, spare)
+        job = _Job(self.compute, packed, spare)
         if self.pool is not None:
             job.future = self.pool.submit(job.run)
         return job

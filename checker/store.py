@@ -166,9 +166,6 @@ class UnpackedRows:
     def __init__(self, rows: np.ndarray):
         self.rows = rows
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
     def unpack(self) -> np.ndarray:
         return self.rows
 

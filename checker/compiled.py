@@ -13,12 +13,34 @@ freed under it; it must not store or return an array it did not receive.
 
 from __future__ import annotations
 
+import contextlib
+
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
 leaf = njit(cache=True, _nrt=False)
+
+
+def set_compiled_threads(threads: int) -> int:
+    """Let compiled code on this thread use `threads` threads (numba's setting is per
+    thread); the previous setting."""
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    return previous
+
+
+@contextlib.contextmanager
+def compiled_threads(threads: int):
+    """`set_compiled_threads` for the length of a block."""
+    previous = set_compiled_threads(threads)
+    try:
+        yield
+    finally:
+        set_compiled_threads(previous)
 
 
 @intrinsic

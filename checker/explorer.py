@@ -48,6 +48,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from hacheck.checker.compiled import set_compiled_threads
 from hacheck.checker.frontier import FrontierRows
 from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_loop
 from hacheck.checker.model import FULL, GROWING, INVISIBLE
@@ -183,6 +184,7 @@ def explore(
         # table is partitioned for a parallel insert only where nothing else holds the cores
         store = (FingerprintStore(model.width) if fingerprint
                  else ExactStore(model.width, parts=1 if pooled else workers))
+    store.threads = workers     # growing its table is the insert's one long step: on all cores
     parents = _Parents()
     started = time.perf_counter()
     counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
@@ -357,7 +359,7 @@ def explore(
     stop_reason = ""
     # with a pool, each thread (this one too) runs compiled code on one core: a parallel
     # region here would wait for a core the pool holds
-    threads = _set_threads(1 if pooled else workers)
+    threads = set_compiled_threads(1 if pooled else workers)
     def hashed_successors(packed, spare):
         """A batch's rows and their successors, and, where the store hashes whole rows,
         the successors' hashes: unpacked, computed and hashed by the thread that computes
@@ -381,7 +383,7 @@ def explore(
         stop_reason = budget.stop("interrupted").reason
     finally:
         ahead.close()
-        _set_threads(threads)
+        set_compiled_threads(threads)
     elapsed = time.perf_counter() - started
     stats = Statistics(
         distinct_states=len(store), transitions=counters["transitions"],
@@ -629,7 +631,7 @@ class _Ahead:
             from concurrent.futures import ThreadPoolExecutor
             self.depth = workers + 1    # one for each thread, and one to steal
             self.pool = ThreadPoolExecutor(workers - 1, "hacheck-successors",
-                                           initializer=_set_threads, initargs=(1,))
+                                           initializer=set_compiled_threads, initargs=(1,))
 
     def successors(self, packed) -> _Job:
         """A job for the successors of a batch's rows, `packed` (`PackedRows` or
@@ -656,11 +658,3 @@ class _Ahead:
         if self.pool is not None:    # waits for a batch still being computed
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-
-def _set_threads(workers: int) -> int:
-    """Let compiled code use `workers` threads; the previous setting."""
-    import numba
-
-    previous = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
-    return previous

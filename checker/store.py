@@ -26,7 +26,7 @@ import sys
 import numpy as np
 from numba import njit, prange
 
-from hacheck.checker.compiled import leaf, prefetch
+from hacheck.checker.compiled import compiled_threads, leaf, prefetch
 
 EMPTY = np.uint64(0)
 MAX_LOAD = 0.7
@@ -134,7 +134,7 @@ def packed_equal(heap, start, words):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def unpack_rows(heap, offsets, lo, hi, out):
     for i in range(lo, hi):
         unpack_row(heap, offsets[i], out[i - lo])
@@ -269,16 +269,83 @@ def _exact_insert(table, heap, used, offsets, count, batch, words, index, hashes
     return index.shape[0]
 
 
-@njit(cache=True)
-def _exact_rehash(old, table):
-    """Move every entry of the old table into the larger one (by its tag alone)."""
+SPILL = 4096     # entries per thread a parallel rehash leaves to its serial pass
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _spread(old, old_ids, shift, table, table_ids, parts, spill, spilled):
+    """Move every entry of the `old` table into the empty, larger `table`: linear probing
+    from its home slot (key >> shift) & mask; `table_ids`, unless empty, gets its id from
+    `old_ids`. `parts` threads at once. The new size is the old one S times a power of
+    two, and a key's home modulo S is its home in the old table, so thread p takes the
+    old slots of its range [p S / parts, (p + 1) S / parts) and writes only new slots
+    whose position modulo S lies in that range: no two threads write one slot. A key
+    whose home is another thread's (it had been pushed across a range's end), or whose
+    probe would leave the range, is left in `spill` (its old slot; `spilled` counts them,
+    past the room too) for `_spread_rest`. Each run of full slots still starts at its
+    keys' homes, as lookups need."""
     mask = np.uint64(table.shape[0] - 1)
-    for entry in old:
-        if entry != EMPTY:
-            slot = (entry >> np.uint64(32)) & mask
+    old_mask = np.uint64(old.shape[0] - 1)
+    span = old.shape[0] // parts
+    for p in prange(parts):
+        lo, hi = np.uint64(p * span), np.uint64((p + 1) * span)
+        n = 0
+        for x in range(p * span, (p + 1) * span):
+            key = old[x]
+            if key == EMPTY:
+                continue
+            slot = (key >> shift) & mask
+            mine = lo <= (slot & old_mask) < hi
+            while mine and table[slot] != EMPTY:
+                slot += np.uint64(1)
+                mine = slot <= mask and lo <= (slot & old_mask) < hi
+            if not mine:
+                if n < spill.shape[1]:
+                    spill[p, n] = x
+                n += 1
+                continue
+            table[slot] = key
+            if table_ids.shape[0]:
+                table_ids[slot] = old_ids[x]
+        spilled[p] = n
+
+
+@njit(cache=True, nogil=True)
+def _spread_rest(old, old_ids, shift, table, table_ids, spill, spilled):
+    """The entries `_spread` left, probing across ranges and round the table's end."""
+    mask = np.uint64(table.shape[0] - 1)
+    for p in range(spill.shape[0]):
+        for n in range(spilled[p]):
+            x = spill[p, n]
+            slot = (old[x] >> shift) & mask
             while table[slot] != EMPTY:
                 slot = (slot + np.uint64(1)) & mask
-            table[slot] = entry
+            table[slot] = old[x]
+            if table_ids.shape[0]:
+                table_ids[slot] = old_ids[x]
+
+
+NO_IDS = np.zeros(0, dtype=np.uint32)
+
+
+def spread(old: np.ndarray, shift: int, table: np.ndarray, old_ids: np.ndarray = NO_IDS,
+           table_ids: np.ndarray = NO_IDS, threads: int = 1, spill: int = SPILL) -> None:
+    """Rehash: every entry of `old` into the empty `table` (see `_spread`), on `threads`
+    threads. Growing the table is the one long step of the insert, which has the
+    search's thread to itself: with a pool, the other cores would wait for it
+    (docs/performance.md, "Two stages")."""
+    parts = 1 << max(0, threads.bit_length() - 1)
+    while parts > 1 and old.shape[0] // parts < 1 << 12:
+        parts //= 2          # short ranges would only spill
+    rest = np.zeros((parts, spill), dtype=np.int64)
+    spilled = np.zeros(parts, dtype=np.int64)
+    with compiled_threads(parts):
+        _spread(old, old_ids, np.uint64(shift), table, table_ids, parts, rest, spilled)
+    if (spilled > spill).any():            # more than the room: once more, on one range
+        table[:] = EMPTY
+        spread(old, shift, table, old_ids, table_ids, 1, old.shape[0])
+        return
+    _spread_rest(old, old_ids, np.uint64(shift), table, table_ids, rest, spilled)
 
 
 # --- the partitioned table: one region per worker, ids assigned in batch order ------------
@@ -426,18 +493,6 @@ def _fingerprint_insert(table, table_ids, by_id, count, hashes, ids, new, limit)
     return hashes.shape[0]
 
 
-@njit(cache=True)
-def _fingerprint_rehash(table, table_ids, by_id, count):
-    mask = np.uint64(table.shape[0] - 1)
-    for n in range(count[0]):
-        fp = by_id[n]
-        slot = fp & mask
-        while table[slot] != EMPTY:
-            slot = (slot + np.uint64(1)) & mask
-        table[slot] = fp
-        table_ids[slot] = n
-
-
 LARGE = 1 << 28     # bytes: an array this large grows by half, not twice
 
 
@@ -501,6 +556,7 @@ class ExactStore:
     then assigned in batch order, so they are those of the one-part table."""
 
     fingerprint = False
+    threads = 1      # for growing the table (`spread`)
 
     def __init__(self, width: int, parts: int = 1):
         self.parts = 1 << max(0, int(parts).bit_length() - 1)
@@ -526,7 +582,7 @@ class ExactStore:
         grow(self, "offsets", n)
         if _table_size(n) > self.table.shape[0]:
             old, self.table = self.table, np.zeros(_table_size(n), dtype=np.uint64)
-            _exact_rehash(old, self.table)
+            spread(old, 32, self.table, threads=self.threads)
         ids = np.full(index.shape[0], -1, dtype=np.int64)
         new = np.zeros(index.shape[0], dtype=np.bool_)
         done = 0
@@ -637,6 +693,7 @@ class FingerprintStore:
     """A 64-bit fingerprint per state (see the module docstring)."""
 
     fingerprint = True
+    threads = 1      # for growing the table (`spread`)
 
     def __init__(self, width: int):
         self.words = width // 8
@@ -653,9 +710,11 @@ class FingerprintStore:
         n = len(self) + index.shape[0]
         grow(self, "by_id", n)
         if _table_size(n) > self.table.shape[0]:
+            old, old_ids = self.table, self.table_ids
             self.table = np.zeros(_table_size(n), dtype=np.uint64)
             self.table_ids = np.zeros(self.table.shape[0], dtype=np.uint32)
-            _fingerprint_rehash(self.table, self.table_ids, self.by_id, self.count)
+            spread(old, 0, self.table, old_ids, self.table_ids, self.threads)
+            del old, old_ids
         ids = np.full(index.shape[0], -1, dtype=np.int64)
         new = np.zeros(index.shape[0], dtype=np.bool_)
         done = _fingerprint_insert(self.table, self.table_ids, self.by_id, self.count, hashes,

@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from hacheck.checker.store import (
-    UnpackedRows, _exact_rehash, _table_size, grow, growth_cost, pack_row, packed_equal,
+    UnpackedRows, _table_size, grow, growth_cost, pack_row, packed_equal, spread,
     unpack_row,
 )
 from hacheck.checker.zones import INF, _add, le, lt
@@ -173,6 +173,7 @@ class ZoneStore:
     with inclusion; `covered_by[i]` is the id of the zone that covers zone i, or -1."""
 
     fingerprint = False
+    threads = 1      # for growing the table (`spread`)
 
     def __init__(self, width: int, key_bytes: int, k_at: int, zone_at: int):
         assert key_bytes % 8 == 0
@@ -218,7 +219,7 @@ class ZoneStore:
         grow(self, "key_heap", int(self.key_used[0]) + more * 9 * self.key_words)
         if _table_size(keys) > self.table.shape[0]:
             old, self.table = self.table, np.zeros(_table_size(keys), dtype=np.uint64)
-            _exact_rehash(old, self.table)
+            spread(old, 32, self.table, threads=self.threads)
 
     def growth_bytes(self, more: int) -> int:
         """At most what inserting `more` states now would allocate: each may have as many

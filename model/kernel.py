@@ -325,7 +325,7 @@ def successors_serial(k, kinds, arg_a, arg_b, actor, rows, symmetry, exhaustive,
             step_action)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def positions(counts, A, index, source):
     """Where the successors are: row r's are at r*A .. r*A + counts[r] - 1."""
     n = 0

@@ -104,6 +104,99 @@ def test_a_partitioned_store_gives_every_row_the_id_of_a_one_part_store(parts):
     assert np.array_equal(stores[0].rows(0, 2_400), stores[1].rows(0, 2_400))
 
 
+# --- growing a table on several threads -------------------------------------------------------
+
+def _linear_table(keys, shift, size, ids):
+    """The table one thread builds by inserting keys in order (linear probing)."""
+    table = np.zeros(size, dtype=np.uint64)
+    table_ids = np.zeros(size, dtype=np.uint32)
+    for key, key_id in zip(keys, ids):
+        slot = (int(key) >> shift) & (size - 1)
+        while table[slot]:
+            slot = (slot + 1) & (size - 1)
+        table[slot], table_ids[slot] = key, key_id
+    return table, table_ids
+
+
+def _assert_found_from_home(table, table_ids, old, old_ids, shift):
+    """Every entry of the old table is reached by a lookup from its home, before an
+    empty slot, with its id; and nothing else is in the new table."""
+    mask = table.shape[0] - 1
+    for key, key_id in zip(old, old_ids):
+        if key == 0:
+            continue
+        slot = (int(key) >> shift) & mask
+        while table[slot] != key:
+            assert table[slot] != 0, f"{key:#x} is beyond an empty slot"
+            slot = (slot + 1) & mask
+        assert table_ids[slot] == key_id
+    assert np.count_nonzero(table) == np.count_nonzero(old)
+
+
+def _keys(kind, shift, old_size, rng):
+    if kind == "random":
+        return rng.integers(1, 1 << 63, size=old_size // 2, dtype=np.uint64)
+    # runs of keys whose homes crowd the end of a thread's range (a quarter, a half)
+    # and the table's end, so that probes cross them and entries are left over
+    homes = np.concatenate([np.arange(q * old_size // 4 - 40, q * old_size // 4 + 8)
+                            for q in (1, 2, 4)]) % old_size
+    homes = np.concatenate([homes, homes]).astype(np.uint64)
+    salt = np.arange(1, len(homes) + 1, dtype=np.uint64) * np.uint64(old_size * 8)
+    return ((homes + salt) << np.uint64(shift)) | np.uint64(1)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+@pytest.mark.parametrize("kind", ["random", "crowded"])
+@pytest.mark.parametrize("shift", [32, 0])       # an exact store's tag; a fingerprint
+def test_a_table_grown_on_threads_finds_every_entry_from_its_home(threads, kind, shift):
+    """`spread` (the rehash) on several threads, growing the table two and four times,
+    with the room for left-over entries ample or too small (the serial pass then redoes
+    it): every entry is found from its home with its id, as in the table one thread
+    builds."""
+    from hacheck.checker.store import spread
+    rng = np.random.default_rng(threads)
+    old_size = 1 << 13
+    keys = _keys(kind, shift, old_size, rng)
+    old, old_ids = _linear_table(keys, shift, old_size, np.arange(len(keys)) + 5)
+    for factor in (2, 4):
+        for room in (4096, 2):
+            table = np.zeros(old_size * factor, dtype=np.uint64)
+            table_ids = np.zeros(table.shape[0], dtype=np.uint32)
+            spread(old, shift, table, old_ids, table_ids, threads=threads, spill=room)
+            _assert_found_from_home(table, table_ids, old, old_ids, shift)
+
+
+def test_a_crowded_table_leaves_entries_to_the_serial_pass():
+    """The crowded keys above do reach the serial pass, so the test above checks it."""
+    from hacheck.checker.store import NO_IDS, _spread
+    old_size = 1 << 13
+    keys = _keys("crowded", 32, old_size, None)
+    old, _ = _linear_table(keys, 32, old_size, np.arange(len(keys)))
+    spilled = np.zeros(2, dtype=np.int64)
+    _spread(old, NO_IDS, np.uint64(32), np.zeros(2 * old_size, dtype=np.uint64), NO_IDS, 2,
+            np.zeros((2, 4096), dtype=np.int64), spilled)
+    assert (spilled > 0).all()
+
+
+@pytest.mark.parametrize("store_kind", ["exact", "fingerprint"])
+def test_a_store_grown_on_two_threads_gives_the_ids_of_one_grown_on_one(store_kind):
+    """The store's ids do not depend on how many threads grew its table."""
+    from hacheck.checker.store import ExactStore, FingerprintStore, row_hashes
+    rng = np.random.default_rng(3)
+    width = 16
+    make = ExactStore if store_kind == "exact" else FingerprintStore
+    stores = [make(width), make(width)]
+    stores[1].threads = 2
+    for _ in range(10):
+        batch = rng.integers(0, 3, size=(4000, width), dtype=np.uint8)
+        index = np.arange(len(batch), dtype=np.int64)
+        words = np.ascontiguousarray(batch).view(np.uint64)
+        one, two = (s.insert(words, index, row_hashes(words, index), 1 << 31)
+                    for s in stores)
+        assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    assert stores[1].table.shape[0] >= 1 << 15       # it grew past the serial threshold
+
+
 # --- the pool computes successors ahead; the search computes a batch no thread started -------
 
 def _recording(slow_started, release, fail_on=None):

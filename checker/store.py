@@ -282,8 +282,8 @@ def _spread(old, old_ids, shift, table, table_ids, parts, spill, spilled):
     whose position modulo S lies in that range: no two threads write one slot. A key
     whose home is another thread's (it had been pushed across a range's end), or whose
     probe would leave the range, is left in `spill` (its old slot; `spilled` counts them,
-    past the room too) for `_spread_rest`. Each run of full slots still starts at its
-    keys' homes, as lookups need."""
+    past the room too) for `_spread_rest`; one thread leaves none. Each run of full
+    slots still starts at its keys' homes, as lookups need."""
     mask = np.uint64(table.shape[0] - 1)
     old_mask = np.uint64(old.shape[0] - 1)
     span = old.shape[0] // parts
@@ -297,6 +297,9 @@ def _spread(old, old_ids, shift, table, table_ids, parts, spill, spilled):
             slot = (key >> shift) & mask
             mine = lo <= (slot & old_mask) < hi
             while mine and table[slot] != EMPTY:
+                if parts == 1:           # one range is the whole table: round its end
+                    slot = (slot + np.uint64(1)) & mask
+                    continue
                 slot += np.uint64(1)
                 mine = slot <= mask and lo <= (slot & old_mask) < hi
             if not mine:
@@ -341,9 +344,9 @@ def spread(old: np.ndarray, shift: int, table: np.ndarray, old_ids: np.ndarray =
     spilled = np.zeros(parts, dtype=np.int64)
     with compiled_threads(parts):
         _spread(old, old_ids, np.uint64(shift), table, table_ids, parts, rest, spilled)
-    if (spilled > spill).any():            # more than the room: once more, on one range
+    if (spilled > spill).any():            # more than the room: once more, on one thread
         table[:] = EMPTY
-        spread(old, shift, table, old_ids, table_ids, 1, old.shape[0])
+        spread(old, shift, table, old_ids, table_ids, threads=1)
         return
     _spread_rest(old, old_ids, np.uint64(shift), table, table_ids, rest, spilled)
 

@@ -136,13 +136,15 @@ def _assert_found_from_home(table, table_ids, old, old_ids, shift):
 def _keys(kind, shift, old_size, rng):
     if kind == "random":
         return rng.integers(1, 1 << 63, size=old_size // 2, dtype=np.uint64)
-    # runs of keys whose homes crowd the end of a thread's range (a quarter, a half)
-    # and the table's end, so that probes cross them and entries are left over
-    homes = np.concatenate([np.arange(q * old_size // 4 - 40, q * old_size // 4 + 8)
-                            for q in (1, 2, 4)]) % old_size
-    homes = np.concatenate([homes, homes]).astype(np.uint64)
-    salt = np.arange(1, len(homes) + 1, dtype=np.uint64) * np.uint64(old_size * 8)
-    return ((homes + salt) << np.uint64(shift)) | np.uint64(1)
+    # thirty keys for each ten home slots before the end of a thread's range (a quarter, a
+    # half, three quarters of the old table) and before the table's end, whether it grew
+    # two or four times (their homes are 3 S + edge - 1 - j modulo 4 S), so that probes
+    # cross those ends
+    homes = np.array([3 * old_size + edge - 1 - j % 10
+                      for edge in (old_size // 4, old_size // 2, 3 * old_size // 4, old_size)
+                      for j in range(30)], dtype=np.uint64)
+    tags = homes + (np.arange(1, len(homes) + 1, dtype=np.uint64) << np.uint64(20))
+    return (tags << np.uint64(shift)) | np.uint64(1)
 
 
 @pytest.mark.parametrize("threads", [1, 2, 4])
@@ -176,6 +178,9 @@ def test_a_crowded_table_leaves_entries_to_the_serial_pass():
     _spread(old, NO_IDS, np.uint64(32), np.zeros(2 * old_size, dtype=np.uint64), NO_IDS, 2,
             np.zeros((2, 4096), dtype=np.int64), spilled)
     assert (spilled > 0).all()
+    _spread(old, NO_IDS, np.uint64(32), np.zeros(2 * old_size, dtype=np.uint64), NO_IDS, 1,
+            np.zeros((1, 1), dtype=np.int64), spilled)
+    assert spilled[0] == 0          # one thread probes round the table's end instead
 
 
 @pytest.mark.parametrize("store_kind", ["exact", "fingerprint"])

@@ -236,8 +236,10 @@ def explore(
 
     def expand(rows: np.ndarray, row_ids: np.ndarray, level: int, succ) -> None:
         """Insert the successors `succ` of `rows` (and what the properties need)."""
-        if isinstance(store, ZoneStore) and succ.buffer.shape[1] != store.width:
-            store.widen(succ.buffer.shape[1])     # a timed model widened its rows
+        if isinstance(store, ZoneStore) and succ.buffer.shape[1] > store.width:
+            # a timed model widened its rows (a batch computed before, on another thread,
+            # may come later and narrower: its zones fit it, and it is inserted as it is)
+            store.widen(succ.buffer.shape[1])
         counters["transitions"] += len(succ)
         counters["chained"] += succ.chained
         ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level,

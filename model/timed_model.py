@@ -9,6 +9,7 @@ in `model.timed`'s notation), which the Z3 witness and the independent replay re
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,7 @@ class TimedHeartbeatModel(Model):
         params = params.with_environment(cfg)
         self.cfg, self.params, self.capacity = cfg, params, capacity
         self.notice = notice
+        self._growing = threading.Lock()    # threads of the engine's pool may ask at once
         self.untimed = HeartbeatModel(cfg, capacity=capacity)
         self.k = self.untimed.k
         self.units = params.in_units()
@@ -96,14 +98,20 @@ class TimedHeartbeatModel(Model):
             cfg.crashes + cfg.restarts + cfg.link_toggles))
         self.width = int(self.kt[tk.T_WT])
         self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
+        # what a batch is expanded with, in one attribute so that a thread reads all of
+        # it from before or all from after another thread grows it
+        self._geometry = (kmax, self.kt, self.width)
 
-    def _more_room(self) -> None:
-        if self.kmax >= MAX_CLOCKS:
-            raise ClockBoundExceeded(self.kmax)
-        old = self.kmax
-        self._room(min(MAX_CLOCKS, old + max(1, old // 2)))
+    def _more_room(self, seen: int) -> None:
+        """More room than `seen` clocks, unless another thread has made it already."""
+        with self._growing:
+            if self.kmax != seen:
+                return
+            if self.kmax >= MAX_CLOCKS:
+                raise ClockBoundExceeded(self.kmax)
+            self._room(min(MAX_CLOCKS, seen + max(1, seen // 2)))
         if self.notice is not None:
-            self.notice(f"states need more than {old} clocks; room for {self.kmax} "
+            self.notice(f"states need more than {seen} clocks; room for {self.kmax} "
                         f"from here on (the search goes on)")
 
     # --- the engine's interface --------------------------------------------------------
@@ -119,10 +127,11 @@ class TimedHeartbeatModel(Model):
     def successors(self, rows, symmetry, reduce, spare=None) -> Successors:
         rows = np.ascontiguousarray(rows)
         while True:
-            out, action, counts, status = self._expand(rows, symmetry, spare)
+            geometry = self._geometry
+            out, action, counts, status = self._expand(rows, symmetry, spare, geometry)
             if not (status == tk.BOUND_CLOCKS).any():
                 break
-            self._more_room()           # then this batch again, in wider rows
+            self._more_room(geometry[0])     # then this batch again, in wider rows
         if status.any():
             self._raise_bound(int(status.max()))
         R, S = len(rows), self.slots
@@ -137,14 +146,18 @@ class TimedHeartbeatModel(Model):
         positions(counts, S, index, source)
         return Successors(out, index, source, action[index], reduced)
 
-    def _expand(self, rows, symmetry, spare):
+    def _expand(self, rows, symmetry, spare, geometry):
+        """The successors of `rows` in rows of the geometry's width. Another thread may
+        grow the model meanwhile: a batch expanded before is narrower, and its zones
+        fit it (the passed list keeps each over its own clocks)."""
+        _, kt, width = geometry
         R, S = len(rows), self.slots
-        out = spare_buffer(spare, R * S, self.width)
+        out = spare_buffer(spare, R * S, width)
         action = np.empty(R * S, dtype=np.int64)
         counts = np.empty(R, dtype=np.int64)
         status = np.empty(R, dtype=np.int64)
         symmetric = symmetry and self.symmetry_group_size > 1
-        args = (self.k, self.kt, self.table, self.L, self.U, self._kinds, self._arg_a,
+        args = (self.k, kt, self.table, self.L, self.U, self._kinds, self._arg_a,
                 self._arg_b, rows, symmetric, self.group, self.images, S)
         if R < SERIAL_BELOW:
             tk.timed_successors_serial(*args, out, action, counts, status)

@@ -240,10 +240,28 @@ def test_a_state_beyond_the_most_clocks_a_row_may_hold_is_a_model_bound():
     from hacheck.model.timed_model import MAX_CLOCKS
     model = TimedHeartbeatModel(Config(N=2, home=(0, 1)), TimingParameters(), kmax=MAX_CLOCKS)
     with pytest.raises(ClockBoundExceeded, match=f"more than {MAX_CLOCKS} active clocks"):
-        model._more_room()
+        model._more_room(MAX_CLOCKS)
     grown = TimedHeartbeatModel(Config(N=2, home=(0, 1)), TimingParameters(), kmax=50)
-    grown._more_room()
+    grown._more_room(50)
     assert grown.kmax == MAX_CLOCKS and grown.width > model.width // 2
+    grown._more_room(50)      # a second thread that saw 50 clocks: grown already
+    assert grown.kmax == MAX_CLOCKS
+
+
+def test_rows_grown_while_other_threads_expand_batches_change_nothing_found():
+    """Two workers expand batches at once; one batch needs more clocks and the rows
+    grow, while a batch expanded before (narrower) is still to be inserted. The figures
+    are one worker's. (With the store asserting that rows only grow, this failed.)"""
+    cfg = Config(N=3, home=(0, 1, 2))
+
+    def figures(workers):
+        model = TimedHeartbeatModel(cfg, TimingParameters(), kmax=4)
+        stats = explore(model, all_properties(cfg), keep_going=True, workers=workers,
+                        max_states=20_000).statistics
+        return (stats.distinct_states, stats.transitions, stats.max_depth,
+                stats.discrete_states, stats.covered_states), model.kmax
+    one, two = figures(1), figures(2)
+    assert one == two and one[1] > 4
 
 
 def test_the_condition_a_witness_explains_reaches_the_result():

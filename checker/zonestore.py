@@ -71,7 +71,7 @@ def _alu_included16(a, a0, b, b0, dim, lu, l0):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)      # a `leaf` that releases the GIL
 def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
                  zone_heap, zone_used, zone_offsets, zone_k, zone_key, zone_next, covered_by,
                  count, batch, words, index, hashes, ids, new, limit, packed,
@@ -108,7 +108,8 @@ def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
             key_id = key_count[0]
             length = pack_row(row[:8 * key_words], packed)
             start = key_used[0]
-            key_heap[start:start + length] = packed[:length]
+            for i in range(length):
+                key_heap[start + i] = packed[i]
             key_used[0] = start + length
             key_offsets[key_id] = start
             key_head[key_id] = -1
@@ -127,7 +128,8 @@ def _zone_insert(table, key_heap, key_used, key_offsets, key_count, key_head,
             new[x] = False
             continue
         start = zone_used[0]
-        zone_heap[start:start + size] = cand[:size]
+        for i in range(size):
+            zone_heap[start + i] = cand[i]
         zone_used[0] = start + size
         zone_offsets[n] = start
         zone_k[n] = K

@@ -66,8 +66,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--depth", type=int, default=3,
                         help="how far the commutation is followed (default 3 steps)")
+    parser.add_argument("--bfs", type=int, metavar="D",
+                        help="instead: breadth-first searches within D single steps (no "
+                             "symmetry, no chains), with today's ample sets and with the "
+                             "smaller sets above wherever the check finds one")
     args = parser.parse_args()
     model = HeartbeatModel(Config(N=N, home=tuple(range(N))))
+    if args.bfs is not None:
+        for finer in (False, True):
+            levels, shrunk, seconds = levels_within(model, args.bfs, finer, args.depth)
+            print(f"{'finer sets' if finer else 'node closure'}: {sum(levels):,} states within "
+                  f"{args.bfs} steps, levels {', '.join(f'{n:,}' for n in levels)}; "
+                  f"{shrunk:,} states given a smaller set ({seconds:.0f} s)", flush=True)
+        return
     actor = model._actor
     started = time.perf_counter()
     rows, runs = sample(model, args.samples, np.random.default_rng(args.seed))
@@ -122,6 +133,53 @@ def commutes_with_node(model, row, a: int, y: int) -> bool:
             return False
     return True
 
+
+
+def finer_set(model, row, depth: int) -> list[int] | None:
+    """The smallest set {a} + the enabled actions of the other nodes of a's node closure
+    that passes the checks of `main` (`persists` to `depth`), if one is smaller than all
+    enabled actions."""
+    actor, first, best = model._actor, steps(model, row), None
+    for y in range(N):
+        mine = [a for a in first if actor[a] == y]
+        for a in mine:
+            if len(mine) < 2 or not commutes_with_node(model, row, a, y):
+                continue
+            T = closure(model.k, row, y)
+            kept = [a] + [b for b in first if actor[b] != y and T >> actor[b] & 1]
+            if len(kept) >= len(first if best is None else best):
+                continue
+            if not any(gives_up(model, row, first[b]) for b in kept) and persists(
+                    model, row, a, y, T, depth):
+                best = kept
+    return best
+
+
+def levels_within(model, D: int, finer: bool, depth: int):
+    """Breadth-first, single steps, no symmetry: the new states of each level 1..D with
+    today's ample sets, and, if `finer`, with `finer_set` wherever today's expand a
+    state with all nodes up fully; (levels, states given a smaller set, seconds)."""
+    started = time.perf_counter()
+    row = model.initial_rows()[0]
+    seen, level, levels, shrunk = {row.tobytes()}, [row], [1], 0
+    for _ in range(D):
+        following = []
+        for row in level:
+            succ = model.successors(row[None, :], False, GROWING, chain=False)
+            after = [succ.buffer[i] for i in succ.index]
+            up = all(row[node(model.k, i) + PH] == UP for i in range(N))
+            if finer and up and not succ.reduced[0] and len(after) > 1:
+                kept = finer_set(model, row, depth)
+                if kept is not None:
+                    first = steps(model, row)
+                    after, shrunk = [first[b] for b in kept], shrunk + 1
+            for t in after:
+                if t.tobytes() not in seen:
+                    seen.add(t.tobytes())
+                    following.append(t.copy())
+        level = following
+        levels.append(len(level))
+    return levels, shrunk, time.perf_counter() - started
 
 
 def gives_up(model, row, after) -> bool:

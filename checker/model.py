@@ -27,9 +27,9 @@ batches, so a model can compute successors without building an object per state:
   for a timed model). `spare`, if not None, is a `Successors` the
   engine is done with: the model may write the new ones into its buffer (memory the
   process has touched already, where a fresh buffer costs a page fault per page).
-  A model whose `successors` changes nothing the engine reads and whose compiled code
+  A model whose `successors` may run on several threads at once and whose compiled code
   releases the interpreter lock sets `concurrent_successors`: the engine then computes
-  one batch's successors on a thread of its own while it inserts the batch before;
+  the next batches' successors on other threads while it inserts the batch before;
 - `canonical(rows)`: the canonical form of each row;
 - `decode(row)` / `action(index)`: the state and action as values people read, and
   `observe(decoded)`: what the properties read of a decoded state (itself, by default).
@@ -41,9 +41,10 @@ them in the passed list of `checker.zonestore` (aLU inclusion instead of equalit
 whether time may pass for ever there (a state is quiescent only if it may), and
 `discrete_rows(keys, symmetry)` gives the untimed states of discrete parts (canonical
 with symmetry), which the engine counts as the discrete states real runs reach.
-Its `width` may grow between two calls of `successors` (room for more clocks): the
-passed list stores zones over their own clocks, and gives out rows as wide as the
-model's last successors.
+Its `width` may grow between two calls of `successors` (room for more clocks), even
+while another thread expands a batch in the narrower rows, which may then be inserted
+after a wider one: the passed list stores zones over their own clocks, and gives out
+rows as wide as the widest successors so far.
 
 Determinism matters: traces are rebuilt by replaying actions, and counts must be the
 same on every run and every machine. `SimpleModel` adapts a small pure-Python model

@@ -91,16 +91,26 @@ class TimedHeartbeatModel(Model):
     def _room(self, kmax: int) -> None:
         """Rows with room for `kmax` clocks: the layout (only its width depends on it:
         the key and the zone's offset do not) and the batch size."""
-        self.kmax = kmax
         cfg = self.cfg
-        self.kt = tk.timed_geometry(self.k, self.units, kmax, (
+        kt = tk.timed_geometry(self.k, self.units, kmax, (
             cfg.quiet is not None, cfg.boot_skew is not None,
             cfg.crashes + cfg.restarts + cfg.link_toggles))
-        self.width = int(self.kt[tk.T_WT])
+        # one attribute, so that a thread expanding a batch reads all of it from before
+        # or all from after another thread grows it (`kmax`, `kt`, `width` read it)
+        self._geometry = (kmax, kt, int(kt[tk.T_WT]))
         self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
-        # what a batch is expanded with, in one attribute so that a thread reads all of
-        # it from before or all from after another thread grows it
-        self._geometry = (kmax, self.kt, self.width)
+
+    @property
+    def kmax(self) -> int:
+        return self._geometry[0]
+
+    @property
+    def kt(self) -> np.ndarray:
+        return self._geometry[1]
+
+    @property
+    def width(self) -> int:
+        return self._geometry[2]
 
     def _more_room(self, seen: int) -> None:
         """More room than `seen` clocks, unless another thread has made it already."""

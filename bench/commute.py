@@ -79,7 +79,6 @@ def main() -> None:
                   f"{args.bfs} steps, levels {', '.join(f'{n:,}' for n in levels)}; "
                   f"{shrunk:,} states given a smaller set ({seconds:.0f} s)", flush=True)
         return
-    actor = model._actor
     started = time.perf_counter()
     rows, runs = sample(model, args.samples, np.random.default_rng(args.seed))
     smaller = Counter()              # depth of the check -> states
@@ -87,24 +86,18 @@ def main() -> None:
     for row in rows:
         first = steps(model, row)
         best = {0: len(first), 1: len(first)}
-        for y in range(N):
-            mine = [a for a in first if actor[a] == y]
-            for a in mine:
-                enabled[model.table[a].name] += 1
-                if len(mine) < 2 or not commutes_with_node(model, row, a, y):
-                    continue
-                commuting[model.table[a].name] += 1
-                T = closure(model.k, row, y)
-                kept = [a] + [b for b in first if actor[b] != y and T >> actor[b] & 1]
-                if any(gives_up(model, row, first[b]) for b in kept):
-                    continue          # S1's ample sets may take groups, never give one up
-                size = len(kept)
-                best[0] = min(best[0], size)
-                # and still at every state that paths of actions outside the set lead
-                # to, up to `--depth` steps
-                if size < len(first) and persists(model, row, a, y, T, args.depth):
-                    best[1] = min(best[1], size)
-                    persisting[model.table[a].name] += 1
+        for a in first:
+            enabled[model.table[a].name] += 1
+        for a, y, T, kept, keeps_groups in commuting_actions(model, row):
+            commuting[model.table[a].name] += 1
+            if not keeps_groups:
+                continue          # S1's ample sets may take groups, never give one up
+            best[0] = min(best[0], len(kept))
+            # and still at every state that paths of actions outside the set lead to, up
+            # to `--depth` steps
+            if len(kept) < len(first) and persists(model, row, a, y, T, args.depth):
+                best[1] = min(best[1], len(kept))
+                persisting[model.table[a].name] += 1
         for depth, size in best.items():
             smaller[depth] += size < len(first)
     n = len(rows)
@@ -134,12 +127,12 @@ def commutes_with_node(model, row, a: int, y: int) -> bool:
     return True
 
 
-
-def finer_set(model, row, depth: int) -> list[int] | None:
-    """The smallest set {a} + the enabled actions of the other nodes of a's node closure
-    that passes the checks of `main` (`persists` to `depth`), if one is smaller than all
-    enabled actions."""
-    actor, first, best = model._actor, steps(model, row), None
+def commuting_actions(model, row):
+    """(a, y, T, kept, keeps_groups) for each enabled action a of a node y with two or
+    more that commutes, at row, with each of y's others: T is y's node closure, kept is
+    {a} with the enabled actions of T's other nodes, keeps_groups whether none of them
+    gives a group up."""
+    actor, first = model._actor, steps(model, row)
     for y in range(N):
         mine = [a for a in first if actor[a] == y]
         for a in mine:
@@ -147,12 +140,18 @@ def finer_set(model, row, depth: int) -> list[int] | None:
                 continue
             T = closure(model.k, row, y)
             kept = [a] + [b for b in first if actor[b] != y and T >> actor[b] & 1]
-            if len(kept) >= len(first if best is None else best):
-                continue
-            if not any(gives_up(model, row, first[b]) for b in kept) and persists(
-                    model, row, a, y, T, depth):
-                best = kept
-    return best
+            yield a, y, T, kept, not any(gives_up(model, row, first[b]) for b in kept)
+
+
+def finer_set(model, row, depth: int) -> list[int] | None:
+    """The smallest of `commuting_actions`' sets that keeps the groups and `persists` to
+    `depth`, if one is smaller than all enabled actions."""
+    best = list(steps(model, row))
+    found = None
+    for a, y, T, kept, keeps_groups in commuting_actions(model, row):
+        if keeps_groups and len(kept) < len(best) and persists(model, row, a, y, T, depth):
+            best = found = kept
+    return found
 
 
 def levels_within(model, D: int, finer: bool, depth: int):

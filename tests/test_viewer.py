@@ -9,6 +9,7 @@ import html
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -294,6 +295,13 @@ def test_the_policy_allows_only_the_page_s_own_script_and_style(timed_trace, tmp
     (tmp_path / "smuggled.html").write_text(smuggled)
     console = _open(browser, tmp_path / "smuggled.html")
     assert browser.execute_script("return window.__pwned") is None
+    # the browser reports a blocked script or style when it gets to it: on a loaded
+    # machine that can be after the page has loaded
+    deadline = time.monotonic() + 10
+    while (not any("Content Security Policy" in m for m in console)
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
+        console += [entry["message"] for entry in browser.get_log("browser")]
     assert any("Content Security Policy" in m for m in console), console
     colour = browser.find_element(By.ID, "styled").value_of_css_property("color")
     assert colour != "rgba(255, 0, 0, 1)"

@@ -46,7 +46,8 @@ from hacheck.checker.model import FULL
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES
 from hacheck.checker.ray_cycles import CycleShard, deepest_cycle_level
 from hacheck.checker.stopping import Budget, Stopped
-from hacheck.checker.store import ExactStore, row_hashes
+from hacheck.checker.rows import row_hashes
+from hacheck.checker.store import ExactStore
 from hacheck.checker.verdict import CheckResult, PropertyResult, Statistics, Verdict
 
 BATCH = 4096

@@ -54,7 +54,8 @@ from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_
 from hacheck.checker.model import FULL, GROWING, INVISIBLE
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.stopping import Budget, Stopped
-from hacheck.checker.store import ExactStore, FingerprintStore, UnpackedRows, row_hashes
+from hacheck.checker.rows import UnpackedRows, row_hashes
+from hacheck.checker.store import ExactStore, FingerprintStore
 from hacheck.checker.zonestore import ZoneStore
 from hacheck.checker.trace import replay
 from hacheck.checker.verdict import (

@@ -16,7 +16,7 @@ import bisect
 import numpy as np
 from numba import njit, prange
 
-from hacheck.checker.store import PackedRows, pack_row, packed_length
+from hacheck.checker.rows import PackedRows, pack_row, packed_length
 
 
 @njit(cache=True, parallel=True, nogil=True)

@@ -63,7 +63,7 @@ def replay(model, path: Sequence, symmetry: bool, identity_of: Callable,
     """
     if same is None:
         same = _equal
-    from hacheck.checker.store import row_hashes
+    from hacheck.checker.rows import row_hashes
 
     def identities(rows: np.ndarray) -> list:
         if symmetry:

@@ -29,15 +29,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hacheck.checker.store import (
-    UnpackedRows, _table_size, grow, growth_cost, pack_row, packed_equal, spread,
-    unpack_row,
-)
+from hacheck.checker.rows import UnpackedRows, pack_row, packed_equal, unpack_row
+from hacheck.checker.store import grow, growth_cost, table_size
+from hacheck.checker.tables import EMPTY, spread
 from hacheck.checker.zones import INF, _add, le, lt
 
 INF16 = 32767
 NO_BOUND16 = -32768
-EMPTY = np.uint64(0)
 
 
 @njit(cache=True, inline="always")
@@ -194,7 +192,7 @@ class ZoneStore:
         self.zone_key = np.zeros(1024, dtype=np.int32)
         self.zone_next = np.zeros(1024, dtype=np.int32)
         self.covered_by = np.zeros(1024, dtype=np.int32)
-        self.table = np.zeros(_table_size(0), dtype=np.uint64)
+        self.table = np.zeros(table_size(0), dtype=np.uint64)
         self.packed = np.zeros(key_bytes + key_bytes // 8, dtype=np.uint8)
 
     def __len__(self) -> int:
@@ -219,8 +217,8 @@ class ZoneStore:
         grow(self, "key_head", keys)
         grow(self, "zone_heap", int(self.zone_used[0]) + zone_entries)
         grow(self, "key_heap", int(self.key_used[0]) + more * 9 * self.key_words)
-        if _table_size(keys) > self.table.shape[0]:
-            old, self.table = self.table, np.zeros(_table_size(keys), dtype=np.uint64)
+        if table_size(keys) > self.table.shape[0]:
+            old, self.table = self.table, np.zeros(table_size(keys), dtype=np.uint64)
             spread(old, 32, self.table, threads=self.threads)
 
     def growth_bytes(self, more: int) -> int:
@@ -234,8 +232,8 @@ class ZoneStore:
         extra += growth_cost(self.zone_heap, int(self.zone_used[0])
                              + more * ((self.width - self.zone_at) // 2))
         extra += growth_cost(self.key_heap, int(self.key_used[0]) + more * 9 * self.key_words)
-        if _table_size(self.keys + more) > self.table.shape[0]:
-            extra += 8 * _table_size(self.keys + more)
+        if table_size(self.keys + more) > self.table.shape[0]:
+            extra += 8 * table_size(self.keys + more)
         return extra
 
     def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):

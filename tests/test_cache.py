@@ -243,7 +243,7 @@ def test_the_inserts_count_no_references_to_their_arrays():
     without numba's reference counting (an atomic count per view of an array), as the
     successor kernel's leaves are. A plain `njit` of the zone store's insert counted
     35 increments and 119 decrements."""
-    from hacheck.checker import explore, store, zonestore
+    from hacheck.checker import explore, tables, zonestore
     from hacheck.model import Config, HeartbeatModel
     from hacheck.model.timed_model import TimedHeartbeatModel
     from hacheck.properties import safety_properties
@@ -251,6 +251,6 @@ def test_the_inserts_count_no_references_to_their_arrays():
     cfg = Config(N=2, home=(0, 1), crashes=1, restarts=1)
     explore(HeartbeatModel(cfg), safety_properties(cfg), max_states=2_000)
     explore(TimedHeartbeatModel(cfg), safety_properties(cfg), max_states=2_000)
-    for insert in (store._exact_insert, zonestore._zone_insert):
+    for insert in (tables.exact_insert, zonestore._zone_insert):
         ir = _fresh_ir(insert)
         assert "NRT_incref" not in ir and "NRT_decref" not in ir, insert.py_func.__name__

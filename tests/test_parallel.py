@@ -82,7 +82,8 @@ def test_a_partitioned_store_gives_every_row_the_id_of_a_one_part_store(parts):
     """Batches with repeats inside them and across them, a table that grows, and a state
     budget that ends a batch part-way: the same ids, the same new rows, the same stored
     rows, however many regions the table has."""
-    from hacheck.checker.store import ExactStore, row_hashes
+    from hacheck.checker.rows import row_hashes
+    from hacheck.checker.store import ExactStore
     rng = np.random.default_rng(7)
     width = 16
     pool = rng.integers(0, 4, size=(3000, width), dtype=np.uint8)   # zeros are common
@@ -155,7 +156,7 @@ def test_a_table_grown_on_threads_finds_every_entry_from_its_home(threads, kind,
     with the room for left-over entries ample or too small (the serial pass then redoes
     it): every entry is found from its home with its id, as in the table one thread
     builds."""
-    from hacheck.checker.store import spread
+    from hacheck.checker.tables import spread
     rng = np.random.default_rng(threads)
     old_size = 1 << 13
     keys = _keys(kind, shift, old_size, rng)
@@ -170,7 +171,7 @@ def test_a_table_grown_on_threads_finds_every_entry_from_its_home(threads, kind,
 
 def test_a_crowded_table_leaves_entries_to_the_serial_pass():
     """The crowded keys above do reach the serial pass, so the test above checks it."""
-    from hacheck.checker.store import NO_IDS, _spread
+    from hacheck.checker.tables import NO_IDS, _spread
     old_size = 1 << 13
     keys = _keys("crowded", 32, old_size, None)
     old, _ = _linear_table(keys, 32, old_size, np.arange(len(keys)))
@@ -186,7 +187,8 @@ def test_a_crowded_table_leaves_entries_to_the_serial_pass():
 @pytest.mark.parametrize("store_kind", ["exact", "fingerprint"])
 def test_a_store_grown_on_two_threads_gives_the_ids_of_one_grown_on_one(store_kind):
     """The store's ids do not depend on how many threads grew its table."""
-    from hacheck.checker.store import ExactStore, FingerprintStore, row_hashes
+    from hacheck.checker.rows import row_hashes
+    from hacheck.checker.store import ExactStore, FingerprintStore
     rng = np.random.default_rng(3)
     width = 16
     make = ExactStore if store_kind == "exact" else FingerprintStore
@@ -270,7 +272,8 @@ def test_packed_rows_stay_readable_after_the_store_grows():
     """A batch's rows are unpacked by a thread of the pool while the search inserts:
     they must not point into a heap that moves when it grows."""
     from hacheck.checker.frontier import FrontierRows
-    from hacheck.checker.store import ExactStore, row_hashes
+    from hacheck.checker.rows import row_hashes
+    from hacheck.checker.store import ExactStore
     rng = np.random.default_rng(3)
     width = 24
     rows = rng.integers(0, 3, size=(5000, width), dtype=np.uint8)

@@ -339,7 +339,7 @@ def zone_rows(count: int, clocks: int, first_key: int) -> np.ndarray:
 
 
 def test_the_passed_list_foresees_what_inserting_states_with_many_clocks_allocates():
-    from hacheck.checker.store import row_hashes
+    from hacheck.checker.rows import row_hashes
     from hacheck.checker.zonestore import ZoneStore
     clocks = 20
     store = ZoneStore(zone_rows(1, clocks, 0).shape[1], 8, 8, 10)

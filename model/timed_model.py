@@ -18,6 +18,7 @@ from hacheck.checker import ModelBoundError, Successors
 from hacheck.checker.model import Model, spare_buffer
 from hacheck.checker.zones import LE_ZERO
 from hacheck.model import clocks
+from hacheck.model import timed_geometry as tg
 from hacheck.model import timed_kernel as tk
 from hacheck.model.heartbeat import (ClockBoundExceeded, HeartbeatModel, QueueCapacityExceeded,
                                      _blocks)
@@ -75,13 +76,13 @@ class TimedHeartbeatModel(Model):
         self.slots = sum(2 ** (N - 1) if a.name in ("BOOT", "RESTART", "HEALRUN") else 1
                          for a in self.untimed.table)
         self._room(kmax if kmax is not None else (8 if N == 1 else 12 * (N - 1)))
-        self.table, self.L, self.U = tk.universe(self.kt)
+        self.table, self.L, self.U = tg.universe(self.kt)
         self.group = self.untimed.group
         self.symmetry_group_size = len(self.group)
-        self.images = tk.clock_images(self.kt, self.table, self.group,
+        self.images = tg.clock_images(self.kt, self.table, self.group,
                                       lambda g, pi: group_image_py(cfg, g, pi))
-        self.key_bytes = int(self.kt[tk.T_ZK])
-        self.k_at, self.zone_at = int(self.kt[tk.T_ZK]), int(self.kt[tk.T_ZONE])
+        self.key_bytes = int(self.kt[tg.T_ZK])
+        self.k_at, self.zone_at = int(self.kt[tg.T_ZK]), int(self.kt[tg.T_ZONE])
         self.zone_layout = (self.key_bytes, self.k_at, self.zone_at)
         u = self.untimed
         self._kinds, self._arg_a, self._arg_b = u._kinds, u._arg_a, u._arg_b
@@ -92,12 +93,12 @@ class TimedHeartbeatModel(Model):
         """Rows with room for `kmax` clocks: the layout (only its width depends on it:
         the key and the zone's offset do not) and the batch size."""
         cfg = self.cfg
-        kt = tk.timed_geometry(self.k, self.units, kmax, (
+        kt = tg.timed_geometry(self.k, self.units, kmax, (
             cfg.quiet is not None, cfg.boot_skew is not None,
             cfg.crashes + cfg.restarts + cfg.link_toggles))
         # one attribute, so that a thread expanding a batch reads all of it from before
         # or all from after another thread grows it (`kmax`, `kt`, `width` read it)
-        self._geometry = (kmax, kt, int(kt[tk.T_WT]))
+        self._geometry = (kmax, kt, int(kt[tg.T_WT]))
         self.batch_size = max(16, min(4096, OUTPUT_BUDGET // (self.slots * self.width)))
 
     @property
@@ -139,7 +140,7 @@ class TimedHeartbeatModel(Model):
         while True:
             geometry = self._geometry
             out, action, counts, status = self._expand(rows, symmetry, spare, geometry)
-            if not (status == tk.BOUND_CLOCKS).any():
+            if not (status == tg.BOUND_CLOCKS).any():
                 break
             self._more_room(geometry[0])     # then this batch again, in wider rows
         if status.any():
@@ -186,7 +187,7 @@ class TimedHeartbeatModel(Model):
         W, N = self.untimed.width, self.cfg.N
         state = unpack(self.k, row[:W])
         flags = tuple(int(x) for x in row[W:W + N * N])
-        active = np.empty(int(self.kt[tk.T_U]), dtype=np.int64)
+        active = np.empty(int(self.kt[tg.T_U]), dtype=np.int64)
         K = tk.active_clocks(self.k, self.kt, np.ascontiguousarray(row[:W]),
                              np.ascontiguousarray(row[W:W + N * N]), active)
         z = np.empty((K + 1, K + 1), dtype=np.int64)

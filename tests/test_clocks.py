@@ -1,6 +1,6 @@
 """Each action's window is declared once (model.actions.ACTIONS, in model.clocks' terms):
 the Python rules (model.timed, which the Z3 witness and the reference search read) and
-the compiled ones (model.timed_kernel) must both be that declaration."""
+the compiled ones (model.timed_kernel, model.timed_geometry) must both be that declaration."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from hacheck.checker.zones import NO_BOUND
 from hacheck.model import Config, clocks, timed
+from hacheck.model import timed_geometry as tg
 from hacheck.model import timed_kernel as tk
 from hacheck.model.schema import ACTION_NAMES, ACTIONS, action_table
 from hacheck.model.timed_model import TimedHeartbeatModel
@@ -39,7 +41,7 @@ def test_the_compiled_window_of_every_action_is_the_declared_one(model, flag):
     universe = {model.clock(u): u for u in range(len(model.table))}
     N = EVERY_VARIANT.N
     flags = np.full(N * N, flag, dtype=np.uint8)
-    row = np.zeros(int(model.kt[tk.T_W]), dtype=np.uint8)
+    row = np.zeros(int(model.kt[tg.T_W]), dtype=np.uint8)
     checked = set()
     for action in action_table(EVERY_VARIANT):
         kind = ACTION_NAMES.index(action.name)
@@ -47,7 +49,7 @@ def test_the_compiled_window_of_every_action_is_the_declared_one(model, flag):
         u, lo = tk.window(model.k, model.kt, row, flags, kind, a, b)
         declared = timed.window(EVERY_VARIANT, None, tuple(flags), action)
         if declared is None:
-            assert u == tk.NO_CLOCK, action
+            assert u == tg.NO_CLOCK, action
             continue
         assert u == universe[declared.clock], action
         assert lo == clocks.value(declared.lo, model.units), action
@@ -67,7 +69,7 @@ def test_dead_after_the_node_s_own_boot_waits_exactly_deadtime():
 
 def test_the_compiled_bounds_and_obligations_are_the_declared_ones(model):
     for b, bound in enumerate(clocks.BOUNDS):
-        assert model.kt[tk.T_BOUND + b] == clocks.value(bound, model.units)
+        assert model.kt[tg.T_BOUND + b] == clocks.value(bound, model.units)
     for u in range(len(model.table)):
         kind = int(model.table[u, 0])
         declared = clocks.CLOCK_KINDS[kind]
@@ -82,8 +84,8 @@ def test_a_pair_clock_is_compared_under_each_flag_only_by_the_window_that_reads_
         (clocks.TIGHT, clocks.DMIN), (clocks.LOOSE, clocks.DMIN), (clocks.LATE_BOOT, clocks.DMIN),
         (clocks.EXACT, clocks.D_EXACT), (clocks.NORMAL, clocks.D_MINUS_K))}
     for flag in clocks.FLAG_NAMES:
-        assert model.kt[tk.T_PAIR_L + flag] == value[flag], clocks.FLAG_NAMES[flag]
-        assert model.kt[tk.T_PAIR_U + flag] == clocks.value(clocks.PAIR_OBLIGATION[flag],
+        assert model.kt[tg.T_PAIR_L + flag] == value[flag], clocks.FLAG_NAMES[flag]
+        assert model.kt[tg.T_PAIR_U + flag] == clocks.value(clocks.PAIR_OBLIGATION[flag],
                                                             model.units)
 
 
@@ -94,11 +96,11 @@ def test_a_lower_bound_of_zero_compares_nothing_but_the_tie_at_a_boot():
                               dmin=Fraction(0), dmax=Fraction(3, 4), smax=Fraction(1, 2),
                               T=Fraction(5))
     m = TimedHeartbeatModel(Config(N=2, home=(0, 1)), params)
-    assert m.kt[tk.T_PAIR_L + clocks.TIGHT] == 0
-    assert m.kt[tk.T_PAIR_L + clocks.LOOSE] == m.kt[tk.T_PAIR_L + clocks.LATE_BOOT] == tk.NO_BOUND
+    assert m.kt[tg.T_PAIR_L + clocks.TIGHT] == 0
+    assert m.kt[tg.T_PAIR_L + clocks.LOOSE] == m.kt[tg.T_PAIR_L + clocks.LATE_BOOT] == NO_BOUND
     kinds = m.table[:, 0]
-    assert (m.L[kinds == clocks.CHILD] == tk.NO_BOUND).all()
-    assert (m.L[kinds == clocks.MSG] == tk.NO_BOUND).all()
+    assert (m.L[kinds == clocks.CHILD] == NO_BOUND).all()
+    assert (m.L[kinds == clocks.MSG] == NO_BOUND).all()
     assert (m.L[kinds == clocks.RQ] == clocks.value(clocks.R_LO, m.units)).all()
 
 
@@ -121,10 +123,10 @@ def test_every_successor_row_carries_the_bounds_of_its_clocks_in_its_zones_order
                     u = next(x for x in range(len(m.table)) if m.clock(x) == clock)
                     if clock[0] == clocks.PAIR:
                         flag = view.flags[clock[1] * cfg.N + clock[2]]
-                        value = m.kt[(tk.T_PAIR_L if side == "L" else tk.T_PAIR_U) + flag]
+                        value = m.kt[(tg.T_PAIR_L if side == "L" else tg.T_PAIR_U) + flag]
                     else:
                         value = (m.L if side == "L" else m.U)[u]
-                    expected.append(tk.NO_BOUND16 if value < 0 else value)
+                    expected.append(tg.NO_BOUND16 if value < 0 else value)
             assert list(written) == expected
             checked += K > 2
     assert checked > 100

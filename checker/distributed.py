@@ -40,8 +40,8 @@ import time
 import numpy as np
 
 from hacheck.checker.checkpoint import CheckpointError
-from hacheck.checker.explorer import (cut_short, reduction_mode, settled_violations,
-                                      violations)
+from hacheck.checker.cycles import cut_short
+from hacheck.checker.explorer import reduction_mode, settled_violations, violations
 from hacheck.checker.model import FULL
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES
 from hacheck.checker.ray_cycles import CycleShard, deepest_cycle_level

@@ -30,7 +30,7 @@ Design:
 - `workers` sets the number of threads the search uses. With more than one, and a
   model that allows it (`concurrent_successors`), a pool of the others computes the
   next batches' successors while this thread inserts the batch before, and computes
-  one itself when the next is not ready (`_Ahead`); each thread runs on one core.
+  one itself when the next is not ready (`checker.ahead`); each thread runs on one core.
 - A search that stops early (violation, or its `Budget`: a state budget, a time limit,
   memory, a signal) records why; properties it did not see violated are then INCOMPLETE,
   never HOLDS. The budget is polled between batches in every phase of the search (the
@@ -48,18 +48,20 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from hacheck.checker.ahead import Ahead
 from hacheck.checker.compiled import set_compiled_threads
 from hacheck.checker.frontier import FrontierRows
-from hacheck.checker.liveness import EdgeLog, close_lasso, find_cycle, shortest_loop
+from hacheck.checker.cycles import cycle_phase
+from hacheck.checker.liveness import EdgeLog
 from hacheck.checker.model import FULL, GROWING, INVISIBLE
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
-from hacheck.checker.stopping import Budget, Stopped
+from hacheck.checker.stopping import MAX_STATES, Budget, Stopped
 from hacheck.checker.rows import UnpackedRows, row_hashes
 from hacheck.checker.store import ExactStore, FingerprintStore
 from hacheck.checker.zonestore import ZoneStore
 from hacheck.checker.trace import replay
 from hacheck.checker.verdict import (
-    NOT_SHORTEST, REDUCED_LASSO, CheckResult, PropertyResult, Statistics, Verdict,
+    NOT_SHORTEST, CheckResult, PropertyResult, Statistics, Verdict,
 )
 from hacheck.checker.witness import Witness, time_counterexample
 
@@ -71,7 +73,6 @@ class ModelBoundError(Exception):
 Progress = Callable[[dict], None]
 
 VIOLATION_FOUND = "violation found"
-MAX_STATES = (1 << 31) - 1    # ids are int32 in the parent links and the edge graph
 
 
 def budget_of(budget: Budget | None, max_states: int | None,
@@ -166,150 +167,235 @@ def explore(
     `checkpoint` (a `checker.checkpoint.SearchCheckpoint`, untimed models only) is where
     the search saves itself at level ends, and, when resuming, what it starts from.
     """
+    if checkpoint is not None and model.zone_layout is not None:
+        raise ValueError("checkpoints are for untimed searches")
     budget = budget_of(budget, max_states, time_limit)
     budget.start_clock()
-    pooled = workers > 1 and model.concurrent_successors
-    if max_states is None:
-        max_states = budget.max_states
-    invariants = [p for p in properties if p.kind == ALWAYS]
-    settled = [p for p in properties if p.kind == AT_QUIESCENCE]
-    cycles = [p for p in properties if p.kind == TERMINATES]
-    reduce = reduction_mode(model, properties) if reduce else FULL
-    edges = EdgeLog() if cycles else None
-    first_violation: dict[str, int] = {}
-    violating = {p.name: 0 for p in invariants + settled}
-    if model.zone_layout is not None:        # a timed model: zones, with inclusion
-        store = ZoneStore(model.width, *model.zone_layout)
-    else:
-        # the insert runs on one thread while a pool computes successors (`_Ahead`); the
-        # table is partitioned for a parallel insert only where nothing else holds the cores
-        store = (FingerprintStore(model.width) if fingerprint
-                 else ExactStore(model.width, parts=1 if pooled else workers))
-    store.threads = workers     # growing its table is the insert's one long step: on all cores
-    parents = _Parents()
-    started = time.perf_counter()
-    counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
-                "chained": 0, "skipped": 0}
-    next_level = FrontierRows(model.width)    # fingerprint mode: the rows of the next level
+    search = _Search(model, properties, symmetry=symmetry, reduce=reduce,
+                     keep_going=keep_going, stop_at_settled=stop_at_settled,
+                     max_states=max_states if max_states is not None else budget.max_states,
+                     fingerprint=fingerprint, workers=workers, budget=budget,
+                     checkpoint=checkpoint)
+    stats = search.run(phase, progress, progress_interval)
+    if isinstance(search.store, ZoneStore):
+        _count_reached(model, search.store, symmetry, budget, stats, reached,
+                       search.counters["skipped"])
+    results = search.results(stats, properties, witness)
+    return CheckResult(results, stats, symmetry=symmetry, reduction=search.reduce != FULL,
+                       mode="timed" if stats.symbolic else "untimed")
 
-    def add(buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
+
+class _Search:
+    """One breadth-first search: the visited set, the parent links, what was counted and
+    violated so far, and the steps that fill them (`run`), level by level."""
+
+    def __init__(self, model, properties: Sequence[Property], *, symmetry: bool,
+                 reduce: bool, keep_going: bool, stop_at_settled: bool,
+                 max_states: int | None, fingerprint: bool, workers: int, budget: Budget,
+                 checkpoint):
+        self.model, self.symmetry, self.budget = model, symmetry, budget
+        self.keep_going, self.stop_at_settled = keep_going, stop_at_settled
+        self.max_states, self.fingerprint, self.workers = max_states, fingerprint, workers
+        self.checkpoint = checkpoint
+        self.pooled = workers > 1 and model.concurrent_successors
+        self.invariants = [p for p in properties if p.kind == ALWAYS]
+        self.settled = [p for p in properties if p.kind == AT_QUIESCENCE]
+        self.cycles = [p for p in properties if p.kind == TERMINATES]
+        self.reduce = reduction_mode(model, properties) if reduce else FULL
+        self.edges = EdgeLog() if self.cycles else None
+        self.first_violation: dict[str, int] = {}
+        self.violating = {p.name: 0 for p in self.invariants + self.settled}
+        if model.zone_layout is not None:        # a timed model: zones, with inclusion
+            self.store = ZoneStore(model.width, *model.zone_layout)
+        else:
+            # the insert runs on one thread while a pool computes successors (`Ahead`);
+            # the table is partitioned for a parallel insert only where nothing else
+            # holds the cores
+            parts = 1 if self.pooled else workers
+            self.store = (FingerprintStore(model.width) if fingerprint
+                          else ExactStore(model.width, parts=parts))
+        self.store.threads = workers   # growing its table, the insert's one long step
+        self.parents = _Parents()
+        self.started = time.perf_counter()
+        self.counters = {"transitions": 0, "depth": 0, "full_expansions": 0, "reduced": 0,
+                         "chained": 0, "skipped": 0}
+        self.next_level = FrontierRows(model.width)    # fingerprint mode: the next level's rows
+
+    # --- one batch ---------------------------------------------------------------------
+
+    def add(self, buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
             depth: int, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Insert the candidate rows buffer[index] in order; check the new ones; (ids, new).
         `hashes`: theirs, if already computed."""
-        budget.check(store.growth_bytes(len(index)) + parents.growth_bytes(len(index)))
-        with budget.deferred():   # the store and the parent links change together
-            return insert(buffer, index, parent_ids, depth, hashes)
+        self.budget.check(self.store.growth_bytes(len(index))
+                          + self.parents.growth_bytes(len(index)))
+        with self.budget.deferred():   # the store and the parent links change together
+            return self._insert(buffer, index, parent_ids, depth, hashes)
 
-    def hashes_of(buffer, index) -> np.ndarray:
+    def hashes_of(self, buffer, index) -> np.ndarray:
         """The store's hash of each row buffer[index] (of its key, for a zone store)."""
         words = buffer.view(np.uint64)
-        keys = words if store.hash_words == words.shape[1] else words[:, :store.hash_words]
-        return row_hashes(keys, index)
+        hashed = self.store.hash_words
+        return row_hashes(words if hashed == words.shape[1] else words[:, :hashed], index)
 
-    def insert(buffer, index, parent_ids, depth, hashes):
+    def _insert(self, buffer, index, parent_ids, depth, hashes):
         words = buffer.view(np.uint64)
         if hashes is None:
-            hashes = hashes_of(buffer, index)
-        limit = max_states if max_states is not None else MAX_STATES
-        ids, new, looked_at = store.insert(words, index, hashes, limit)
+            hashes = self.hashes_of(buffer, index)
+        limit = self.max_states if self.max_states is not None else MAX_STATES
+        ids, new, looked_at = self.store.insert(words, index, hashes, limit)
         if new.any():
-            parents.extend(parent_ids[new])
-            counters["depth"] = depth
+            self.parents.extend(parent_ids[new])
+            self.counters["depth"] = depth
             # the new rows, copied out only if something reads them
-            fresh = buffer[index[new]] if fingerprint or invariants else None
-            if fingerprint:
-                next_level.extend(fresh)
+            fresh = buffer[index[new]] if self.fingerprint or self.invariants else None
+            if self.fingerprint:
+                self.next_level.extend(fresh)
             fresh_ids = ids[new]
             stop = False
-            for prop in invariants:
-                bad = violations(model, prop, fresh)
+            for prop in self.invariants:
+                bad = violations(self.model, prop, fresh)
                 if bad.any():
-                    violating[prop.name] += int(bad.sum())
-                    first_violation.setdefault(prop.name, int(fresh_ids[np.argmax(bad)]))
-                    stop = not keep_going
+                    self.violating[prop.name] += int(bad.sum())
+                    self.first_violation.setdefault(prop.name,
+                                                    int(fresh_ids[np.argmax(bad)]))
+                    stop = not self.keep_going
             if stop:
                 raise Stopped(VIOLATION_FOUND)
-        if looked_at < len(index) or len(store) >= limit:
+        if looked_at < len(index) or len(self.store) >= limit:
             raise Stopped(f"state budget of {limit:,} states reached"
-                          + ("" if max_states is not None else " (the engine's limit: "
+                          + ("" if self.max_states is not None else " (the engine's limit: "
                              "state ids are 32-bit)"))
         return ids, new
 
-    def expand(rows: np.ndarray, row_ids: np.ndarray, level: int, succ) -> None:
+    def expand(self, rows: np.ndarray, row_ids: np.ndarray, level: int, succ) -> None:
         """Insert the successors `succ` of `rows` (and what the properties need)."""
+        model, store, counters = self.model, self.store, self.counters
         if isinstance(store, ZoneStore) and succ.buffer.shape[1] > store.width:
             # a timed model widened its rows (a batch computed before, on another thread,
             # may come later and narrower: its zones fit it, and it is inserted as it is)
             store.widen(succ.buffer.shape[1])
         counters["transitions"] += len(succ)
         counters["chained"] += succ.chained
-        ids, new = add(succ.buffer, succ.index, row_ids[succ.source], level,
-                       getattr(succ, "hashes", None))
-        protocol = ~model.is_environment(succ.action) if settled or cycles else None
-        if edges is not None:
-            budget.check(edges.growth_bytes(int(protocol.sum())))
-            edges.extend(row_ids[succ.source[protocol]], ids[protocol])
-        for name, bad in settled_violations(model, settled, rows, succ, protocol).items():
-            violating[name] += len(bad)
-            first_violation.setdefault(name, int(row_ids[bad[0]]))
-            if stop_at_settled and not keep_going:
+        ids, new = self.add(succ.buffer, succ.index, row_ids[succ.source], level,
+                            getattr(succ, "hashes", None))
+        protocol = (~model.is_environment(succ.action) if self.settled or self.cycles
+                    else None)
+        if self.edges is not None:
+            self.budget.check(self.edges.growth_bytes(int(protocol.sum())))
+            self.edges.extend(row_ids[succ.source[protocol]], ids[protocol])
+        for name, bad in settled_violations(model, self.settled, rows, succ,
+                                            protocol).items():
+            self.violating[name] += len(bad)
+            self.first_violation.setdefault(name, int(row_ids[bad[0]]))
+            if self.stop_at_settled and not self.keep_going:
                 raise Stopped(VIOLATION_FOUND)
-        if not reduce or not succ.reduced.any():
+        if not self.reduce or not succ.reduced.any():
             return
         counters["reduced"] += int(succ.reduced.sum())
         if model.static_proviso:
             return
-        # cycle proviso: a reduced state with an ample successor seen before is expanded fully
+        # cycle proviso: a reduced state with an ample successor seen before is expanded
+        # fully
         seen_before = np.zeros(len(rows), dtype=np.bool_)
         np.logical_or.at(seen_before, succ.source, ~new)
         again = np.flatnonzero(succ.reduced & seen_before)
         if len(again):
             counters["full_expansions"] += len(again)
-            full = model.successors(rows[again], symmetry, False)
+            full = model.successors(rows[again], self.symmetry, False)
             counters["transitions"] += len(full)
-            add(full.buffer, full.index, row_ids[again[full.source]], level)
+            self.add(full.buffer, full.index, row_ids[again[full.source]], level)
 
-    def save(level: int, lo: int, hi: int, frontier) -> None:
-        arrays = {f"store_{k}": v for k, v in store.snapshot().items()}
-        arrays["parents"] = parents.array[:parents.count]
-        if edges is not None:
-            arrays["edges_src"], arrays["edges_dst"] = edges.edges()
-        if fingerprint:
+    def hashed_successors(self, packed, spare):
+        """A batch's rows and their successors, and, where the store hashes whole rows,
+        the successors' hashes: unpacked, computed and hashed by the thread that computes
+        them (a thread of the pool), not by the insert that waits for them."""
+        rows = packed.unpack()
+        succ = self.model.successors(rows, self.symmetry, self.reduce, spare)
+        # a zone store may widen its rows before the batch is inserted: hashed then
+        succ.hashes = (None if isinstance(self.store, ZoneStore)
+                       else self.hashes_of(succ.buffer, succ.index))
+        return rows, succ
+
+    # --- checkpoints -------------------------------------------------------------------
+
+    def save(self, level: int, lo: int, hi: int, frontier) -> None:
+        arrays = {f"store_{k}": v for k, v in self.store.snapshot().items()}
+        arrays["parents"] = self.parents.array[:self.parents.count]
+        if self.edges is not None:
+            arrays["edges_src"], arrays["edges_dst"] = self.edges.edges()
+        if self.fingerprint:
             arrays.update({f"frontier_{k}": v for k, v in frontier.snapshot().items()})
-        checkpoint.save(arrays, {"level": level, "lo": lo, "hi": hi, "counters": counters,
-                                 "first_violation": first_violation, "violating": violating})
+        self.checkpoint.save(arrays, {
+            "level": level, "lo": lo, "hi": hi, "counters": self.counters,
+            "first_violation": self.first_violation, "violating": self.violating})
 
-    def restore() -> tuple[int, int, int, np.ndarray | None]:
+    def restore(self, restored) -> tuple[int, int, int, FrontierRows | None]:
         arrays, meta = restored
-        store.restore({k[len("store_"):]: v for k, v in arrays.items()
-                       if k.startswith("store_")})
-        parents.count = 0
-        parents.extend(arrays["parents"])
-        if edges is not None:
-            edges.restore(arrays["edges_src"], arrays["edges_dst"])
-        counters.update(meta["counters"])
-        first_violation.update(meta["first_violation"])
-        violating.update(meta["violating"])
+        self.store.restore({k[len("store_"):]: v for k, v in arrays.items()
+                            if k.startswith("store_")})
+        self.parents.count = 0
+        self.parents.extend(arrays["parents"])
+        if self.edges is not None:
+            self.edges.restore(arrays["edges_src"], arrays["edges_dst"])
+        self.counters.update(meta["counters"])
+        self.first_violation.update(meta["first_violation"])
+        self.violating.update(meta["violating"])
         frontier = None
         if "frontier_heap" in arrays:
-            frontier = FrontierRows.restore(model.width, {
+            frontier = FrontierRows.restore(self.model.width, {
                 "heap": arrays["frontier_heap"], "starts": arrays["frontier_starts"]})
         return meta["level"], meta["lo"], meta["hi"], frontier
 
-    def search() -> None:
+    # --- the levels ----------------------------------------------------------------------
+
+    def run(self, phase: str, progress: Progress | None, interval: float) -> Statistics:
+        """Search until the space is done or the budget stops it; the statistics."""
+        restored = self.checkpoint.load() if self.checkpoint is not None else None
+        stop_reason = ""
+        # with a pool, each thread (this one too) runs compiled code on one core: a
+        # parallel region here would wait for a core the pool holds
+        threads = set_compiled_threads(1 if self.pooled else self.workers)
+        ahead = Ahead(self.hashed_successors, self.workers if self.pooled else 1)
+        try:
+            with self.budget.phase(phase):
+                self._levels(ahead, restored, progress, interval)
+        except Stopped as stop:
+            stop_reason = stop.reason
+        except MemoryError as error:
+            stop_reason = self.budget.out_of_memory(error, phase)
+        except KeyboardInterrupt:    # a caller that installed no signal handler of its own
+            stop_reason = self.budget.stop("interrupted").reason
+        finally:
+            ahead.close()
+            set_compiled_threads(threads)
+        counters, store = self.counters, self.store
+        return Statistics(
+            distinct_states=len(store), transitions=counters["transitions"],
+            max_depth=counters["depth"], wall_seconds=time.perf_counter() - self.started,
+            complete=not stop_reason, stop_reason=stop_reason,
+            bytes_per_state=store.bytes_per_state() + 4, fingerprint=self.fingerprint,
+            collision_probability=store.collision_probability(), workers=self.workers,
+            reduced_states=counters["reduced"], chained_steps=counters["chained"],
+            full_expansions=counters["full_expansions"],
+        )
+
+    def _levels(self, ahead: Ahead, restored, progress: Progress | None,
+                interval: float) -> None:
+        store, counters, budget = self.store, self.counters, self.budget
         if restored is None:
-            initial = model.initial_rows()
-            if symmetry:
-                initial = model.canonical(initial)
-            add(initial, np.arange(len(initial)), np.full(len(initial), -1, dtype=np.int64),
-                0)
+            initial = self.model.initial_rows()
+            if self.symmetry:
+                initial = self.model.canonical(initial)
+            self.add(initial, np.arange(len(initial)),
+                     np.full(len(initial), -1, dtype=np.int64), 0)
             lo, hi = 0, len(store)
-            frontier = next_level.hand_over() if fingerprint else None
+            frontier = self.next_level.hand_over() if self.fingerprint else None
             level = 0
         else:
-            level, lo, hi, frontier = restore()
-        last_report = started
-        batch = max(1, model.batch_size)
+            level, lo, hi, frontier = self.restore(restored)
+        last_report = self.started
+        batch = max(1, self.model.batch_size)
         while hi > lo:
             budget.check_depth(level)    # states at this level are left unexpanded
             level += 1
@@ -317,7 +403,7 @@ def explore(
 
             def batch_at(start):
                 end = min(hi, start + batch)
-                if fingerprint:
+                if self.fingerprint:
                     frontier.release(start - lo)    # rows read already: no longer needed
                     rows = frontier.packed_rows(start - lo, end - lo)
                 else:
@@ -339,87 +425,69 @@ def explore(
                     start = pending[-1][0]
                 rows, done = ahead.next_result([job for *_, job in pending])
                 end, row_ids, _ = pending.popleft()
-                expand(rows, row_ids, level, done)
+                self.expand(rows, row_ids, level, done)
                 ahead.done_with(done)
                 budget.check()
                 now = time.perf_counter()
-                if progress is not None and now - last_report >= progress_interval:
+                if progress is not None and now - last_report >= interval:
                     last_report = now
                     progress({"generated": counters["transitions"], "distinct": len(store),
                               "queue": len(store) - end, "depth": level,
-                              "rate": len(store) / (now - started),
-                              "elapsed": now - started})
+                              "rate": len(store) / (now - self.started),
+                              "elapsed": now - self.started})
             lo, hi = hi, len(store)
-            if fingerprint:
-                frontier = next_level.hand_over()
-            if checkpoint is not None and (checkpoint.due() or hi == lo):
+            if self.fingerprint:
+                frontier = self.next_level.hand_over()
+            if self.checkpoint is not None and (self.checkpoint.due() or hi == lo):
                 with budget.deferred():         # a signal waits until it is written
-                    save(level, lo, hi, frontier)
+                    self.save(level, lo, hi, frontier)
 
-    if checkpoint is not None and model.zone_layout is not None:
-        raise ValueError("checkpoints are for untimed searches")
-    restored = checkpoint.load() if checkpoint is not None else None
-    stop_reason = ""
-    # with a pool, each thread (this one too) runs compiled code on one core: a parallel
-    # region here would wait for a core the pool holds
-    threads = set_compiled_threads(1 if pooled else workers)
-    def hashed_successors(packed, spare):
-        """A batch's rows and their successors, and, where the store hashes whole rows,
-        the successors' hashes: unpacked, computed and hashed by the thread that computes
-        them (a thread of the pool), not by the insert that waits for them."""
-        rows = packed.unpack()
-        succ = model.successors(rows, symmetry, reduce, spare)
-        # a zone store may widen its rows before the batch is inserted: hashed then
-        succ.hashes = None if isinstance(store, ZoneStore) else hashes_of(succ.buffer,
-                                                                          succ.index)
-        return rows, succ
+    # --- verdicts ------------------------------------------------------------------------
 
-    ahead = _Ahead(hashed_successors, workers if pooled else 1)
-    try:
-        with budget.phase(phase):
-            search()
-    except Stopped as stop:
-        stop_reason = stop.reason
-    except MemoryError as error:
-        stop_reason = budget.out_of_memory(error, phase)
-    except KeyboardInterrupt:    # a caller that installed no signal handler of its own
-        stop_reason = budget.stop("interrupted").reason
-    finally:
-        ahead.close()
-        set_compiled_threads(threads)
-    elapsed = time.perf_counter() - started
-    stats = Statistics(
-        distinct_states=len(store), transitions=counters["transitions"],
-        max_depth=counters["depth"], wall_seconds=elapsed, complete=not stop_reason,
-        stop_reason=stop_reason, bytes_per_state=store.bytes_per_state() + 4,
-        fingerprint=fingerprint, collision_probability=store.collision_probability(),
-        workers=workers, reduced_states=counters["reduced"],
-        chained_steps=counters["chained"],
-        full_expansions=counters["full_expansions"],
-    )
-    same = None
-    if isinstance(store, ZoneStore):
-        same = store.within
-        stats.symbolic = True
-        seen, width, cut = _count_discrete(model, store, symmetry, budget)
-        stats.discrete_states = len(seen)    # a figure: if it is cut, no verdict changes
-        stats.discrete_counted = not cut
-        if reached is not None:
-            reached.append(_distinct(seen.rows(0, len(seen))[:, :width]))
-        stats.covered_states = int((store.covered_by[:len(store)] >= 0).sum())
-        stats.skipped_states = counters["skipped"]
-    if edges is not None:
-        stats.protocol_edges = edges.count
-        stats.bytes_per_edge = 8.0
-    results = []
+    def results(self, stats: Statistics, properties: Sequence[Property],
+                witness: Witness | None) -> list[PropertyResult]:
+        """Each property's verdict, in the order given: cycles searched among the edges
+        recorded, each violation's shortest trace, timed by `witness` if given."""
+        model, store = self.model, self.store
+        same = store.within if isinstance(store, ZoneStore) else None
+        if self.edges is not None:
+            stats.protocol_edges = self.edges.count
+            stats.bytes_per_edge = 8.0
+        searched_all = stats.complete     # what the later phases may cut is their own
+        results = [cycle_phase(model, prop, stats, self.edges, self.parents, store,
+                               self.symmetry, self.budget, same, self.reduce)
+                   for prop in self.cycles]
+        for prop in self.invariants + self.settled:
+            if prop.name in self.first_violation:
+                path = [store.identity(i)
+                        for i in self.parents.path(self.first_violation[prop.name])]
+                trace, notes = self.shortest_trace(prop, path, stats, same)
+                explanation = (prop.explain(model.observe(trace.final)) if prop.explain
+                               else "")
+                verdict = Verdict.VIOLATED
+            else:
+                trace, explanation, notes = None, "", []
+                verdict = Verdict.HOLDS if searched_all else Verdict.INCOMPLETE
+            results.append(PropertyResult(
+                prop.name, prop.description, prop.kind, verdict,
+                violating_states=self.violating[prop.name], trace=trace,
+                explanation=explanation, notes=notes,
+            ))
+        if witness is not None:
+            for result in results:
+                if result.trace is not None:
+                    time_counterexample(model, result, witness, self.budget, stats)
+        order = [p.name for p in properties]
+        return sorted(results, key=lambda r: order.index(r.name))
 
-    def shortest_trace(prop, path: list) -> tuple:
+    def shortest_trace(self, prop, path: list, stats: Statistics, same) -> tuple:
         """The trace of `prop`'s first violation along the stored `path`, and notes: under
         a reduction, the shortest one, from an unreduced search that stops at the first
         violation (a reduced graph may reach it only by a longer path)."""
-        if reduce:
-            unreduced = explore(model, [prop], symmetry=symmetry, fingerprint=fingerprint,
-                                workers=workers, budget=budget, stop_at_settled=True,
+        if self.reduce:
+            unreduced = explore(self.model, [prop], symmetry=self.symmetry,
+                                fingerprint=self.fingerprint, workers=self.workers,
+                                budget=self.budget, stop_at_settled=True,
                                 phase="search for a shortest counterexample")
             stats.trace_search_states += unreduced.statistics.distinct_states
             if unreduced.properties[0].trace is not None:
@@ -428,34 +496,22 @@ def explore(
             notes = [NOT_SHORTEST.format(reason=unreduced.statistics.stop_reason)]
         else:
             notes = []
-        return replay(model, path, symmetry, store.identity_of, same, reduce), notes
+        return replay(self.model, path, self.symmetry, self.store.identity_of, same,
+                      self.reduce), notes
 
-    searched_all = stats.complete     # what the later phases may cut is their own
-    for prop in cycles:
-        results.append(_cycle_phase(model, prop, stats, edges, parents, store, symmetry,
-                                    budget, same, reduce))
-    for prop in invariants + settled:
-        if prop.name in first_violation:
-            trace, notes = shortest_trace(
-                prop, [store.identity(i) for i in parents.path(first_violation[prop.name])])
-            explanation = prop.explain(model.observe(trace.final)) if prop.explain else ""
-            verdict = Verdict.VIOLATED
-        else:
-            trace, explanation, notes = None, "", []
-            verdict = Verdict.HOLDS if searched_all else Verdict.INCOMPLETE
-        results.append(PropertyResult(
-            prop.name, prop.description, prop.kind, verdict,
-            violating_states=violating[prop.name], trace=trace, explanation=explanation,
-            notes=notes,
-        ))
-    if witness is not None:
-        for result in results:
-            if result.trace is not None:
-                time_counterexample(model, result, witness, budget, stats)
-    order = [p.name for p in properties]
-    results.sort(key=lambda r: order.index(r.name))
-    return CheckResult(results, stats, symmetry=symmetry, reduction=reduce != FULL,
-                       mode="timed" if same is not None else "untimed")
+
+def _count_reached(model, store: ZoneStore, symmetry: bool, budget: Budget,
+                   stats: Statistics, reached: list | None, skipped: int) -> None:
+    """A timed search's figures: the discrete states its symbolic ones reach (`reached`,
+    if given, receives them), how many were covered by others and skipped."""
+    stats.symbolic = True
+    seen, width, cut = _count_discrete(model, store, symmetry, budget)
+    stats.discrete_states = len(seen)    # a figure: if it is cut, no verdict changes
+    stats.discrete_counted = not cut
+    if reached is not None:
+        reached.append(_distinct(seen.rows(0, len(seen))[:, :width]))
+    stats.covered_states = int((store.covered_by[:len(store)] >= 0).sum())
+    stats.skipped_states = skipped
 
 
 DISCRETE_CHUNK = 1 << 16       # keys per step of the count of discrete states
@@ -497,60 +553,6 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
     return unique.view(np.uint8).reshape(len(unique), rows.shape[1])
 
 
-def cut_short(prop, reason: str, what: str) -> PropertyResult:
-    """The result of a property whose own phase was cut short."""
-    return PropertyResult(prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
-                          explanation=f"not decided: {what} was cut short ({reason})")
-
-
-def _cycle_phase(model, prop, stats, edges, parents, store, symmetry, budget, same,
-                 reduce=FULL):
-    """The cycle search for a `terminates` property, under the budget: if it is cut
-    short, the property is undecided and the run incomplete."""
-    phase = f"cycle search for {prop.name}"
-    try:
-        with budget.phase(phase):
-            budget.check()
-            return _cycle_result(model, prop, stats, edges, parents, store, symmetry,
-                                 budget.check, same, reduce)
-    except Stopped as stop:
-        reason = stop.reason
-    except MemoryError as error:
-        reason = budget.out_of_memory(error, phase)
-    stats.cut(reason)
-    return cut_short(prop, reason, "the cycle search")
-
-
-def _cycle_result(model, prop, stats, edges, parents, store, symmetry, poll, same,
-                  reduce=FULL):
-    """A cycle among the edges recorded is real even if the search was cut short (every
-    edge joins two reachable states), so only HOLDS needs a complete search. Of symbolic
-    states, the lasso closes on a discrete state (decoded states compare their discrete
-    parts); whether a real run repeats it is the witness's to say."""
-    src, dst = edges.edges()
-    start = find_cycle(len(store), src, dst)
-    if start is None:
-        verdict = Verdict.HOLDS if stats.complete else Verdict.INCOMPLETE
-        return PropertyResult(prop.name, prop.description, prop.kind, verdict)
-    loop = shortest_loop(len(store), src, dst, start, poll)
-    closed = close_lasso(
-        lambda ids: replay(model, [store.identity(i) for i in ids], symmetry,
-                           store.identity_of, same, reduce),
-        parents.path(start), loop[1:] + [start], lambda a, b: a == b, poll)
-    if closed is None and same is not None:
-        return PropertyResult(prop.name, prop.description, prop.kind, Verdict.INCOMPLETE,
-                              explanation="a cycle of symbolic states does not close on a "
-                                          "concrete state")
-    if closed is None:
-        raise RuntimeError("lasso: the loop does not close on a concrete state")
-    trace, loop_index = closed
-    return PropertyResult(prop.name, prop.description, prop.kind, Verdict.VIOLATED,
-                          trace=trace, loop=loop_index,
-                          notes=[REDUCED_LASSO] if reduce != FULL else [],
-                          explanation=f"a cycle of {len(trace) - loop_index} protocol steps "
-                                      "repeats forever")
-
-
 def settled_violations(model, settled: Sequence[Property], rows: np.ndarray, succ,
                        protocol: np.ndarray | None = None) -> dict[str, list[int]]:
     """For each property of `settled` (checked at quiescence) that some of `rows` violate,
@@ -577,87 +579,3 @@ def violations(model, prop: Property, rows: np.ndarray) -> np.ndarray:
         return np.asarray(prop.violated(rows), dtype=np.bool_)
     return np.array([not prop.holds(model.observe(model.decode(r))) for r in rows],
                     dtype=np.bool_)
-
-
-class _Job:
-    """The successors of one batch: computed by a thread of the pool, or, if none has
-    started on it when the search needs the result, where the search is."""
-
-    def __init__(self, compute, packed, spare):
-        self.compute, self.packed, self.spare = compute, packed, spare
-        self.future = None
-        self.value = None
-        self.error: Exception | None = None
-
-    def run(self):
-        return self.compute(self.packed, self.spare)
-
-    def ready(self) -> bool:
-        return (self.value is not None or self.error is not None
-                or (self.future is not None and self.future.done()))
-
-    def steal(self) -> None:
-        """Compute it on this thread if no thread of the pool has started it. An error
-        (a model bound) is raised only when its result is asked for, in batch order."""
-        if self.value is None and self.future is not None and self.future.cancel():
-            self.future = None
-            try:
-                self.value = self.run()
-            except Exception as error:
-                self.error = error
-
-    def result(self):
-        if self.error is not None:
-            raise self.error
-        if self.value is None:
-            self.value = self.run() if self.future is None else self.future.result()
-        return self.value
-
-
-class _Ahead:
-    """The successors of the batches of a level, in order. With K > 1 workers (and a
-    model whose successors may run concurrently), a pool of K - 1 threads, each running
-    the model's compiled code on one core, computes the successors of the next batches
-    while the search inserts the one before; when the batch the search needs next is not
-    ready, it computes a later one that no thread has started (`_Job.steal`), so neither
-    stage waits for the other whichever is the heavier (docs/performance.md, "Two
-    stages"). Batches are still inserted in order, so nothing the search finds depends
-    on it. The buffer of a batch the search is done with is handed to the model for a
-    later batch."""
-
-    def __init__(self, successors, workers: int):
-        self.compute = successors
-        self.spares: list = []
-        self.pool = None
-        self.depth = 1      # batches whose successors are asked for before they are needed
-        if workers > 1:
-            from concurrent.futures import ThreadPoolExecutor
-            self.depth = workers + 1    # one for each thread, and one to steal
-            self.pool = ThreadPoolExecutor(workers - 1, "hacheck-successors",
-                                           initializer=set_compiled_threads, initargs=(1,))
-
-    def successors(self, packed) -> _Job:
-        """A job for the successors of a batch's rows, `packed` (`PackedRows` or
-        `UnpackedRows`), started on the pool if there is one."""
-        spare = self.spares.pop() if self.spares else None
-        job = _Job(self.compute, packed, spare)
-        if self.pool is not None:
-            job.future = self.pool.submit(job.run)
-        return job
-
-    def next_result(self, jobs: Sequence[_Job]):
-        """The first job's successors; while they are not ready, a later job is stolen."""
-        first = jobs[0]
-        for later in jobs[1:]:
-            if first.ready():
-                break
-            later.steal()
-        return first.result()
-
-    def done_with(self, succ) -> None:
-        self.spares.append(succ)
-
-    def close(self) -> None:
-        if self.pool is not None:    # waits for a batch still being computed
-            self.pool.shutdown(wait=True, cancel_futures=True)
-

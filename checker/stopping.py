@@ -35,6 +35,7 @@ import time
 from contextlib import contextmanager
 
 GB = 1 << 30
+MAX_STATES = (1 << 31) - 1    # the engine's limit: ids are int32 in the parent links and the edge graph
 MEMORY_SHARE = 0.9           # the default memory limit: this share of the machine's memory
 ADDRESS_SPACE_SHARE = 0.95   # stop before the mapped size passes this share of `ulimit -v`
 

@@ -37,7 +37,8 @@ import time
 
 import numpy as np
 
-from hacheck.checker.explorer import budget_of, cut_short
+from hacheck.checker.cycles import cut_short
+from hacheck.checker.explorer import budget_of
 from hacheck.checker.liveness import close_lasso, find_cycle, shortest_loop
 from hacheck.checker.properties import ALWAYS, AT_QUIESCENCE, TERMINATES, Property
 from hacheck.checker.stopping import Budget, Stopped

@@ -207,7 +207,7 @@ def test_a_store_grown_on_two_threads_gives_the_ids_of_one_grown_on_one(store_ki
 # --- the pool computes successors ahead; the search computes a batch no thread started -------
 
 def _recording(slow_started, release, fail_on=None):
-    """A `compute` for `_Ahead`: batch 0 waits for `release`; batch 2 sets it; each result
+    """A `compute` for `Ahead`: batch 0 waits for `release`; batch 2 sets it; each result
     says which thread computed it."""
     import threading
 
@@ -226,9 +226,9 @@ def _recording(slow_started, release, fail_on=None):
 def test_a_batch_no_thread_has_started_is_computed_by_the_search_in_order():
     import threading
 
-    from hacheck.checker.explorer import _Ahead
+    from hacheck.checker.ahead import Ahead
     started, release = threading.Event(), threading.Event()
-    ahead = _Ahead(_recording(started, release), workers=2)
+    ahead = Ahead(_recording(started, release), workers=2)
     try:
         assert ahead.depth == 3
         jobs = [ahead.successors(0)]
@@ -245,9 +245,9 @@ def test_a_batch_no_thread_has_started_is_computed_by_the_search_in_order():
 def test_an_error_in_a_batch_the_search_took_is_raised_in_batch_order():
     import threading
 
-    from hacheck.checker.explorer import _Ahead
+    from hacheck.checker.ahead import Ahead
     started, release = threading.Event(), threading.Event()
-    ahead = _Ahead(_recording(started, release, fail_on=1), workers=2)
+    ahead = Ahead(_recording(started, release, fail_on=1), workers=2)
     try:
         jobs = [ahead.successors(0)]
         assert started.wait(10)
@@ -260,9 +260,9 @@ def test_an_error_in_a_batch_the_search_took_is_raised_in_batch_order():
 
 
 def test_one_worker_computes_each_batch_when_it_is_needed():
-    from hacheck.checker.explorer import _Ahead
+    from hacheck.checker.ahead import Ahead
     calls = []
-    ahead = _Ahead(lambda batch, spare: calls.append(batch) or batch, workers=1)
+    ahead = Ahead(lambda batch, spare: calls.append(batch) or batch, workers=1)
     jobs = [ahead.successors(0)]
     assert ahead.depth == 1 and calls == []
     assert ahead.next_result(jobs) == 0 and calls == [0]

@@ -26,13 +26,13 @@ from hacheck import __version__
 from hacheck.checker.checkpoint import CheckpointError
 from hacheck.checker.schema import ConfigError
 from hacheck.checker.stopping import (
-    GB, Budget, Stopped, address_space_limit, default_memory_limit, gigabytes, peak_memory,
+    GB, MAX_STATES, Budget, Stopped, address_space_limit, default_memory_limit, gigabytes,
+    peak_memory,
 )
 from hacheck.checker.verdict import ExitCode
 from hacheck.model.config import MAX_NODES
 from hacheck.model.spec import DEFAULT_SPEC, SpecError, load, shipped_specs
 
-MAX_STATES = (1 << 31) - 1    # checker.explorer.MAX_STATES: state ids are 32-bit
 HELP_WIDTH = 79               # columns of every line of --help
 
 

@@ -125,7 +125,7 @@ def search_on_ray(cfg, properties, *, symmetry=True, reduce=True, keep_going=Fal
     search, as `search` finds it. With `checkpoints`, the search saves itself there and
     resumes from it, as `search`; `phase` names it, as `search`'s does."""
     from hacheck.checker.distributed import explore_on_ray
-    from hacheck.checker.explorer import MAX_STATES
+    from hacheck.checker.stopping import MAX_STATES
     budget = budget if budget is not None else Budget()
 
     def attempt(room):

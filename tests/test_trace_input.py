@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hacheck.tools import trace_view
+from hacheck.tools import trace_file, trace_view
 from hacheck.tools.cli import main
 
 STATE = {"ph": ["up", "up"], "rs": ["STABLE", "STABLE"], "own": [[{"#bigint": "0"}], []],
@@ -192,15 +192,15 @@ def test_a_fifo_or_a_device_is_refused_without_reading_it(tmp_path, kind):
 def test_a_file_larger_than_the_limit_is_refused_unread(tmp_path, capsys):
     path = tmp_path / "big.itf.json"
     with open(path, "wb") as f:
-        f.truncate(trace_view.MAX_BYTES + 1)          # sparse: nothing is written
+        f.truncate(trace_file.MAX_BYTES + 1)          # sparse: nothing is written
     assert_refused(capsys, path, tmp_path,
-                   f"too large ({trace_view.MAX_BYTES + 1:,} bytes; a trace file may have at "
+                   f"too large ({trace_file.MAX_BYTES + 1:,} bytes; a trace file may have at "
                    "most 268,435,456 bytes (256 MiB))")
 
 
 def test_reading_stops_at_the_limit_when_the_size_is_not_known(tmp_path, capsys, monkeypatch):
     # a /proc file is a regular file of size 0 whose content is made as it is read
-    monkeypatch.setattr(trace_view, "MAX_BYTES", 64)
+    monkeypatch.setattr(trace_file, "MAX_BYTES", 64)
     path = Path("/proc/self/maps")
     assert_refused(capsys, path, tmp_path,
                    "too large (more than 64 bytes, the most a trace file may have)")

@@ -209,7 +209,8 @@ def view_main(argv: list[str]) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    from hacheck.tools.trace_view import TraceFileError, load_trace
+    from hacheck.tools.trace_file import TraceFileError
+    from hacheck.tools.trace_view import load_trace
     try:
         if args.html:
             check_output_path("--html", args.html)
@@ -566,7 +567,8 @@ def check_main(argv: list[str], budget: Budget) -> int:
         if not run.trace_files:
             print("note: no counterexample, so no page was written", file=sys.stderr)
         else:
-            from hacheck.tools.trace_view import TraceFileError, load_trace
+            from hacheck.tools.trace_file import TraceFileError
+            from hacheck.tools.trace_view import load_trace
             try:
                 _write_page(load_trace(next(iter(run.trace_files.values()))), args.html)
             except TraceFileError as e:

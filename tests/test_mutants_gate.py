@@ -1,6 +1,6 @@
-"""tools/gate.py's decisions on their own: comparing a result with its expectation,
-reading an expectation, and the loop over the runs (with `observe` replaced, so that no
-search runs). Each test was written against a mutant the end-to-end gate tests let live
+"""tools/gate.py's and gate_reports.py's decisions on their own: comparing a result with
+its expectation, reading an expectation, and the loop over the runs (with `observe`
+replaced, so that no search runs). Each test was written against a mutant the end-to-end gate tests let live
 (MUTATION.md)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import pytest
 
 import hacheck.tools.gate as gate
+import hacheck.tools.gate_reports as gate_reports
 from hacheck.checker.schema import ConfigError
 from hacheck.checker.stopping import Budget
 from hacheck.tools.gate import COUNTS, GateRun, Problem, compare, load_config, read_expectation
@@ -197,7 +198,7 @@ def outcome(spec, problems=(), interrupted="", traces=None, S1="VIOLATED"):
 def test_the_summary_of_a_passing_gate_is_one_table_row_per_run(tmp_path):
     second = outcome("b.toml", S1="HOLDS")
     second.observed["verdicts"]["L1"] = "INCOMPLETE"
-    text = gate.markdown([outcome("a.toml"), second], tmp_path)   # no trace: no trace line
+    text = gate_reports.markdown([outcome("a.toml"), second], tmp_path)   # no trace: no trace line
     assert text == (
         "## hacheck gate: passed\n\n"
         "| run | tier | S1 | L0 | L1 | states | depth | gate |\n"
@@ -213,7 +214,7 @@ def test_the_summary_of_a_failing_and_an_interrupted_run_says_what_and_where(tmp
              "bad_step": "DELIVER"}
     failing = outcome("a.toml", [Problem("S1", "new violation: S1")], traces={"S1": files})
     cut = outcome("b.toml", interrupted="interrupted")
-    text = gate.markdown([failing, cut], tmp_path / "out")
+    text = gate_reports.markdown([failing, cut], tmp_path / "out")
     assert text == (
         "## hacheck gate: FAILED\n\n"
         "| run | tier | S1 | L0 | L1 | states | depth | gate |\n"
@@ -226,7 +227,7 @@ def test_the_summary_of_a_failing_and_an_interrupted_run_says_what_and_where(tmp
         "- new violation: S1\n"
         "- S1 counterexample: `t/x.itf.json` (page `t/x.html`), bad step: DELIVER\n\n"
         "Counterexamples (ITF and web page): `out/traces`.\n")
-    assert gate.markdown([cut]).startswith("## hacheck gate: INTERRUPTED\n")
+    assert gate_reports.markdown([cut]).startswith("## hacheck gate: INTERRUPTED\n")
 
 
 # --- where a run's spec is ---------------------------------------------------------------
@@ -263,7 +264,7 @@ def test_junit_counts_each_kind_of_case_per_run_and_in_all():
     failing.reasons, failing.seconds = {"L1": "cut"}, 4.0
     cut = outcome("b.toml", interrupted="interrupted by SIGTERM")
     cut.seconds = 2.0
-    root = ET.fromstring(gate.junit([failing, cut]))
+    root = ET.fromstring(gate_reports.junit([failing, cut]))
     assert root.attrib == {"name": "hacheck gate", "tests": "7", "failures": "1",
                            "errors": "1", "time": "6.000"}
     first, second = root

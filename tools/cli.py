@@ -262,7 +262,7 @@ def gate_main(argv: list[str], budget: Budget) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    from hacheck.tools import gate
+    from hacheck.tools import gate, gate_reports
     try:
         runs, base = gate.load_config(args.config)
         runs = [r for r in runs if args.tier == "full" or r.tier == "quick"]
@@ -273,10 +273,10 @@ def gate_main(argv: list[str], budget: Budget) -> int:
         print(f"hacheck gate: error: {e}", file=sys.stderr)
         return int(ExitCode.USAGE)
     outcomes = gate.run_gate(runs, base, out, args.update, _notice, budget)
-    summary = gate.markdown(outcomes, out)
+    summary = gate_reports.markdown(outcomes, out)
     if args.out:
         try:
-            gate.write_reports(outcomes, out, summary, __version__)
+            gate_reports.write_reports(outcomes, out, summary, __version__)
         except OSError as e:
             print(f"hacheck gate: error: cannot write the reports in {out}: {e.strerror}",
                   file=sys.stderr)

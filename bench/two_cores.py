@@ -11,14 +11,30 @@ two cores are independent. Two jobs, compiled with numba as the search is:
 - compute: integer arithmetic in registers;
 - memory: random reads of a 512 MiB table, as the visited set's lookups are.
 
+It also measures how far apart the two cores are: the round trip of a cache line between
+them (`core_round_trip_ns`: two threads pinned to CPUs 0 and 1 pass a counter back and
+forth, in C, compiled with the machine's `cc`). Independent jobs never pass data, so
+their ceiling does not see it; the two-stage search passes every successor from one core
+to the other, and on this virtual machine the round trip moves between about 80-130 ns
+and about 400 ns from one period of minutes to the next (the host places the virtual
+CPUs nearer or further apart), which is when its two-worker runs are a third slower
+(docs/performance.md, "Near and far cores"). `bench/peers/compare.py` prints it beside
+each pair.
+
 Usage: python3 bench/two_cores.py [--rounds R]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
 
 TABLE = 1 << 26      # 8-byte words: 512 MiB
@@ -59,6 +75,70 @@ def _job(kind: str) -> float:
     return time.perf_counter() - started
 
 
+PING_PONG = r"""
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+static _Alignas(64) atomic_long turn;
+enum { TRIPS = 1000000 };
+static void pin(int cpu) {
+    cpu_set_t set; CPU_ZERO(&set); CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+static void *answer(void *unused) {
+    pin(1);
+    for (long i = 0; i < TRIPS; i++) {
+        while (atomic_load_explicit(&turn, memory_order_acquire) != 2 * i + 1) {}
+        atomic_store_explicit(&turn, 2 * i + 2, memory_order_release);
+    }
+    return unused;
+}
+int main(void) {
+    pthread_t other; struct timespec a, b;
+    pin(0);
+    pthread_create(&other, 0, answer, 0);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (long i = 0; i < TRIPS; i++) {
+        atomic_store_explicit(&turn, 2 * i + 1, memory_order_release);
+        while (atomic_load_explicit(&turn, memory_order_acquire) != 2 * i + 2) {}
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    pthread_join(other, 0);
+    printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / TRIPS);
+    return 0;
+}
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _ping_pong() -> str | None:
+    """The compiled ping-pong program, or None without a C compiler or two CPUs."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None or os.cpu_count() < 2:
+        return None
+    work = tempfile.mkdtemp(prefix="hacheck-ping-pong-")
+    source, program = os.path.join(work, "ping_pong.c"), os.path.join(work, "ping_pong")
+    with open(source, "w") as f:
+        f.write(PING_PONG)
+    built = subprocess.run([compiler, "-O2", "-pthread", source, "-o", program],
+                           capture_output=True)
+    return program if built.returncode == 0 else None
+
+
+def core_round_trip_ns() -> float | None:
+    """The round trip of a cache line between CPUs 0 and 1 now, in ns (None if it
+    cannot be measured here)."""
+    program = _ping_pong()
+    if program is None:
+        return None
+    done = subprocess.run([program], capture_output=True, text=True, timeout=60)
+    found = re.fullmatch(r"\s*([0-9.]+)\s*", done.stdout)
+    return float(found.group(1)) if done.returncode == 0 and found else None
+
+
 def _at_once(kind: str, copies: int) -> list[float]:
     with multiprocessing.get_context("spawn").Pool(copies) as pool:
         return pool.map(_job, [kind] * copies)
@@ -70,6 +150,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds: expected a whole number of at least 1")
+    trip = core_round_trip_ns()
+    print("core-to-core round trip: " + ("not measured (no C compiler or one CPU)"
+                                         if trip is None else f"{trip:.0f} ns"))
+    print()
     print("| job | alone s | two at once s | ceiling |")
     print("|---|---:|---:|---:|")
     for kind in ("compute", "memory"):

@@ -5,7 +5,7 @@ are loaded on first use, so that what needs only the verdicts or the budget (the
 line, a report) does not load the compiler.
 """
 
-from importlib import import_module
+from hacheck.checker.lazy import lazy_names
 
 _WHERE = {
     "Model": "model", "SimpleModel": "model", "Successors": "model",
@@ -19,10 +19,4 @@ _WHERE = {
 
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)

@@ -5,16 +5,10 @@ whenever its discrete guard holds. See model/README.md for the readings we chose
 are loaded on first use (reading a spec file does not load the compiler).
 """
 
-from importlib import import_module
+from hacheck.checker.lazy import lazy_names
 
 _WHERE = {"Config": "config", "HeartbeatModel": "heartbeat"}
 
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)

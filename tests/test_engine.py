@@ -231,3 +231,27 @@ def test_a_store_array_grows_in_place_unless_a_view_of_it_is_alive():
     assert (viewed.array[:1000] == np.arange(1000)).all() and (view == np.arange(10)).all()
     grow(viewed, "array", 10)               # room enough already: nothing changes
     assert len(viewed.array) >= 1500
+
+
+def test_the_packages_load_a_name_only_when_it_is_asked_for():
+    """`hacheck.checker` and `hacheck.model` load their names on first use
+    (checker/lazy.py): the verdicts, the budget and a spec's configuration come without
+    the compiler; a compiled name brings it; an unknown name is an AttributeError."""
+    import subprocess
+    import sys
+    probe = (
+        "import sys\n"
+        "import hacheck.checker as checker, hacheck.model as model\n"
+        "light = (checker.Verdict, checker.Budget, model.Config)\n"
+        "print('numba' in sys.modules)\n"
+        "try:\n"
+        "    checker.no_such_name\n"
+        "except AttributeError as error:\n"
+        "    print(error)\n"
+        "assert checker.explore is checker.explorer.explore\n"
+        "print('numba' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "False", "module 'hacheck.checker' has no attribute 'no_such_name'", "True"]

@@ -217,10 +217,7 @@ def view_main(argv: list[str]) -> int:
         view = load_trace(args.trace)
         if args.html:
             return _write_page(view, args.html)
-    except ConfigError as e:
-        print(f"hacheck view: error: {e}", file=sys.stderr)
-        return int(ExitCode.USAGE)
-    except TraceFileError as e:
+    except (ConfigError, TraceFileError) as e:
         print(f"hacheck view: error: {e}", file=sys.stderr)
         return int(ExitCode.USAGE)
     from hacheck.tools.view_text import render, use_colour

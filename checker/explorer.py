@@ -28,9 +28,10 @@ Design:
   first one (it never goes deeper than the reduced one did, counted in single steps); a
   lasso is the reduced graph's own (a shortest one needs the whole unreduced graph).
 - `workers` sets the number of threads the search uses. With more than one, and a
-  model that allows it (`concurrent_successors`), a pool of the others computes the
-  next batches' successors while this thread inserts the batch before, and computes
-  one itself when the next is not ready (`checker.ahead`); each thread runs on one core.
+  model that allows it (`concurrent_successors`), each of them computes a batch's
+  successors and then inserts them itself once the batch before is in
+  (`checker.ahead.Turns`); each thread runs on one core, and this one only hands out
+  the batches.
 - A search that stops early (violation, or its `Budget`: a state budget, a time limit,
   memory, a signal) records why; properties it did not see violated are then INCOMPLETE,
   never HOLDS. The budget is polled between batches in every phase of the search (the
@@ -48,7 +49,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from hacheck.checker.ahead import Ahead
+from hacheck.checker.ahead import Inline, Turns
 from hacheck.checker.compiled import set_compiled_threads
 from hacheck.checker.frontier import FrontierRows
 from hacheck.checker.cycles import cycle_phase
@@ -208,9 +209,8 @@ class _Search:
         if model.zone_layout is not None:        # a timed model: zones, with inclusion
             self.store = ZoneStore(model.width, *model.zone_layout)
         else:
-            # the insert runs on one thread while a pool computes successors (`Ahead`);
-            # the table is partitioned for a parallel insert only where nothing else
-            # holds the cores
+            # with several threads, inserts are taken in turn (`Turns`); the table is
+            # partitioned for a parallel insert only where nothing else holds the cores
             parts = 1 if self.pooled else workers
             self.store = (FingerprintStore(model.width) if fingerprint
                           else ExactStore(model.width, parts=parts))
@@ -353,13 +353,14 @@ class _Search:
         """Search until the space is done or the budget stops it; the statistics."""
         restored = self.checkpoint.load() if self.checkpoint is not None else None
         stop_reason = ""
-        # with a pool, each thread (this one too) runs compiled code on one core: a
-        # parallel region here would wait for a core the pool holds
+        # with a pool, each of its threads runs compiled code on one core: a parallel
+        # region here would wait for a core the pool holds
         threads = set_compiled_threads(1 if self.pooled else self.workers)
-        ahead = Ahead(self.hashed_successors, self.workers if self.pooled else 1)
+        batches = (Turns(self.hashed_successors, self._insert_batch, self.workers)
+                   if self.pooled else Inline(self.hashed_successors, self._insert_batch))
         try:
             with self.budget.phase(phase):
-                self._levels(ahead, restored, progress, interval)
+                self._levels(batches, restored, progress, interval)
         except Stopped as stop:
             stop_reason = stop.reason
         except MemoryError as error:
@@ -367,7 +368,7 @@ class _Search:
         except KeyboardInterrupt:    # a caller that installed no signal handler of its own
             stop_reason = self.budget.stop("interrupted").reason
         finally:
-            ahead.close()
+            batches.close()
             set_compiled_threads(threads)
         counters, store = self.counters, self.store
         return Statistics(
@@ -380,7 +381,11 @@ class _Search:
             full_expansions=counters["full_expansions"],
         )
 
-    def _levels(self, ahead: Ahead, restored, progress: Progress | None,
+    def _insert_batch(self, computed, row_ids: np.ndarray, level: int) -> None:
+        rows, succ = computed
+        self.expand(rows, row_ids, level, succ)
+
+    def _levels(self, batches: Turns | Inline, restored, progress: Progress | None,
                 interval: float) -> None:
         store, counters, budget = self.store, self.counters, self.budget
         if restored is None:
@@ -413,20 +418,18 @@ class _Search:
                 if not keep.all():
                     rows, row_ids = UnpackedRows(rows.unpack()[keep]), row_ids[keep]
                     counters["skipped"] += int((~keep).sum())
-                return end, row_ids, ahead.successors(rows)
+                return end, batches.submit(rows, row_ids, level)
 
-            # the successors of the next batches are computed while this one is inserted:
-            # their rows are of this level, stored already
+            # the next batches are computed while this one is inserted: their rows are of
+            # this level, stored already
             pending = collections.deque()
             start = lo
             while pending or start < hi:
-                while start < hi and len(pending) < ahead.depth:
+                while start < hi and len(pending) < batches.depth:
                     pending.append(batch_at(start))
                     start = pending[-1][0]
-                rows, done = ahead.next_result([job for *_, job in pending])
-                end, row_ids, _ = pending.popleft()
-                self.expand(rows, row_ids, level, done)
-                ahead.done_with(done)
+                end, done = pending.popleft()
+                done.result()
                 budget.check()
                 now = time.perf_counter()
                 if progress is not None and now - last_report >= interval:

@@ -178,9 +178,9 @@ NO_IDS = np.zeros(0, dtype=np.uint32)
 def spread(old: np.ndarray, shift: int, table: np.ndarray, old_ids: np.ndarray = NO_IDS,
            table_ids: np.ndarray = NO_IDS, threads: int = 1, spill: int = SPILL) -> None:
     """Rehash: every entry of `old` into the empty `table` (see `_spread`), on `threads`
-    threads. Growing the table is the one long step of the insert, which has the
-    search's thread to itself: with a pool, the other cores would wait for it
-    (docs/performance.md, "Two stages")."""
+    threads. Growing the table is the one long step of the insert, which one thread
+    does at a time: the others would soon wait for it (docs/performance.md, "Two
+    stages", "The table grown on both cores")."""
     parts = 1 << max(0, threads.bit_length() - 1)
     while parts > 1 and old.shape[0] // parts < 1 << 12:
         parts //= 2          # short ranges would only spill

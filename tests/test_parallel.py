@@ -204,68 +204,91 @@ def test_a_store_grown_on_two_threads_gives_the_ids_of_one_grown_on_one(store_ki
     assert stores[1].table.shape[0] >= 1 << 15       # it grew past the serial threshold
 
 
-# --- the pool computes successors ahead; the search computes a batch no thread started -------
+# --- each thread computes a batch and inserts it itself, in batch order -------------------
 
-def _recording(slow_started, release, fail_on=None):
-    """A `compute` for `Ahead`: batch 0 waits for `release`; batch 2 sets it; each result
-    says which thread computed it."""
+def _turns(compute, workers=2):
+    """`Turns` over `compute`, and the (batch, thread) of each insert, in order."""
     import threading
+
+    from hacheck.checker.ahead import Turns
+    inserted = []
+
+    def insert(result, batch):
+        inserted.append((batch, threading.get_ident()))
+        if result[0] == "stop":
+            raise RuntimeError(f"stopped at batch {batch}")
+    return Turns(compute, insert, workers), inserted
+
+
+def _slow_first(fail_on=None, stop_on=None):
+    """A `compute` for `Turns`: batch 0 waits until batch 1 has been computed (so two
+    batches are computed at once, and 1 waits for 0's insert); each result says which
+    thread computed it."""
+    import threading
+    one_done = threading.Event()
 
     def compute(batch, spare):
         if batch == 0:
-            slow_started.set()
-            assert release.wait(10)
+            assert one_done.wait(10)
+        if batch == 1:
+            one_done.set()
         if batch == fail_on:
             raise RuntimeError(f"model bound in batch {batch}")
-        if batch == 2:
-            release.set()
-        return batch, threading.current_thread() is threading.main_thread()
+        return ("stop" if batch == stop_on else "ok", threading.get_ident())
     return compute
 
 
-def test_a_batch_no_thread_has_started_is_computed_by_the_search_in_order():
-    import threading
-
-    from hacheck.checker.ahead import Ahead
-    started, release = threading.Event(), threading.Event()
-    ahead = Ahead(_recording(started, release), workers=2)
+def test_batches_are_inserted_in_order_each_by_the_thread_that_computed_it():
+    turns, inserted = _turns(_slow_first())
     try:
-        assert ahead.depth == 3
-        jobs = [ahead.successors(0)]
-        assert started.wait(10)             # the pool's only thread is held by batch 0
-        jobs += [ahead.successors(1), ahead.successors(2)]
-        # batch 0 is not ready: the search takes 1, then 2 (which lets 0 finish)
-        assert ahead.next_result(jobs) == (0, False)
-        assert jobs[1].result() == (1, True) and jobs[2].result() == (2, True)
-        assert ahead.next_result(jobs[1:]) == (1, True)     # not computed again
+        assert turns.depth == 3
+        futures = [turns.submit(batch, batch) for batch in range(6)]
+        results = [f.result(timeout=10) for f in futures]
     finally:
-        ahead.close()
+        turns.close()
+    assert [batch for batch, _ in inserted] == list(range(6))
+    assert [thread for _, thread in inserted] == [thread for _, thread in results]
+    assert results[0][1] != results[1][1]           # batches 0 and 1 were computed at once
 
 
-def test_an_error_in_a_batch_the_search_took_is_raised_in_batch_order():
-    import threading
-
-    from hacheck.checker.ahead import Ahead
-    started, release = threading.Event(), threading.Event()
-    ahead = Ahead(_recording(started, release, fail_on=1), workers=2)
+def test_an_error_in_computing_a_batch_is_raised_in_order_and_nothing_after_is_inserted():
+    import pytest
+    turns, inserted = _turns(_slow_first(fail_on=1))
     try:
-        jobs = [ahead.successors(0)]
-        assert started.wait(10)
-        jobs += [ahead.successors(1), ahead.successors(2)]
-        assert ahead.next_result(jobs) == (0, False)    # batch 1 failed, but comes after
-        with pytest.raises(RuntimeError, match="batch 1"):
-            ahead.next_result(jobs[1:])
+        futures = [turns.submit(batch, batch) for batch in range(4)]
+        assert futures[0].result(timeout=10)[0] == "ok"     # batch 1 failed, but comes after
+        with pytest.raises(RuntimeError, match="model bound in batch 1"):
+            futures[1].result(timeout=10)
+        assert [f.result(timeout=10) for f in futures[2:]] == [None, None]
     finally:
-        ahead.close()
+        turns.close()
+    assert [batch for batch, _ in inserted] == [0]
 
 
-def test_one_worker_computes_each_batch_when_it_is_needed():
-    from hacheck.checker.ahead import Ahead
+def test_an_error_in_inserting_a_batch_stops_the_inserts_after_it():
+    import pytest
+    turns, inserted = _turns(_slow_first(stop_on=1))
+    try:
+        futures = [turns.submit(batch, batch) for batch in range(4)]
+        with pytest.raises(RuntimeError, match="stopped at batch 1"):
+            futures[1].result(timeout=10)
+        assert [f.result(timeout=10) for f in futures[2:]] == [None, None]
+    finally:
+        turns.close()
+    assert [batch for batch, _ in inserted] == [0, 1]
+
+
+def test_one_worker_computes_and_inserts_each_batch_when_it_is_submitted():
+    from hacheck.checker.ahead import Inline
     calls = []
-    ahead = Ahead(lambda batch, spare: calls.append(batch) or batch, workers=1)
-    jobs = [ahead.successors(0)]
-    assert ahead.depth == 1 and calls == []
-    assert ahead.next_result(jobs) == 0 and calls == [0]
+    inline = Inline(
+        lambda batch, spare: calls.append(("compute", batch, spare)) or (batch, f"buffer {batch}"),
+        lambda result, batch: calls.append(("insert", batch)))
+    assert inline.depth == 1
+    inline.submit(0, 0)
+    assert calls == [("compute", 0, None), ("insert", 0)]
+    inline.submit(1, 1)                               # the buffer of batch 0 is handed back
+    assert calls[2:] == [("compute", 1, "buffer 0"), ("insert", 1)]
 
 
 def test_packed_rows_stay_readable_after_the_store_grows():

@@ -63,10 +63,6 @@ class Turns:
                 self.next_to_insert = order + 1
                 self.turn.notify_all()
 
-    def stop(self) -> None:
-        """No batch not yet inserted will be."""
-        self.aborted = True
-
     def close(self) -> None:
         self.aborted = True
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -95,9 +91,6 @@ class Inline:
         self.insert(result, *context)
         self.spare = result[1]
         return _Done(result)
-
-    def stop(self) -> None:
-        pass
 
     def close(self) -> None:
         pass

@@ -308,8 +308,8 @@ class _Search:
 
     def hashed_successors(self, packed, spare):
         """A batch's rows and their successors, and, where the store hashes whole rows,
-        the successors' hashes: unpacked, computed and hashed by the thread that computes
-        them (a thread of the pool), not by the insert that waits for them."""
+        the successors' hashes: unpacked, computed and hashed by the thread that then
+        inserts them (`Turns`), outside its turn."""
         rows = packed.unpack()
         succ = self.model.successors(rows, self.symmetry, self.reduce, spare)
         # a zone store may widen its rows before the batch is inserted: hashed then

@@ -29,7 +29,8 @@ batches, so a model can compute successors without building an object per state:
   process has touched already, where a fresh buffer costs a page fault per page).
   A model whose `successors` may run on several threads at once and whose compiled code
   releases the interpreter lock sets `concurrent_successors`: the engine then computes
-  the next batches' successors on other threads while it inserts the batch before;
+  several batches' successors at once, on as many threads, while it inserts them in
+  order;
 - `canonical(rows)`: the canonical form of each row;
 - `decode(row)` / `action(index)`: the state and action as values people read, and
   `observe(decoded)`: what the properties read of a decoded state (itself, by default).

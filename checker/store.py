@@ -196,7 +196,10 @@ class ExactStore:
 
     def packed_rows(self, lo: int, hi: int) -> PackedRows:
         """The rows lo .. hi - 1, packed: a copy of their bytes, since the heap may move
-        when it grows."""
+        when it grows. Another thread may be inserting meanwhile (`checker.ahead.Turns`):
+        rows already stored are never written again, a row's offset is written before
+        the count that shows it, and while the slices taken here are alive `grow` copies
+        the heap instead of moving it."""
         begin = int(self.offsets[lo])
         stop = int(self.offsets[hi]) if hi < len(self) else int(self.used[0])
         return PackedRows(self.width, [(self.heap[begin:stop].copy(),

@@ -184,7 +184,7 @@ def clean(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def key_path(prefix: str, key: str) -> str:
+def _key_path(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if _IDENTIFIER.fullmatch(key) else f"{prefix}[{json.dumps(key)}]"
 
 
@@ -203,6 +203,21 @@ def _hashable(value) -> bool:
     except TypeError:
         return False
     return True
+
+
+def plain_record(record: dict) -> dict:
+    """A record's fields, each as a typed value (`plain`), without `#meta`; a field is
+    a field even when it is named like an ITF wrapper (a state's variable `#set`)."""
+    out = {}
+    for name, value in record.items():
+        if name == "#meta":
+            continue
+        try:
+            out[clean(name)] = plain(value)
+        except Malformed as e:
+            e.path.append(_key_path("", name))
+            raise
+    return out
 
 
 def plain(value):
@@ -233,16 +248,7 @@ def plain(value):
             e.path.append(".value")
             raise
     if not kinds:
-        out = {}
-        for k, v in value.items():
-            if k == "#meta":
-                continue
-            try:
-                out[clean(k)] = plain(v)
-            except Malformed as e:
-                e.path.append(key_path("", k))
-                raise
-        return out
+        return plain_record(value)
     extra = [k for k in value if k not in (kinds[0], "#meta")]
     if extra:
         raise Malformed(f"{brief(value)} is not an ITF value ({kinds[0]} with other "

@@ -32,7 +32,8 @@ from pathlib import Path
 from hacheck.checker.trace import Variant
 from hacheck.model.notation import ABSENT, STABILITY, flat_text, notation, short_label
 from hacheck.tools.trace_file import (
-    Malformed, TraceFileError, brief, clean, key_path, parse_json, plain, read_bytes, shown,
+    Malformed, TraceFileError, brief, clean, parse_json, plain, plain_record, read_bytes,
+    shown,
 )
 
 MAX_STATES = 100_000        # a longer trace is refused (hacheck's are shortest runs)
@@ -191,21 +192,6 @@ def _step_meta(record: dict, index: int, notes: _Notes) -> tuple:
     return clean(action), clean(name) if name else None, node, args, time
 
 
-def _variables(record: dict) -> dict:
-    """A state's variables, each as a typed value (the state is a record of variables
-    even when a variable is named like an ITF wrapper, `#set`)."""
-    out = {}
-    for name, value in record.items():
-        if name == "#meta":
-            continue
-        try:
-            out[clean(name)] = plain(value)
-        except Malformed as e:
-            e.path.append(key_path("", name))
-            raise
-    return out
-
-
 def view_of(document: dict) -> TraceView:
     problems = []
     meta = _meta_texts(document.get("#meta"), problems)
@@ -216,7 +202,7 @@ def view_of(document: dict) -> TraceView:
             raise TraceFileError(f"states[{index}]: {brief(record, 40)} is not a state (an "
                                  "object of variables)")
         try:
-            state = _old_messages(_variables(record))
+            state = _old_messages(plain_record(record))
         except Malformed as e:
             raise TraceFileError(f"{e.where(f'states[{index}]')}: {e.message}") from None
         steps.append(Step(index, *_step_meta(record, index, notes), state))

@@ -14,10 +14,11 @@ two cores are independent. Two jobs, compiled with numba as the search is:
 It also measures how far apart the two cores are: the round trip of a cache line between
 them (`core_round_trip_ns`: two threads pinned to CPUs 0 and 1 pass a counter back and
 forth, in C, compiled with the machine's `cc`). Independent jobs never pass data, so
-their ceiling does not see it; the two-stage search passes every successor from one core
-to the other, and on this virtual machine the round trip moves between about 80-130 ns
-and about 400 ns from one period of minutes to the next (the host places the virtual
-CPUs nearer or further apart), which is when its two-worker runs are a third slower
+their ceiling does not see it; a search whose threads pass successors from one core to
+the other does (the two stages did, until each thread inserted its own batches). On this
+virtual machine the round trip moves between about 80-130 ns and about 400 ns from one
+period of minutes to the next (the host places the virtual CPUs nearer or further
+apart), and the two stages' two-worker runs were a third slower in the far periods
 (docs/performance.md, "Near and far cores"). `bench/peers/compare.py` prints it beside
 each pair.
 
@@ -27,6 +28,7 @@ Usage: python3 bench/two_cores.py [--rounds R]
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
 import multiprocessing
 import os
@@ -120,6 +122,7 @@ def _ping_pong() -> str | None:
     if compiler is None or os.cpu_count() < 2:
         return None
     work = tempfile.mkdtemp(prefix="hacheck-ping-pong-")
+    atexit.register(shutil.rmtree, work, True)
     source, program = os.path.join(work, "ping_pong.c"), os.path.join(work, "ping_pong")
     with open(source, "w") as f:
         f.write(PING_PONG)

@@ -224,13 +224,14 @@ class _Search:
     # --- one batch ---------------------------------------------------------------------
 
     def add(self, buffer: np.ndarray, index: np.ndarray, parent_ids: np.ndarray,
-            depth: int, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+            depth: int, hashes: np.ndarray | None = None,
+            repeats: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Insert the candidate rows buffer[index] in order; check the new ones; (ids, new).
-        `hashes`: theirs, if already computed."""
+        `hashes`: theirs, if already computed; `repeats`: the store's `find_repeats` of them."""
         self.budget.check(self.store.growth_bytes(len(index))
                           + self.parents.growth_bytes(len(index)))
         with self.budget.deferred():   # the store and the parent links change together
-            return self._insert(buffer, index, parent_ids, depth, hashes)
+            return self._insert(buffer, index, parent_ids, depth, hashes, repeats)
 
     def hashes_of(self, buffer, index) -> np.ndarray:
         """The store's hash of each row buffer[index] (of its key, for a zone store)."""
@@ -238,12 +239,14 @@ class _Search:
         hashed = self.store.hash_words
         return row_hashes(words if hashed == words.shape[1] else words[:, :hashed], index)
 
-    def _insert(self, buffer, index, parent_ids, depth, hashes):
+    def _insert(self, buffer, index, parent_ids, depth, hashes, repeats):
         words = buffer.view(np.uint64)
         if hashes is None:
             hashes = self.hashes_of(buffer, index)
         limit = self.max_states if self.max_states is not None else MAX_STATES
-        ids, new, looked_at = self.store.insert(words, index, hashes, limit)
+        ids, new, looked_at = (self.store.insert(words, index, hashes, limit)
+                               if repeats is None else
+                               self.store.insert(words, index, hashes, limit, repeats))
         if new.any():
             self.parents.extend(parent_ids[new])
             self.counters["depth"] = depth
@@ -278,7 +281,7 @@ class _Search:
         counters["transitions"] += len(succ)
         counters["chained"] += succ.chained
         ids, new = self.add(succ.buffer, succ.index, row_ids[succ.source], level,
-                            getattr(succ, "hashes", None))
+                            getattr(succ, "hashes", None), getattr(succ, "repeats", None))
         protocol = (~model.is_environment(succ.action) if self.settled or self.cycles
                     else None)
         if self.edges is not None:
@@ -308,13 +311,17 @@ class _Search:
 
     def hashed_successors(self, packed, spare):
         """A batch's rows and their successors, and, where the store hashes whole rows,
-        the successors' hashes: unpacked, computed and hashed by the thread that then
-        inserts them (`Turns`), outside its turn."""
+        the successors' hashes and which of them repeat others of the batch: unpacked,
+        computed and hashed by the thread that then inserts them (`Turns`), outside its
+        turn."""
         rows = packed.unpack()
         succ = self.model.successors(rows, self.symmetry, self.reduce, spare)
         # a zone store may widen its rows before the batch is inserted: hashed then
         succ.hashes = (None if isinstance(self.store, ZoneStore)
                        else self.hashes_of(succ.buffer, succ.index))
+        if succ.hashes is not None:
+            succ.repeats = self.store.find_repeats(succ.buffer.view(np.uint64), succ.index,
+                                                   succ.hashes)
         return rows, succ
 
     # --- checkpoints -------------------------------------------------------------------

@@ -25,8 +25,8 @@ import numpy as np
 
 from hacheck.checker.rows import PackedRows, unpack_rows
 from hacheck.checker.tables import (
-    assign_ids, exact_insert, fingerprint_insert, partitioned_lookup,
-    partitioned_rehash, store_new, spread,
+    assign_ids, batch_repeats, exact_insert, fingerprint_insert, partitioned_lookup,
+    partitioned_rehash, spread, store_new,
 )
 
 MAX_LOAD = 0.7
@@ -88,6 +88,25 @@ def table_size(states: int) -> int:
     return size
 
 
+def find_repeats(batch: np.ndarray, index: np.ndarray, hashes: np.ndarray,
+                 rows: bool) -> np.ndarray:
+    """Which rows batch[index] (as words) repeat a row before them in the batch: for each,
+    -2 - y if it repeats row y, -1 if it is the first of its row. A batch's successors
+    repeat each other (siblings share children: 25 of the 43 million candidates of the
+    crash-and-restart space), and a repeat need not be looked up in the store's table,
+    nor in the insert's turn (docs/performance.md, "Repeats"). Found in a table of the
+    batch's own, in the cache, outside the insert; rows are compared only if `rows`
+    (a fingerprint store identifies a row by its hash)."""
+    n = index.shape[0]
+    repeats = np.empty(n, dtype=np.int64)
+    slots = np.zeros(1 << max(4, (2 * n - 1).bit_length()), dtype=np.int64)
+    batch_repeats(batch, index, hashes, rows, slots, repeats)
+    return repeats
+
+
+NO_REPEATS = np.zeros(0, dtype=np.int64)
+
+
 class ExactStore:
     """Every stored row, exactly (packed; see the module docstring). With `parts` > 1 (a
     power of two: one per worker) the table is split by the tags' top bits into regions
@@ -111,9 +130,18 @@ class ExactStore:
     def __len__(self) -> int:
         return int(self.count[0])
 
-    def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):
+    def find_repeats(self, batch: np.ndarray, index: np.ndarray,
+                     hashes: np.ndarray) -> np.ndarray | None:
+        """`find_repeats` (rows compared); None for a partitioned table, whose lookup
+        finds repeats itself."""
+        return None if self.parts > 1 else find_repeats(batch, index, hashes, rows=True)
+
+    def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int,
+               repeats: np.ndarray | None = None):
         """(ids, new, looked_at) for the rows batch[index] (as words), inserted in order
-        until `limit` states are stored; rows past `looked_at` were not looked at."""
+        until `limit` states are stored; rows past `looked_at` were not looked at.
+        `repeats`: `find_repeats` of these rows (then only the first of each row is
+        looked up; ids, counts and what is new are the same)."""
         if self.parts > 1:
             return self._insert_partitioned(batch, index, hashes, limit)
         rows = batch.view(np.uint8)
@@ -125,13 +153,12 @@ class ExactStore:
         ids = np.full(index.shape[0], -1, dtype=np.int64)
         new = np.zeros(index.shape[0], dtype=np.bool_)
         done = 0
+        repeats = NO_REPEATS if repeats is None else repeats
         while done < index.shape[0]:   # the heap grows between passes, never inside one
             grow(self, "heap", int(self.used[0]) + 2 * (self.width + self.width // 8))
-            part = slice(done, index.shape[0])
-            looked = exact_insert(self.table, self.heap, self.used, self.offsets, self.count,
-                                   rows, batch, index[part], hashes[part], ids[part],
-                                   new[part], limit, self.packed)
-            done += looked
+            done = exact_insert(self.table, self.heap, self.used, self.offsets, self.count,
+                                rows, batch, index, hashes, repeats, ids, new, done, limit,
+                                self.packed)
             if len(self) >= limit:
                 break
             if done < index.shape[0]:
@@ -248,7 +275,13 @@ class FingerprintStore:
     def __len__(self) -> int:
         return int(self.count[0])
 
-    def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int):
+    @staticmethod
+    def find_repeats(batch: np.ndarray, index: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        return find_repeats(batch, index, hashes, rows=False)
+
+    def insert(self, batch: np.ndarray, index: np.ndarray, hashes: np.ndarray, limit: int,
+               repeats: np.ndarray | None = None):
+        """As `ExactStore.insert`."""
         n = len(self) + index.shape[0]
         grow(self, "by_id", n)
         if table_size(n) > self.table.shape[0]:
@@ -260,7 +293,8 @@ class FingerprintStore:
         ids = np.full(index.shape[0], -1, dtype=np.int64)
         new = np.zeros(index.shape[0], dtype=np.bool_)
         done = fingerprint_insert(self.table, self.table_ids, self.by_id, self.count, hashes,
-                                   ids, new, limit)
+                                   NO_REPEATS if repeats is None else repeats, ids, new,
+                                   limit)
         return ids, new, done
 
     def growth_bytes(self, more: int) -> int:

@@ -71,19 +71,24 @@ def _stored_at_home(table, hash_value, part, shift, region_mask, region_size):
 
 
 @njit(cache=True, nogil=True, _nrt=False)      # a `leaf` that releases the GIL
-def exact_insert(table, heap, used, offsets, count, batch, words, index, hashes, ids, new,
-                  limit, packed):
-    """Look rows batch[index[x]] up, in order; store the new ones. ids[x] := its id. Stops
-    once `limit` states are stored, or when the heap has no room for another row;
-    returns how many rows it looked at."""
+def exact_insert(table, heap, used, offsets, count, batch, words, index, hashes, repeats,
+                  ids, new, start, limit, packed):
+    """Look rows batch[index[x]] up, in order from x = `start`; store the new ones. ids[x]
+    := its id. A row that `repeats` (unless empty) marks as the repeat of an earlier one
+    (-2 - y) takes row y's id without a lookup. Stops once `limit` states are stored, or
+    when the heap has no room for another row; returns where it stopped."""
     mask = np.uint64(table.shape[0] - 1)
     size = np.uint64(table.shape[0])
     W = batch.shape[1]
     n = count[0]
-    for x in range(index.shape[0]):
+    for x in range(start, index.shape[0]):
         if n >= limit or used[0] + W + W // 8 > heap.shape[0]:
             count[0] = n
             return x
+        if repeats.shape[0] and repeats[x] <= -2:
+            ids[x] = ids[-2 - repeats[x]]
+            new[x] = False
+            continue
         _fetch_ahead(table, heap, offsets, hashes, x, np.uint64(0), np.uint64(32), mask, size)
         row = batch[index[x]]
         tag = hashes[x] >> np.uint64(32)
@@ -92,11 +97,11 @@ def exact_insert(table, heap, used, offsets, count, batch, words, index, hashes,
             entry = table[slot]
             if entry == EMPTY:
                 length = pack_row(row, packed)
-                start = used[0]
+                at = used[0]
                 for b in range(length):
-                    heap[start + b] = packed[b]
-                used[0] = start + length
-                offsets[n] = start
+                    heap[at + b] = packed[b]
+                used[0] = at + length
+                offsets[n] = at
                 table[slot] = (tag << np.uint64(32)) | np.uint64(n + 1)
                 ids[x] = n
                 new[x] = True
@@ -111,6 +116,36 @@ def exact_insert(table, heap, used, offsets, count, batch, words, index, hashes,
             slot = (slot + np.uint64(1)) & mask
     count[0] = n
     return index.shape[0]
+
+
+@leaf
+def _same_words(a, b):
+    for i in range(a.shape[0]):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, _nrt=False)      # a `leaf` that releases the GIL
+def batch_repeats(batch, index, hashes, rows, slots, repeats):
+    """repeats[x] := -2 - y if y < x is the first row batch[index[y]] equal to row
+    batch[index[x]] (with x's hash, unless `rows`: then equal too), -1 if there is none.
+    `slots`: zeros, a power of two longer than the batch (this function's own table, of
+    positions + 1)."""
+    mask = np.uint64(slots.shape[0] - 1)
+    for x in range(index.shape[0]):
+        slot = hashes[x] & mask
+        while True:
+            y = slots[slot] - 1
+            if y < 0:
+                slots[slot] = x + 1
+                repeats[x] = -1
+                break
+            if hashes[y] == hashes[x] and (not rows or _same_words(batch[index[y]],
+                                                                    batch[index[x]])):
+                repeats[x] = -2 - y
+                break
+            slot = (slot + np.uint64(1)) & mask
 
 
 SPILL = 4096     # entries per thread a parallel rehash leaves to its serial pass
@@ -196,14 +231,6 @@ def spread(old: np.ndarray, shift: int, table: np.ndarray, old_ids: np.ndarray =
 
 
 # --- the partitioned table: one region per worker, ids assigned in batch order ------------
-
-@leaf
-def _same_words(a, b):
-    for i in range(a.shape[0]):
-        if a[i] != b[i]:
-            return False
-    return True
-
 
 @njit(cache=True, parallel=True, nogil=True)
 def partitioned_lookup(table, parts, shift, heap, offsets, batch, words, index, hashes, ids,
@@ -300,13 +327,18 @@ def partitioned_rehash(old, table, parts, shift):
 
 
 @njit(cache=True, nogil=True)
-def fingerprint_insert(table, table_ids, by_id, count, hashes, ids, new, limit):
+def fingerprint_insert(table, table_ids, by_id, count, hashes, repeats, ids, new, limit):
+    """`exact_insert` for fingerprints: a row is its hash."""
     mask = np.uint64(table.shape[0] - 1)
     n = count[0]
     for r in range(hashes.shape[0]):
         if n >= limit:
             count[0] = n
             return r
+        if repeats.shape[0] and repeats[r] <= -2:
+            ids[r] = ids[-2 - repeats[r]]
+            new[r] = False
+            continue
         fp = hashes[r]
         if fp == EMPTY:
             fp = np.uint64(1)

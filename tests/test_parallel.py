@@ -105,6 +105,41 @@ def test_a_partitioned_store_gives_every_row_the_id_of_a_one_part_store(parts):
     assert np.array_equal(stores[0].rows(0, 2_400), stores[1].rows(0, 2_400))
 
 
+@pytest.mark.parametrize("store_kind", ["exact", "fingerprint"])
+def test_a_batch_whose_repeats_are_found_first_gets_the_ids_of_one_looked_up_whole(store_kind):
+    """Only the first of each row is looked up (`find_repeats`), the others take its id:
+    the same ids, the same new rows and the same point where a state budget ends a batch
+    as inserting every candidate, and rows that share a hash but differ are not taken for
+    repeats by the exact store."""
+    from hacheck.checker.rows import row_hashes
+    from hacheck.checker.store import ExactStore, FingerprintStore
+    rng = np.random.default_rng(11)
+    width = 16
+    make = ExactStore if store_kind == "exact" else FingerprintStore
+    whole, firsts = make(width), make(width)
+    pool = rng.integers(0, 3, size=(2500, width), dtype=np.uint8)
+    for batch_number in range(4):
+        batch = pool[rng.integers(0, len(pool), size=1200)]   # repeats, in and across
+        index = rng.permutation(len(batch))[:1000].astype(np.int64)
+        words = np.ascontiguousarray(batch).view(np.uint64)
+        hashes = row_hashes(words, index)
+        limit = len(whole) + 100 if batch_number == 3 else 1 << 31
+        repeats = firsts.find_repeats(words, index, hashes)
+        assert (repeats <= -2).sum() > 100             # the batch does repeat itself
+        expected = whole.insert(words, index, hashes, limit)
+        got = firsts.insert(words, index, hashes, limit, repeats)
+        assert got[2] == expected[2]
+        looked = expected[2]
+        assert np.array_equal(got[0][:looked], expected[0][:looked])
+        assert np.array_equal(got[1][:looked], expected[1][:looked])
+    assert len(whole) == len(firsts) == limit and expected[2] < len(index)
+    if store_kind == "exact":
+        assert np.array_equal(whole.rows(0, limit), firsts.rows(0, limit))
+        words = np.array([[1, 2], [3, 4], [1, 2]], dtype=np.uint64)
+        same_hash = np.full(3, 12345, dtype=np.uint64)
+        assert firsts.find_repeats(words, np.arange(3), same_hash).tolist() == [-1, -1, -2]
+
+
 # --- growing a table on several threads -------------------------------------------------------
 
 def _linear_table(keys, shift, size, ids):

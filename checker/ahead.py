@@ -23,7 +23,6 @@ class Turns:
 
     def __init__(self, compute, insert, workers: int):
         self.compute, self.insert = compute, insert
-        self.depth = workers + 1        # one waiting for its turn beside each running
         self.pool = ThreadPoolExecutor(workers, "hacheck-batch",
                                        initializer=set_compiled_threads, initargs=(1,))
         self.turn = threading.Condition()
@@ -32,29 +31,30 @@ class Turns:
         self.aborted = False
         self.local = threading.local()   # each thread's successor buffer, reused by it
 
-    def submit(self, packed, *context):
-        """A future for a batch (rows `packed`; `context` is passed to `insert`)."""
+    def submit(self, batch):
+        """A future for `batch` (what `compute` is given), done when it is inserted (its
+        value None: the successors are not kept)."""
         order = self.submitted
         self.submitted += 1
-        return self.pool.submit(self._run, order, packed, context)
+        return self.pool.submit(self._run, order, batch)
 
-    def _run(self, order, packed, context):
+    def _run(self, order, batch):
         error, result = None, None
-        try:
-            result = self.compute(packed, getattr(self.local, "spare", None))
-        except BaseException as raised:     # raised in order, below
-            error = raised
+        if not self.aborted:                 # after an error, only the turns are passed
+            try:
+                result = self.compute(batch, getattr(self.local, "spare", None))
+            except BaseException as raised:     # raised in order, below
+                error = raised
         with self.turn:
             while self.next_to_insert != order:
                 self.turn.wait()
         try:
             if self.aborted:
-                return None
+                return
             if error is not None:
                 raise error
-            self.insert(result, *context)
+            self.insert(result)
             self.local.spare = result[1]
-            return result
         except BaseException:
             self.aborted = True
             raise
@@ -69,28 +69,30 @@ class Turns:
 
 
 class _Done:
-    def __init__(self, value):
-        self.value = value
+    """A batch `Inline` has inserted."""
 
-    def result(self):
-        return self.value
+    @staticmethod
+    def result():
+        return None
+
+    @staticmethod
+    def done():
+        return True
 
 
 class Inline:
     """`Turns` on the search's own thread: each batch computed and inserted when it is
     submitted (one worker, or a model whose successors must not run concurrently)."""
 
-    depth = 1
-
     def __init__(self, compute, insert):
         self.compute, self.insert = compute, insert
         self.spare = None
 
-    def submit(self, packed, *context):
-        result = self.compute(packed, self.spare)
-        self.insert(result, *context)
+    def submit(self, batch):
+        result = self.compute(batch, self.spare)
+        self.insert(result)
         self.spare = result[1]
-        return _Done(result)
+        return _Done()
 
     def close(self) -> None:
         pass

@@ -30,8 +30,8 @@ Design:
 - `workers` sets the number of threads the search uses. With more than one, and a
   model that allows it (`concurrent_successors`), each of them computes a batch's
   successors and then inserts them itself once the batch before is in
-  (`checker.ahead.Turns`); each thread runs on one core, and this one only hands out
-  the batches.
+  (`checker.ahead.Turns`); each thread runs on one core and fetches its batch's rows
+  itself, and this one hands out a level's batches at once and reports progress.
 - A search that stops early (violation, or its `Budget`: a state budget, a time limit,
   memory, a signal) records why; properties it did not see violated are then INCOMPLETE,
   never HOLDS. The budget is polled between batches in every phase of the search (the
@@ -43,8 +43,9 @@ Design:
 
 from __future__ import annotations
 
-import collections
+import threading
 import time
+from concurrent.futures import wait
 from typing import Callable, Sequence
 
 import numpy as np
@@ -309,11 +310,13 @@ class _Search:
             counters["transitions"] += len(full)
             self.add(full.buffer, full.index, row_ids[again[full.source]], level)
 
-    def hashed_successors(self, packed, spare):
-        """A batch's rows and their successors, and, where the store hashes whole rows,
-        the successors' hashes and which of them repeat others of the batch: unpacked,
-        computed and hashed by the thread that then inserts them (`Turns`), outside its
+    def hashed_successors(self, batch, spare):
+        """Batch (level, start): its rows, fetched, and their successors, and, where the
+        store hashes whole rows, the successors' hashes and which of them repeat others
+        of the batch; done by the thread that then inserts them (`Turns`), outside its
         turn."""
+        level, start = batch
+        packed, row_ids = level.rows(self.store, start)
         rows = packed.unpack()
         succ = self.model.successors(rows, self.symmetry, self.reduce, spare)
         # a zone store may widen its rows before the batch is inserted: hashed then
@@ -322,7 +325,7 @@ class _Search:
         if succ.hashes is not None:
             succ.repeats = self.store.find_repeats(succ.buffer.view(np.uint64), succ.index,
                                                    succ.hashes)
-        return rows, succ
+        return rows, succ, row_ids, batch
 
     # --- checkpoints -------------------------------------------------------------------
 
@@ -388,9 +391,11 @@ class _Search:
             full_expansions=counters["full_expansions"],
         )
 
-    def _insert_batch(self, computed, row_ids: np.ndarray, level: int) -> None:
-        rows, succ = computed
-        self.expand(rows, row_ids, level, succ)
+    def _insert_batch(self, computed) -> None:
+        rows, succ, row_ids, (level, start) = computed
+        level.release(start)
+        self.expand(rows, row_ids, level.number, succ)
+        self.expanded = level.end(start)
 
     def _levels(self, batches: Turns | Inline, restored, progress: Progress | None,
                 interval: float) -> None:
@@ -406,51 +411,42 @@ class _Search:
             level = 0
         else:
             level, lo, hi, frontier = self.restore(restored)
-        last_report = self.started
+        self.last_report = self.started
+        self.expanded = lo     # the next state to expand, once the batches before are in
         batch = max(1, self.model.batch_size)
         while hi > lo:
             budget.check_depth(level)    # states at this level are left unexpanded
             level += 1
             skipped = store.skipped(lo, hi)    # zones covered at this level or before
-
-            def batch_at(start):
-                end = min(hi, start + batch)
-                if self.fingerprint:
-                    frontier.release(start - lo)    # rows read already: no longer needed
-                    rows = frontier.packed_rows(start - lo, end - lo)
-                else:
-                    rows = store.packed_rows(start, end)
-                row_ids = np.arange(start, end, dtype=np.int64)
-                keep = ~skipped[start - lo:end - lo]
-                if not keep.all():
-                    rows, row_ids = UnpackedRows(rows.unpack()[keep]), row_ids[keep]
-                    counters["skipped"] += int((~keep).sum())
-                return end, batches.submit(rows, row_ids, level)
-
-            # the next batches are computed while this one is inserted: their rows are of
-            # this level, stored already
-            pending = collections.deque()
-            start = lo
-            while pending or start < hi:
-                while start < hi and len(pending) < batches.depth:
-                    pending.append(batch_at(start))
-                    start = pending[-1][0]
-                end, done = pending.popleft()
-                done.result()
-                budget.check()
-                now = time.perf_counter()
-                if progress is not None and now - last_report >= interval:
-                    last_report = now
-                    progress({"generated": counters["transitions"], "distinct": len(store),
-                              "queue": len(store) - end, "depth": level,
-                              "rate": len(store) / (now - self.started),
-                              "elapsed": now - self.started})
+            counters["skipped"] += int(skipped.sum())
+            self.level = _Level(level, lo, hi, batch, frontier, skipped)
+            # every batch of the level at once: the threads take them in order, each
+            # fetches its batch's rows (stored already) and computes their successors
+            # while another inserts; with one worker, each is done here as it is given
+            given = []
+            for start in range(lo, hi, batch):
+                given.append(batches.submit((self.level, start)))
+                self._report(progress, interval)
+            while not given[-1].done():
+                wait(given[-1:], timeout=interval)
+                self._report(progress, interval)
+            for done in given:
+                done.result()           # the first error, in batch order
             lo, hi = hi, len(store)
             if self.fingerprint:
                 frontier = self.next_level.hand_over()
             if self.checkpoint is not None and (self.checkpoint.due() or hi == lo):
                 with budget.deferred():         # a signal waits until it is written
                     self.save(level, lo, hi, frontier)
+
+    def _report(self, progress: Progress | None, interval: float) -> None:
+        now = time.perf_counter()
+        if progress is not None and now - self.last_report >= interval:
+            self.last_report = now
+            progress({"generated": self.counters["transitions"],
+                      "distinct": len(self.store), "queue": len(self.store) - self.expanded,
+                      "depth": self.level.number, "rate": len(self.store) / (now - self.started),
+                      "elapsed": now - self.started})
 
     # --- verdicts ------------------------------------------------------------------------
 
@@ -508,6 +504,43 @@ class _Search:
             notes = []
         return replay(self.model, path, self.symmetry, self.store.identity_of, same,
                       self.reduce), notes
+
+
+class _Level:
+    """The level being expanded: states lo .. hi - 1, in batches of `batch` (their rows
+    are in the store, or in `frontier` in fingerprint mode); `skipped`, those that need
+    no expanding. Its batches are fetched by several threads at once."""
+
+    def __init__(self, number: int, lo: int, hi: int, batch: int,
+                 frontier: FrontierRows | None, skipped: np.ndarray):
+        self.number, self.lo, self.hi, self.batch = number, lo, hi, batch
+        self.frontier, self.skipped = frontier, skipped
+        self.lock = threading.Lock()     # `release` changes the frontier's lists of chunks
+
+    def end(self, start: int) -> int:
+        return min(self.hi, start + self.batch)
+
+    def rows(self, store, start: int):
+        """The rows of the batch at `start` (packed, or unpacked if some are skipped) and
+        their ids."""
+        end = self.end(start)
+        if self.frontier is not None:
+            with self.lock:
+                rows = self.frontier.packed_rows(start - self.lo, end - self.lo)
+        else:
+            rows = store.packed_rows(start, end)
+        row_ids = np.arange(start, end, dtype=np.int64)
+        keep = ~self.skipped[start - self.lo:end - self.lo]
+        if not keep.all():
+            rows, row_ids = UnpackedRows(rows.unpack()[keep]), row_ids[keep]
+        return rows, row_ids
+
+    def release(self, start: int) -> None:
+        """Drop the frontier's rows before `start` (called in batch order, when every
+        batch before has been fetched)."""
+        if self.frontier is not None:
+            with self.lock:
+                self.frontier.release(start - self.lo)
 
 
 def _count_reached(model, store: ZoneStore, symmetry: bool, budget: Budget,

@@ -35,6 +35,22 @@ def test_two_workers_count_the_same_states_and_violations_over_a_budget():
     assert runs[0].properties[0].violating_states == runs[1].properties[0].violating_states
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_is_reported_within_a_level_while_its_batches_are_inserted(workers):
+    """A level's batches are all handed out at once; the search still reports progress
+    while they are computed and inserted, not only between levels."""
+    cfg = Config(N=2, home=(0, 1), crashes=1, restarts=1)
+    reports = []
+    explore(HeartbeatModel(cfg), [], symmetry=False, reduce=False, keep_going=True,
+            max_states=300_000, workers=workers, progress=reports.append,
+            progress_interval=0.0)
+    seen = {}      # each level's distinct-state counts, as reported
+    for r in reports:
+        seen.setdefault(r["depth"], set()).add(r["distinct"])
+    assert max(len(counts) for counts in seen.values()) >= 5
+    assert all(0 <= r["queue"] <= r["distinct"] for r in reports)
+
+
 # --- successors written into the buffer of a batch the engine is done with ------------------
 
 def _rows_a_few_levels_deep(model, levels=6, most=300):
@@ -248,50 +264,53 @@ def _turns(compute, workers=2):
     from hacheck.checker.ahead import Turns
     inserted = []
 
-    def insert(result, batch):
+    def insert(result):
+        status, _, batch = result
         inserted.append((batch, threading.get_ident()))
-        if result[0] == "stop":
+        if status == "stop":
             raise RuntimeError(f"stopped at batch {batch}")
     return Turns(compute, insert, workers), inserted
 
 
-def _slow_first(fail_on=None, stop_on=None):
+def _slow_first(fail_on=None, stop_on=None, computed_by=None):
     """A `compute` for `Turns`: batch 0 waits until batch 1 has been computed (so two
-    batches are computed at once, and 1 waits for 0's insert); each result says which
-    thread computed it."""
+    batches are computed at once, and 1 waits for 0's insert); `computed_by` records
+    which thread computed each batch."""
     import threading
     one_done = threading.Event()
+    computed_by = {} if computed_by is None else computed_by
 
     def compute(batch, spare):
+        computed_by[batch] = threading.get_ident()
         if batch == 0:
             assert one_done.wait(10)
         if batch == 1:
             one_done.set()
         if batch == fail_on:
             raise RuntimeError(f"model bound in batch {batch}")
-        return ("stop" if batch == stop_on else "ok", threading.get_ident())
+        return ("stop" if batch == stop_on else "ok", f"buffer {batch}", batch)
     return compute
 
 
 def test_batches_are_inserted_in_order_each_by_the_thread_that_computed_it():
-    turns, inserted = _turns(_slow_first())
+    computed_by = {}
+    turns, inserted = _turns(_slow_first(computed_by=computed_by))
     try:
-        assert turns.depth == 3
-        futures = [turns.submit(batch, batch) for batch in range(6)]
-        results = [f.result(timeout=10) for f in futures]
+        futures = [turns.submit(batch) for batch in range(6)]
+        assert [f.result(timeout=10) for f in futures] == [None] * 6   # nothing kept
     finally:
         turns.close()
     assert [batch for batch, _ in inserted] == list(range(6))
-    assert [thread for _, thread in inserted] == [thread for _, thread in results]
-    assert results[0][1] != results[1][1]           # batches 0 and 1 were computed at once
+    assert [thread for _, thread in inserted] == [computed_by[b] for b in range(6)]
+    assert computed_by[0] != computed_by[1]           # batches 0 and 1 were computed at once
 
 
 def test_an_error_in_computing_a_batch_is_raised_in_order_and_nothing_after_is_inserted():
     import pytest
     turns, inserted = _turns(_slow_first(fail_on=1))
     try:
-        futures = [turns.submit(batch, batch) for batch in range(4)]
-        assert futures[0].result(timeout=10)[0] == "ok"     # batch 1 failed, but comes after
+        futures = [turns.submit(batch) for batch in range(4)]
+        assert futures[0].result(timeout=10) is None      # batch 1 failed, but comes after
         with pytest.raises(RuntimeError, match="model bound in batch 1"):
             futures[1].result(timeout=10)
         assert [f.result(timeout=10) for f in futures[2:]] == [None, None]
@@ -302,15 +321,17 @@ def test_an_error_in_computing_a_batch_is_raised_in_order_and_nothing_after_is_i
 
 def test_an_error_in_inserting_a_batch_stops_the_inserts_after_it():
     import pytest
-    turns, inserted = _turns(_slow_first(stop_on=1))
+    computed_by = {}
+    turns, inserted = _turns(_slow_first(stop_on=1, computed_by=computed_by))
     try:
-        futures = [turns.submit(batch, batch) for batch in range(4)]
+        futures = [turns.submit(batch) for batch in range(40)]
         with pytest.raises(RuntimeError, match="stopped at batch 1"):
             futures[1].result(timeout=10)
-        assert [f.result(timeout=10) for f in futures[2:]] == [None, None]
+        assert [f.result(timeout=10) for f in futures[2:]] == [None] * 38
     finally:
         turns.close()
     assert [batch for batch, _ in inserted] == [0, 1]
+    assert max(computed_by) < 5          # the batches given after the error are not computed
 
 
 def test_one_worker_computes_and_inserts_each_batch_when_it_is_submitted():
@@ -318,11 +339,10 @@ def test_one_worker_computes_and_inserts_each_batch_when_it_is_submitted():
     calls = []
     inline = Inline(
         lambda batch, spare: calls.append(("compute", batch, spare)) or (batch, f"buffer {batch}"),
-        lambda result, batch: calls.append(("insert", batch)))
-    assert inline.depth == 1
-    inline.submit(0, 0)
+        lambda result: calls.append(("insert", result[0])))
+    assert inline.submit(0).done()
     assert calls == [("compute", 0, None), ("insert", 0)]
-    inline.submit(1, 1)                               # the buffer of batch 0 is handed back
+    inline.submit(1)                                 # the buffer of batch 0 is handed back
     assert calls[2:] == [("compute", 1, "buffer 0"), ("insert", 1)]
 
 

@@ -65,7 +65,7 @@ def verdicts(report) -> dict:
 
 
 # (phase polled, argv, exit code, verdicts after the stop); the state search is stopped
-# after 40 polls (20 batches), past S1's first violation (depth 9)
+# after 20 polls (20 batches: one poll each), past S1's first violation (depth 9)
 PHASES = {
     "state search": (["--untimed", "--keep-going", "--no-symmetry"], 12,
                      {"S1": "VIOLATED", "L0": "INCOMPLETE", "L1": "INCOMPLETE"}),
@@ -86,7 +86,7 @@ def test_a_signal_in_any_phase_ends_the_run_with_a_report(capsys, monkeypatch, t
                                                            phase, sig):
     (tmp_path / "spec.toml").write_text(NO_FAULTS)
     argv, code, expected = PHASES[phase]
-    sent = signal_in_phase(monkeypatch, sig, phase, after=40 if phase == "state search" else 0)
+    sent = signal_in_phase(monkeypatch, sig, phase, after=20 if phase == "state search" else 0)
     got, report, _ = run_json(capsys, *argv)
     assert sent, f"the run never polled its budget in the {phase}"
     assert got == code

@@ -443,10 +443,11 @@ class _Search:
         now = time.perf_counter()
         if progress is not None and now - self.last_report >= interval:
             self.last_report = now
-            progress({"generated": self.counters["transitions"],
-                      "distinct": len(self.store), "queue": len(self.store) - self.expanded,
-                      "depth": self.level.number, "rate": len(self.store) / (now - self.started),
-                      "elapsed": now - self.started})
+            # read once: the workers may be inserting (and `expanded` is below it anyway)
+            distinct = len(self.store)
+            progress({"generated": self.counters["transitions"], "distinct": distinct,
+                      "queue": distinct - self.expanded, "depth": self.level.number,
+                      "rate": distinct / (now - self.started), "elapsed": now - self.started})
 
     # --- verdicts ------------------------------------------------------------------------
 

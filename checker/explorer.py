@@ -394,12 +394,14 @@ class _Search:
     def _insert_batch(self, computed) -> None:
         rows, succ, row_ids, (level, start) = computed
         level.release(start)
+        self.counters["skipped"] += int(level.skipped[start - level.lo:level.end(start)
+                                                      - level.lo].sum())
         self.expand(rows, row_ids, level.number, succ)
         self.expanded = level.end(start)
 
     def _levels(self, batches: Turns | Inline, restored, progress: Progress | None,
                 interval: float) -> None:
-        store, counters, budget = self.store, self.counters, self.budget
+        store, budget = self.store, self.budget
         if restored is None:
             initial = self.model.initial_rows()
             if self.symmetry:
@@ -418,7 +420,6 @@ class _Search:
             budget.check_depth(level)    # states at this level are left unexpanded
             level += 1
             skipped = store.skipped(lo, hi)    # zones covered at this level or before
-            counters["skipped"] += int(skipped.sum())
             self.level = _Level(level, lo, hi, batch, frontier, skipped)
             # every batch of the level at once: the threads take them in order, each
             # fetches its batch's rows (stored already) and computes their successors

@@ -394,8 +394,7 @@ class _Search:
     def _insert_batch(self, computed) -> None:
         rows, succ, row_ids, (level, start) = computed
         level.release(start)
-        self.counters["skipped"] += int(level.skipped[start - level.lo:level.end(start)
-                                                      - level.lo].sum())
+        self.counters["skipped"] += int(level.skipped_in(start).sum())
         self.expand(rows, row_ids, level.number, succ)
         self.expanded = level.end(start)
 
@@ -522,6 +521,10 @@ class _Level:
     def end(self, start: int) -> int:
         return min(self.hi, start + self.batch)
 
+    def skipped_in(self, start: int) -> np.ndarray:
+        """Which states of the batch at `start` need no expanding."""
+        return self.skipped[start - self.lo:self.end(start) - self.lo]
+
     def rows(self, store, start: int):
         """The rows of the batch at `start` (packed, or unpacked if some are skipped) and
         their ids."""
@@ -532,7 +535,7 @@ class _Level:
         else:
             rows = store.packed_rows(start, end)
         row_ids = np.arange(start, end, dtype=np.int64)
-        keep = ~self.skipped[start - self.lo:end - self.lo]
+        keep = ~self.skipped_in(start)
         if not keep.all():
             rows, row_ids = UnpackedRows(rows.unpack()[keep]), row_ids[keep]
         return rows, row_ids
